@@ -1,0 +1,30 @@
+# `make demo` and `make test` set up whatever is missing first: a virtual environment with ndg
+# installed editable (and wasm-tools, from PyPI), and a Rust toolchain that builds for wasm32.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup toolchain demo test clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+toolchain: $(STAMP)
+	@$(BIN)/python -m ndg.compiler.toolchain >/dev/null 2>&1 || scripts/install-toolchain.sh
+	@$(BIN)/python -m ndg.compiler.toolchain
+
+setup: $(STAMP) toolchain
+
+demo: setup
+	$(BIN)/ndg run examples/basics.ndg
+
+test: setup
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build *.egg-info

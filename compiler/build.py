@@ -1,0 +1,106 @@
+"""Build a node library into one wasm32 module, cached by the content hash of everything that goes in."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ndg.compiler.codegen import generate
+from ndg.compiler.definitions import NodeDef, builtin_node_dir
+from ndg.compiler.planner import ModuleInfo
+from ndg.compiler.toolchain import TARGET, find_toolchain
+from ndg.compiler.wasm_inspect import inspect_module
+from ndg.errors import UserError
+from ndg.runtime.plan import module_digest, write_atomically
+
+# What the module may import: the memory the host owns, and the panic message channel.
+ALLOWED_IMPORTS = {("env", "memory", "memory"), ("env", "ndg_panic", "func")}
+CACHE_VARIABLE = "NDG_CACHE_DIR"
+
+
+@dataclass(frozen=True)
+class BuiltModule:
+    path: Path
+    info: ModuleInfo
+    cached: bool
+
+    @property
+    def wasm(self) -> bytes:
+        return self.path.read_bytes()
+
+
+def cache_dir() -> Path:
+    base = os.environ.get(CACHE_VARIABLE) or os.path.join(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "ndg")
+    return Path(base)
+
+
+def _crate_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and "target" not in p.relative_to(folder).parts)
+
+
+def build_key(nodes: tuple[NodeDef, ...], generated: dict[str, str]) -> str:
+    """A hash of the generated crate and every source file of the nodes and the utility crate."""
+    digest = hashlib.sha256()
+    folders = [builtin_node_dir() / "ndg_util", *(node.folder for node in nodes)]
+    for name, text in sorted(generated.items()):
+        digest.update(f"generated {name}\0".encode() + text.encode() + b"\0")
+    for folder in folders:
+        for path in _crate_files(folder):
+            digest.update(f"{path}\0".encode() + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def check_module(module: bytes) -> ModuleInfo:
+    """The contract every module must keep; refused with a message otherwise."""
+    shape = inspect_module(module)
+    unexpected = [f"{m}.{n} ({k})" for m, n, k in shape.imports if (m, n, k) not in ALLOWED_IMPORTS]
+    if unexpected:
+        raise UserError(f"the module imports {', '.join(unexpected)}, which ndg does not provide",
+                        "a node may only use env.memory and env.ndg_panic; remove what needs the rest")
+    if ("env", "memory", "memory") not in shape.imports:
+        raise UserError("the module does not import env.memory", "build it with `-C link-arg=--import-memory`")
+    if any(kind == "memory" for _, kind in shape.exports):
+        raise UserError("the module exports its own memory", "build it with `-C link-arg=--import-memory`")
+    if shape.exported_kind("ndg_run") != "func":
+        raise UserError("the module does not export the ndg_run dispatcher")
+    if shape.heap_base is None:
+        raise UserError("the module does not export __heap_base, so its static region is unknown")
+    return ModuleInfo(module_digest(module), len(module), (), shape.heap_base, shape.memory_min_pages or 0)
+
+
+def _cargo_build(crate: Path, target_dir: Path) -> Path:
+    toolchain = find_toolchain()
+    done = subprocess.run([str(toolchain.cargo), "build", "--release", "--offline", "--quiet",
+                           "--target-dir", str(target_dir)],
+                          cwd=crate, env=toolchain.environment(), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise UserError(f"building the node library failed:\n{done.stderr.strip()}",
+                        "the Rust error above names the node file and line")
+    return target_dir / TARGET / "release" / "ndg_module.wasm"
+
+
+def build_library(nodes: tuple[NodeDef, ...]) -> BuiltModule:
+    """The module for these nodes (kinds numbered in this order), from the cache when unchanged."""
+    generated = generate(nodes).files
+    key = build_key(nodes, generated)
+    root = cache_dir()
+    module_path = root / "modules" / f"{key}.wasm"
+    info_path = module_path.with_suffix(".json")
+    kinds = tuple(node.id for node in nodes)
+    if module_path.exists() and info_path.exists():
+        info = ModuleInfo(**{**json.loads(info_path.read_text()), "kinds": kinds})
+        return BuiltModule(module_path, info, cached=True)
+    crate = root / "crates" / key
+    for name, text in generated.items():
+        (crate / name).parent.mkdir(parents=True, exist_ok=True)
+        (crate / name).write_text(text)
+    built = _cargo_build(crate, root / "target").read_bytes()
+    info = ModuleInfo(**{**asdict(check_module(built)), "kinds": kinds})
+    module_path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(module_path, built)
+    write_atomically(info_path, json.dumps({k: v for k, v in asdict(info).items() if k != "kinds"}).encode())
+    return BuiltModule(module_path, info, cached=False)

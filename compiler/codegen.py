@@ -1,0 +1,48 @@
+"""Generate the wrapper crate that puts a node library behind the shared-memory ABI."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+
+import jinja2
+
+from ndg.compiler.definitions import NodeDef, builtin_node_dir
+
+# How the wrapper reads an input of each type, and writes a scalar output of each type.
+READERS = {"float": "f32", "integer": "i32", "select": "i32", "seed": "i32", "boolean": "bool", "vec3": "vec3",
+           "path": "items", "geometry": "items", "instances": "items"}
+WRITERS = {"float": "push_f32", "integer": "push", "select": "push", "seed": "push", "boolean": "push_bool",
+           "vec3": "push_vec3"}
+STACK_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class GeneratedCrate:
+    files: dict[str, str]
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.PackageLoader("ndg.compiler", "templates"),
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+def generate(nodes: tuple[NodeDef, ...]) -> GeneratedCrate:
+    """The crate's files, by path inside it; node kinds are numbered in the order given."""
+    views = [{
+        "id": node.id,
+        "module": f"node_{index}_{node.short_name.replace('-', '_')}",
+        "source": str(node.folder / "src" / "lib.rs"),
+        "reads": [READERS[i.type] for i in node.inputs],
+        "write": WRITERS.get(node.output),
+    } for index, node in enumerate(nodes)]
+    kinds_json = json.dumps([node.id for node in nodes]).encode()
+    env = _templates()
+    return GeneratedCrate({
+        "Cargo.toml": env.get_template("Cargo.toml.j2").render(
+            nodes=views, util_path=str(builtin_node_dir() / "ndg_util")),
+        ".cargo/config.toml": env.get_template("config.toml.j2").render(stack_bytes=STACK_BYTES),
+        "lib.rs": env.get_template("lib.rs.j2").render(nodes=views, kinds_json=kinds_json),
+    })

@@ -1,0 +1,48 @@
+"""The compiler's stages in order: parse, analyse, build the node library, plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ndg.compiler.build import BuiltModule, build_library
+from ndg.compiler.definitions import NodeLibrary
+from ndg.compiler.diagnostics import SourceErrors
+from ndg.compiler.ir import Graph
+from ndg.compiler.passes import analyse
+from ndg.compiler.planner import plan_graph
+from ndg.compiler.syntax import parse
+from ndg.errors import UserError
+from ndg.runtime.plan import Plan
+
+
+@dataclass(frozen=True)
+class Compiled:
+    graph: Graph
+    plan: Plan
+    module: BuiltModule
+
+
+def read_source(path: Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"cannot read {path}: {error}") from None
+
+
+def check(text: str, name: str, library: NodeLibrary) -> Graph:
+    """Every check, nothing built: the ordered graph, or SourceErrors with all independent errors."""
+    program = parse(text, name)
+    graph, diagnostics = analyse(program, library)
+    if diagnostics:
+        raise SourceErrors(program.source, diagnostics)
+    return graph
+
+
+def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = ()) -> Compiled:
+    library = NodeLibrary.load(node_paths)
+    graph = check(text, name, library)
+    module = build_library(library.nodes)
+    return Compiled(graph, plan_graph(graph, module.info), module)

@@ -1,0 +1,134 @@
+"""The planner: every value's size and address, fixed before the run.
+
+Memory map, in order, each region 16-byte aligned: the module's static region (stack, data and
+its scratch heap, as linked), the control block, the value table, the step index and step
+records, the constants, then one slot per node output. The total is a whole number of 64 KiB
+pages. This first cut keeps every slot for the whole run, so every node's output stays readable.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from ndg.compiler.definitions import RESULT_TYPE, SCALAR_WORDS
+from ndg.compiler.ir import Const, Graph, Use
+from ndg.compiler.sizes import BulkValue, output_words
+from ndg.errors import UserError
+from ndg.runtime.plan import (ALIGN, CONTROL_BYTES, PAGE_BYTES, VALUE_ENTRY_BYTES, Module, Plan, Region, Step,
+                              Value)
+
+WASM32_PAGES = 65536
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """What the planner needs to know of the built module."""
+
+    sha256: str
+    size: int
+    kinds: tuple[str, ...]
+    static_end: int
+    min_pages: int
+
+
+def align(offset: int) -> int:
+    return -(-offset // ALIGN) * ALIGN
+
+
+def encode_const(const: Const) -> tuple[int, ...]:
+    if const.type == "float":
+        return struct.unpack("<i", struct.pack("<f", const.value))
+    if const.type == "vec3":
+        return struct.unpack("<3i", struct.pack("<3f", *const.value))
+    return (int(const.value),)
+
+
+class _Layout:
+    """Hands out aligned, disjoint regions from the bottom of the memory up."""
+
+    def __init__(self, start: int):
+        self.top = align(start)
+        self.regions: list[Region] = []
+
+    def take(self, kind: str, name: str, size: int) -> Region:
+        region = Region(kind, name, self.top, size)
+        self.regions.append(region)
+        self.top = align(region.end)
+        return region
+
+
+def _size_env(node, graph: Graph, capacity: dict[str, int]) -> dict:
+    """Inputs a size rule can read: constant scalars, and the size of bulk inputs. Scalars made by
+    other nodes are only known at run time and are left out."""
+    env = {}
+    for name, arg in node.args.items():
+        if isinstance(arg, Const):
+            env[name] = arg.value
+            continue
+        producer = graph.nodes[arg.node].definition
+        if producer.output not in SCALAR_WORDS:
+            env[name] = BulkValue(capacity[arg.node], "list" if producer.output == RESULT_TYPE else producer.layout)
+    return env
+
+
+def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None) -> Plan:
+    """Lay out an ordered, typed graph over the given module."""
+    kinds = {kind: index for index, kind in enumerate(module.kinds)}
+    constants: dict[tuple[str, tuple[int, ...]], int] = {}
+    values: list[dict] = []
+    for node in graph.nodes.values():
+        for arg in node.args.values():
+            if isinstance(arg, Const):
+                key = (arg.type, encode_const(arg))
+                if key not in constants:
+                    constants[key] = len(values)
+                    values.append({"type": arg.type, "words": key[1], "capacity": len(key[1])})
+
+    slot_of: dict[str, int] = {}
+    capacity: dict[str, int] = {}
+    steps = []
+    for index, node in enumerate(graph.nodes.values()):
+        definition = node.definition
+        if definition.id not in kinds:
+            raise UserError(f"node `{node.name}` is a `{definition.id}`, which the built module does not contain",
+                            "rebuild the node library")
+        capacity[node.name] = output_words(definition, _size_env(node, graph, capacity), node.name)
+        slot_of[node.name] = len(values)
+        values.append({"type": definition.output, "capacity": capacity[node.name], "producer": index, "node": node.name})
+        inputs = tuple(constants[(a.type, encode_const(a))] if isinstance(a, Const) else slot_of[a.node]
+                       for a in node.args.values())
+        steps.append(Step(node.name, kinds[definition.id], slot_of[node.name], inputs, tuple(node.args),
+                          node.span.line, node.span.col))
+
+    layout = _Layout(0)
+    layout.take("static", "module static data and stack", module.static_end)
+    layout.take("control", "control block", CONTROL_BYTES)
+    layout.take("values", "value table", VALUE_ENTRY_BYTES * len(values))
+    layout.take("steps", "step index", 4 * len(steps))
+    layout.take("records", "step records", 4 * sum(3 + len(s.inputs) for s in steps))
+    constants_region = layout.take("constants", "constants", 4 * sum(len(k[1]) for k in constants))
+    placed = []
+    const_offset = constants_region.offset
+    for value in values:
+        if "words" in value:
+            placed.append(Value(value["type"], const_offset, value["capacity"], words=value["words"]))
+            const_offset += 4 * value["capacity"]
+        else:
+            slot = layout.take("slot", value["node"], 4 * value["capacity"])
+            placed.append(Value(value["type"], slot.offset, value["capacity"], producer=value["producer"]))
+
+    pages = max(-(-layout.top // PAGE_BYTES), module.min_pages, 1)
+    if pages > WASM32_PAGES:
+        raise UserError(f"the plan needs {layout.top:,} bytes of memory, more than wasm32's 4 GiB ({WASM32_PAGES * PAGE_BYTES:,})",
+                        "lower the amounts or resolutions that make the largest outputs")
+    return Plan(
+        source=graph.source.name,
+        module=Module(module.sha256, module.size, module_path),
+        kinds=module.kinds,
+        memory_pages=pages,
+        regions=tuple(layout.regions),
+        values=tuple(placed),
+        steps=tuple(steps),
+        output=slot_of[graph.output],
+    )

@@ -1,0 +1,5 @@
+//! A boolean constant.
+
+pub fn execute(value: bool) -> bool {
+    value
+}

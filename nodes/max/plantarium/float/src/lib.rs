@@ -1,0 +1,5 @@
+//! A float constant.
+
+pub fn execute(value: f32) -> f32 {
+    value
+}

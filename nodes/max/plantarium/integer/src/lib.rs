@@ -1,0 +1,5 @@
+//! An integer constant.
+
+pub fn execute(value: i32) -> i32 {
+    value
+}

@@ -1,0 +1,178 @@
+//! The shared-memory ABI between the host and a built ndg module.
+//!
+//! The host writes a control block, a value table and a step table into the memory before the
+//! first run (their places are fixed by the plan). `ndg_run(control, first, end)` then executes
+//! steps `first..end` in one call: the fused mode calls it once for the whole table, the stepped
+//! mode once per step, and both go through this same loop.
+//!
+//! Layouts (all little-endian u32 words, byte addresses):
+//! - value table: one `Value { ptr, capacity, len }` per value; `len` of a slot is written here
+//!   after its step runs, constants have it preset.
+//! - step table: `n_steps` byte addresses, each of a record `[kind, output, n_inputs, inputs…]`
+//!   whose entries are value indices.
+
+use crate::error::NodeError;
+use crate::items::Items;
+use crate::writer::Writer;
+
+pub const ABI_VERSION: u32 = 1;
+pub const MESSAGE_BYTES: usize = 1024;
+
+pub const STATUS_OK: u32 = 0;
+pub const STATUS_CAPACITY: u32 = 1;
+pub const STATUS_BAD_INPUT: u32 = 2;
+pub const STATUS_INVALID: u32 = 3;
+pub const STATUS_BAD_STEP: u32 = 4;
+pub const STATUS_SCRATCH_EXHAUSTED: u32 = 5;
+pub const STATUS_BAD_CONTROL: u32 = 6;
+
+#[repr(C)]
+pub struct Control {
+    pub abi_version: u32,
+    pub values: u32,
+    pub n_values: u32,
+    pub steps: u32,
+    pub n_steps: u32,
+    pub current_step: u32,
+    pub status: u32,
+    /// The capacity for STATUS_CAPACITY, the input index for STATUS_BAD_INPUT.
+    pub detail: u32,
+    pub message_len: u32,
+    pub message: [u8; MESSAGE_BYTES],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Value {
+    pub ptr: u32,
+    pub capacity: u32,
+    pub len: u32,
+}
+
+/// A step's inputs, each a slice of the shared memory.
+pub struct Inputs<'a> {
+    values: &'a [Value],
+    indices: &'a [u32],
+}
+
+impl<'a> Inputs<'a> {
+    pub fn words(&self, input: u32) -> &'a [i32] {
+        let value = self.values[self.indices[input as usize] as usize];
+        unsafe { std::slice::from_raw_parts(value.ptr as usize as *const i32, value.len as usize) }
+    }
+
+    fn scalar(&self, input: u32, width: usize) -> Result<&'a [i32], NodeError> {
+        let words = self.words(input);
+        if words.len() == width {
+            Ok(words)
+        } else {
+            Err(NodeError::BadInput { input })
+        }
+    }
+
+    pub fn i32(&self, input: u32) -> Result<i32, NodeError> {
+        Ok(self.scalar(input, 1)?[0])
+    }
+
+    pub fn f32(&self, input: u32) -> Result<f32, NodeError> {
+        Ok(crate::encoding::decode_float(self.i32(input)?))
+    }
+
+    pub fn bool(&self, input: u32) -> Result<bool, NodeError> {
+        Ok(self.i32(input)? != 0)
+    }
+
+    pub fn vec3(&self, input: u32) -> Result<[f32; 3], NodeError> {
+        let w = self.scalar(input, 3)?;
+        let f = crate::encoding::decode_float;
+        Ok([f(w[0]), f(w[1]), f(w[2])])
+    }
+
+    pub fn items(&self, input: u32) -> Result<Items<'a>, NodeError> {
+        Items::new(self.words(input), input)
+    }
+}
+
+/// What the generated dispatcher provides: each kind's input count, and the call into a node.
+pub struct Library {
+    pub arities: &'static [u32],
+    pub call: fn(kind: u32, out: &mut Writer, inputs: &Inputs) -> Result<(), NodeError>,
+}
+
+fn fail(control: &mut Control, status: u32, detail: u32, message: &str) -> u32 {
+    control.status = status;
+    control.detail = detail;
+    let bytes = message.as_bytes();
+    let n = bytes.len().min(MESSAGE_BYTES);
+    control.message[..n].copy_from_slice(&bytes[..n]);
+    control.message_len = n as u32;
+    status
+}
+
+static mut ACTIVE_CONTROL: *mut Control = std::ptr::null_mut();
+
+/// Records in the control block that the scratch heap ran out (the module traps right after).
+pub fn note_scratch_exhausted() {
+    unsafe {
+        if let Some(control) = ACTIVE_CONTROL.as_mut() {
+            fail(control, STATUS_SCRATCH_EXHAUSTED, crate::scratch::SCRATCH_BYTES as u32, "scratch heap exhausted");
+        }
+    }
+}
+
+unsafe fn words_at<'a>(addr: u32, count: usize) -> &'a [u32] {
+    std::slice::from_raw_parts(addr as usize as *const u32, count)
+}
+
+/// Runs steps `first..end`; returns the status, also left in the control block.
+///
+/// # Safety
+/// `control` and every address in the tables must lie inside the memory, and no output slot may
+/// overlap another value; the host validates the plan for exactly this before any run.
+pub unsafe fn run(control: *mut Control, first: u32, end: u32, library: &Library) -> u32 {
+    ACTIVE_CONTROL = control;
+    let control = &mut *control;
+    control.status = STATUS_OK;
+    control.message_len = 0;
+    if control.abi_version != ABI_VERSION || first > end || end > control.n_steps {
+        return fail(control, STATUS_BAD_CONTROL, 0, "control block does not match this module");
+    }
+    let values = std::slice::from_raw_parts_mut(
+        control.values as usize as *mut Value,
+        control.n_values as usize,
+    );
+    let steps = words_at(control.steps, control.n_steps as usize);
+    for step in first..end {
+        control.current_step = step;
+        crate::scratch_reset();
+        let header = words_at(steps[step as usize], 3);
+        let (kind, output, n_inputs) = (header[0], header[1] as usize, header[2] as usize);
+        let arity = library.arities.get(kind as usize).copied();
+        if arity != Some(n_inputs as u32) || output >= values.len() {
+            return fail(control, STATUS_BAD_STEP, kind, "step record does not match the node kind");
+        }
+        let indices = &words_at(steps[step as usize], 3 + n_inputs)[3..];
+        if indices.iter().any(|&i| i as usize >= values.len()) {
+            return fail(control, STATUS_BAD_STEP, kind, "step refers to a value that does not exist");
+        }
+        let slot = values[output];
+        let slot_words =
+            std::slice::from_raw_parts_mut(slot.ptr as usize as *mut i32, slot.capacity as usize);
+        let mut writer = Writer::new(slot_words);
+        let inputs = Inputs { values: &*values, indices };
+        let outcome = (library.call)(kind, &mut writer, &inputs);
+        // A failed step leaves an empty value rather than a partial one that looks complete.
+        values[output].len = if outcome.is_ok() { writer.len() as u32 } else { 0 };
+        match outcome {
+            Ok(()) => {}
+            Err(NodeError::Capacity { capacity }) => {
+                return fail(control, STATUS_CAPACITY, capacity, "output slot is full");
+            }
+            Err(NodeError::BadInput { input }) => {
+                return fail(control, STATUS_BAD_INPUT, input, "input has the wrong shape");
+            }
+            Err(NodeError::Invalid(why)) => return fail(control, STATUS_INVALID, 0, why),
+        }
+    }
+    STATUS_OK
+}

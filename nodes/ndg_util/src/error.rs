@@ -1,0 +1,13 @@
+//! Why a node stopped. The dispatcher turns these into a status the host reads back.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeError {
+    /// The node wanted to write more words than its slot holds.
+    Capacity { capacity: u32 },
+    /// Input number `input` does not have the shape the node's type requires.
+    BadInput { input: u32 },
+    /// The node rejected its input values; the text says why.
+    Invalid(&'static str),
+}
+
+pub type NodeResult = Result<(), NodeError>;

@@ -1,0 +1,108 @@
+"""The word format of bulk values, and a validator for it.
+
+An item is `[0, n, kind, …n-1 plain words…, 1, 1]` (kind 0 path, 1 geometry, 2 instances); a list
+is `[0, 1, item…, 1, 1]`. Each item's header must agree with its length:
+- path `[kind, depth, P×(x, y, z, w)]`: `n - 1 = 2 + 4P`;
+- geometry `[kind, V, F, 3F faces, 3V positions, 3V normals]`: `n - 1 = 3 + 3F + 6V`;
+- instances `[kind, V, F, I, depth, 3F faces, 3V positions, 3V normals, 16I matrix]`:
+  `n - 1 = 5 + 3F + 6V + 16I`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+PATH, GEOMETRY, INSTANCES = 0, 1, 2
+KIND_NAMES = {PATH: "path", GEOMETRY: "geometry", INSTANCES: "instances"}
+
+
+class FormatError(ValueError):
+    """The words break the format; `at` is the index of the first offending word."""
+
+    def __init__(self, message: str, at: int):
+        super().__init__(f"{message} (word {at})")
+        self.at = at
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: int
+    start: int
+    words: np.ndarray  # the whole item, brackets included
+
+    @property
+    def body(self) -> np.ndarray:
+        return self.words[2:-2]
+
+
+def _expected_body(kind: int, body: np.ndarray, at: int) -> int:
+    """The body length the item's header implies."""
+    def header(count: int) -> list[int]:
+        if len(body) < count:
+            raise FormatError(f"{KIND_NAMES[kind]} item is too short for its header", at)
+        values = [int(v) for v in body[1:count]]
+        if any(v < 0 for v in values):
+            raise FormatError(f"{KIND_NAMES[kind]} item has a negative count", at)
+        return values
+    if kind == PATH:
+        header(2)
+        points, rest = divmod(len(body) - 2, 4)
+        if rest:
+            raise FormatError("path item's points are not whole (x, y, z, w) groups", at)
+        return 2 + 4 * points
+    if kind == GEOMETRY:
+        vertices, faces = header(3)
+        return 3 + 3 * faces + 6 * vertices
+    vertices, faces, instances, _depth = header(5)
+    return 5 + 3 * faces + 6 * vertices + 16 * instances
+
+
+def split_items(words: np.ndarray) -> list[Item]:
+    """The items of a bare item or of a list, each checked against the format."""
+    words = np.asarray(words)
+    n = len(words)
+    if n >= 4 and words[0] == 0 and words[1] == 1:
+        if words[-2] != 1 or words[-1] != 1:
+            raise FormatError("list is not closed with [1, 1]", n - 2)
+        at, end = 2, n - 2
+    else:
+        at, end = 0, n
+    items = []
+    while at < end:
+        if end - at < 5 or words[at] != 0 or words[at + 1] < 2:
+            raise FormatError("expected an item's opening bracket [0, n]", at)
+        length = int(words[at + 1]) + 3
+        if at + length > end:
+            raise FormatError("item runs past the end of its list", at)
+        if words[at + length - 2] != 1 or words[at + length - 1] != 1:
+            raise FormatError("item is not closed with [1, 1] where its count says", at + length - 2)
+        kind = int(words[at + 2])
+        if kind not in KIND_NAMES:
+            raise FormatError(f"unknown item kind {kind}", at + 2)
+        item = Item(kind, at, words[at : at + length])
+        if len(item.body) != _expected_body(kind, item.body, at):
+            raise FormatError(f"{KIND_NAMES[kind]} item's header does not match its length", at)
+        items.append(item)
+        at += length
+    return items
+
+
+def describe_items(items: list[Item]) -> str:
+    if not items:
+        return "no items"
+    parts = []
+    for kind, name in KIND_NAMES.items():
+        chosen = [i for i in items if i.kind == kind]
+        if not chosen:
+            continue
+        text = f"{len(chosen)} {name} item{'s' if len(chosen) != 1 else ''}"
+        if kind == PATH:
+            text += f" ({sum((len(i.body) - 2) // 4 for i in chosen)} points)"
+        elif kind == GEOMETRY:
+            text += f" ({sum(int(i.body[1]) for i in chosen)} vertices, {sum(int(i.body[2]) for i in chosen)} faces)"
+        else:
+            text += f" ({sum(int(i.body[3]) for i in chosen)} instances)"
+        parts.append(text)
+    return ", ".join(parts)

@@ -1,0 +1,210 @@
+"""The execution plan: everything a run needs, with every address fixed before it starts.
+
+A plan file is `MAGIC`, a little-endian u32 format version, a u32 header length, the SHA-256 of
+the header, the header as UTF-8 JSON, then the module's bytes when the module is embedded (the
+header records the module's SHA-256 too). A damaged file is therefore refused, not run with a
+changed constant; and `ndg.runtime.validate` checks every plan completely before anything runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ndg.errors import UserError
+
+MAGIC = b"NDGPLAN\n"
+PLAN_VERSION = 1
+PAGE_BYTES = 65536
+ALIGN = 16
+# The control block: nine u32 fields, then the message buffer (see nodes/ndg_util/src/abi.rs).
+CONTROL_FIELDS = 9
+MESSAGE_BYTES = 1024
+CONTROL_BYTES = CONTROL_FIELDS * 4 + MESSAGE_BYTES
+ABI_VERSION = 1
+VALUE_ENTRY_BYTES = 12
+
+
+@dataclass(frozen=True)
+class Region:
+    """A named range of the memory; `kind` is static, control, values, steps, records, constants or slot."""
+
+    kind: str
+    name: str
+    offset: int
+    size: int
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.size
+
+
+@dataclass(frozen=True)
+class Value:
+    """A constant (its `words` given) or a node's output slot (`producer` is its step)."""
+
+    type: str
+    offset: int
+    capacity: int
+    words: tuple[int, ...] | None = None
+    producer: int | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node's run: its kind, its output value, its input values (named as in its definition)."""
+
+    node: str
+    kind: int
+    output: int
+    inputs: tuple[int, ...]
+    input_names: tuple[str, ...]
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Module:
+    sha256: str
+    size: int
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    source: str
+    module: Module
+    kinds: tuple[str, ...]
+    memory_pages: int
+    regions: tuple[Region, ...]
+    values: tuple[Value, ...]
+    steps: tuple[Step, ...]
+    output: int
+    version: int = PLAN_VERSION
+    abi_version: int = ABI_VERSION
+
+    @property
+    def memory_bytes(self) -> int:
+        return self.memory_pages * PAGE_BYTES
+
+    def region(self, kind: str) -> Region:
+        return next(r for r in self.regions if r.kind == kind)
+
+    def step_records(self) -> list[list[int]]:
+        return [[s.kind, s.output, len(s.inputs), *s.inputs] for s in self.steps]
+
+
+def module_digest(module: bytes) -> str:
+    return hashlib.sha256(module).hexdigest()
+
+
+def _corrupt(why: str) -> UserError:
+    return UserError(f"the plan file is damaged or not a plan: {why}",
+                     "compile it again with `ndg compile FILE.ndg -o FILE.ndp`")
+
+
+def _build(cls, data, convert=None):
+    if not isinstance(data, dict):
+        raise _corrupt(f"{cls.__name__} is not an object")
+    try:
+        return cls(**(convert(data) if convert else data))
+    except TypeError as error:
+        raise _corrupt(f"{cls.__name__}: {error}") from None
+
+
+def _value(data: dict) -> dict:
+    words = data.get("words")
+    return {**data, "words": tuple(words) if isinstance(words, list) else words}
+
+
+def _step(data: dict) -> dict:
+    def as_tuple(value):
+        return tuple(value) if isinstance(value, list) else value
+    return {**data, "inputs": as_tuple(data.get("inputs")), "input_names": as_tuple(data.get("input_names"))}
+
+
+def plan_from_header(header: dict) -> Plan:
+    def plan_fields(data: dict) -> dict:
+        return {
+            **data,
+            "module": _build(Module, data.get("module")),
+            "kinds": tuple(data.get("kinds") or ()),
+            "regions": tuple(_build(Region, r) for r in data.get("regions") or ()),
+            "values": tuple(_build(Value, v, _value) for v in data.get("values") or ()),
+            "steps": tuple(_build(Step, s, _step) for s in data.get("steps") or ()),
+        }
+    return _build(Plan, header, plan_fields)
+
+
+def encode_plan(plan: Plan, module: bytes | None) -> bytes:
+    header = json.dumps(asdict(plan), separators=(",", ":")).encode()
+    digest = hashlib.sha256(header).digest()
+    return MAGIC + struct.pack("<II", PLAN_VERSION, len(header)) + digest + header + (module or b"")
+
+
+def decode_plan(data: bytes) -> tuple[Plan, bytes | None]:
+    """The plan and its embedded module (None when the header refers to a module file)."""
+    if not data.startswith(MAGIC):
+        raise _corrupt("it does not start with the ndg plan signature")
+    if len(data) < len(MAGIC) + 8:
+        raise _corrupt("it is truncated")
+    version, header_len = struct.unpack_from("<II", data, len(MAGIC))
+    if version != PLAN_VERSION:
+        raise UserError(f"the plan has format version {version}; this ndg reads version {PLAN_VERSION}",
+                        "compile the graph again with this ndg")
+    digest_at = len(MAGIC) + 8
+    start = digest_at + 32
+    if start + header_len > len(data):
+        raise _corrupt("its header is truncated")
+    if hashlib.sha256(data[start : start + header_len]).digest() != data[digest_at:start]:
+        raise _corrupt("its header does not match its checksum")
+    try:
+        header = json.loads(data[start : start + header_len])
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise _corrupt(f"its header is not JSON ({error})") from None
+    plan = plan_from_header(header)
+    module = data[start + header_len :]
+    return plan, module if module else None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
+    path = Path(path)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def save_plan(path: Path, plan: Plan, module: bytes | None) -> None:
+    write_atomically(path, encode_plan(plan, module))
+
+
+def load_plan(path: Path) -> tuple[Plan, bytes]:
+    """Read a plan file and its module (embedded, or the file its header names)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UserError(f"cannot read plan {path}: {error.strerror}") from None
+    plan, module = decode_plan(data)
+    if module is None:
+        if not isinstance(plan.module.path, str):
+            raise _corrupt("it neither embeds its module nor names a module file")
+        module_path = (path.parent / plan.module.path).resolve()
+        try:
+            module = module_path.read_bytes()
+        except OSError as error:
+            raise UserError(f"cannot read the plan's module {module_path}: {error.strerror}",
+                            "keep the module file beside the plan, or compile with the module embedded") from None
+    return plan, module
