@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ndg.errors import UserError
+from ndg.runtime.scalars import SCALAR_WORDS
 
-SCALAR_WORDS = {"float": 1, "integer": 1, "select": 1, "seed": 1, "boolean": 1, "vec3": 3}
 BULK_TYPES = ("path", "geometry", "instances")
 INPUT_TYPES = (*SCALAR_WORDS, *BULK_TYPES)
 # What a node with no declared outputs (Nodarium's output node) produces: the graph's result.

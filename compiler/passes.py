@@ -9,6 +9,7 @@ from ndg.compiler import syntax
 from ndg.compiler.definitions import RESULT_TYPE, InputDef, NodeDef, NodeLibrary
 from ndg.compiler.diagnostics import Diagnostic, Span, did_you_mean
 from ndg.compiler.ir import Arg, Const, Graph, Node, Use
+from ndg.runtime.scalars import SCALAR_WORDS, scalar_problem
 
 # What Nodarium's editor fills in for an input that has no default of its own.
 FALLBACK_DEFAULTS = {"float": 0.5, "integer": 0, "select": 0, "seed": 0, "boolean": False, "vec3": (0.0, 0.0, 0.0)}
@@ -142,15 +143,9 @@ def _type_name(value) -> str:
 def _coerce(value, input_def: InputDef):
     """The literal as a value of the input's type, or None where the types do not fit."""
     kind = input_def.type
-    if kind == "float" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if kind in ("integer", "select", "seed") and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if kind == "boolean" and isinstance(value, bool):
-        return value
-    if kind == "vec3" and isinstance(value, tuple):
-        return value
-    return None
+    if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    return value if kind in SCALAR_WORDS and scalar_problem(kind, value) is None else None
 
 
 def _range_problem(value, input_def: InputDef) -> str | None:

@@ -2,21 +2,21 @@
 
 Memory map, in order, each region 16-byte aligned: the module's static region (stack, data and
 its scratch heap, as linked), the control block, the value table, the step index and step
-records, the constants, then one slot per node output. The total is a whole number of 64 KiB
+records, the constants, the graph parameters, then one slot per node output. The total is a whole number of 64 KiB
 pages. This first cut keeps every slot for the whole run, so every node's output stays readable.
 """
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 
 from ndg.compiler.definitions import RESULT_TYPE, SCALAR_WORDS
 from ndg.compiler.ir import Const, Graph, Use
 from ndg.compiler.sizes import BulkValue, output_words
 from ndg.errors import UserError
-from ndg.runtime.plan import (ALIGN, CONTROL_BYTES, PAGE_BYTES, VALUE_ENTRY_BYTES, Module, Plan, Region, Step,
-                              Value)
+from ndg.runtime.scalars import encode_scalar
+from ndg.compiler.layout import RegionAllocator
+from ndg.runtime.plan import CONTROL_BYTES, PAGE_BYTES, VALUE_ENTRY_BYTES, Module, Plan, Step, Value
 
 WASM32_PAGES = 65536
 
@@ -32,30 +32,8 @@ class ModuleInfo:
     min_pages: int
 
 
-def align(offset: int) -> int:
-    return -(-offset // ALIGN) * ALIGN
-
-
 def encode_const(const: Const) -> tuple[int, ...]:
-    if const.type == "float":
-        return struct.unpack("<i", struct.pack("<f", const.value))
-    if const.type == "vec3":
-        return struct.unpack("<3i", struct.pack("<3f", *const.value))
-    return (int(const.value),)
-
-
-class _Layout:
-    """Hands out aligned, disjoint regions from the bottom of the memory up."""
-
-    def __init__(self, start: int):
-        self.top = align(start)
-        self.regions: list[Region] = []
-
-    def take(self, kind: str, name: str, size: int) -> Region:
-        region = Region(kind, name, self.top, size)
-        self.regions.append(region)
-        self.top = align(region.end)
-        return region
+    return encode_scalar(const.type, const.value)
 
 
 def _size_env(node, graph: Graph, capacity: dict[str, int]) -> dict:
@@ -101,13 +79,14 @@ def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None)
         steps.append(Step(node.name, kinds[definition.id], slot_of[node.name], inputs, tuple(node.args),
                           node.span.line, node.span.col))
 
-    layout = _Layout(0)
+    layout = RegionAllocator(0)
     layout.take("static", "module static data and stack", module.static_end)
     layout.take("control", "control block", CONTROL_BYTES)
     layout.take("values", "value table", VALUE_ENTRY_BYTES * len(values))
     layout.take("steps", "step index", 4 * len(steps))
     layout.take("records", "step records", 4 * sum(3 + len(s.inputs) for s in steps))
     constants_region = layout.take("constants", "constants", 4 * sum(len(k[1]) for k in constants))
+    layout.take("params", "parameters", 0)
     placed = []
     const_offset = constants_region.offset
     for value in values:

@@ -32,7 +32,8 @@ VALUE_ENTRY_BYTES = 12
 
 @dataclass(frozen=True)
 class Region:
-    """A named range of the memory; `kind` is static, control, values, steps, records, constants or slot."""
+    """A named range of the memory; `kind` is static, control, values, steps, records, constants,
+    params or slot."""
 
     kind: str
     name: str
@@ -46,13 +47,26 @@ class Region:
 
 @dataclass(frozen=True)
 class Value:
-    """A constant (its `words` given) or a node's output slot (`producer` is its step)."""
+    """A constant or a parameter (its `words` given: a parameter's are its default), or a node's
+    output slot (`producer` is its step)."""
 
     type: str
     offset: int
     capacity: int
     words: tuple[int, ...] | None = None
     producer: int | None = None
+
+
+@dataclass(frozen=True)
+class Param:
+    """A graph parameter: `value` indexes the Value (in the params region) that holds it, preset to
+    its default; a run may change it to anything of its type within [min, max]."""
+
+    name: str
+    type: str
+    value: int
+    min: float | int | None = None
+    max: float | int | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +99,7 @@ class Plan:
     values: tuple[Value, ...]
     steps: tuple[Step, ...]
     output: int
+    params: tuple[Param, ...] = ()
     version: int = PLAN_VERSION
     abi_version: int = ABI_VERSION
 
@@ -137,6 +152,7 @@ def plan_from_header(header: dict) -> Plan:
             "regions": tuple(_build(Region, r) for r in data.get("regions") or ()),
             "values": tuple(_build(Value, v, _value) for v in data.get("values") or ()),
             "steps": tuple(_build(Step, s, _step) for s in data.get("steps") or ()),
+            "params": tuple(_build(Param, p) for p in data.get("params") or ()),
         }
     return _build(Plan, header, plan_fields)
 

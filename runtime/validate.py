@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import bisect
+import math
 
 from ndg.errors import UserError
+from ndg.runtime.scalars import SCALAR_WORDS, decode_scalar
 from ndg.runtime.plan import (ABI_VERSION, ALIGN, CONTROL_BYTES, PAGE_BYTES, PLAN_VERSION, VALUE_ENTRY_BYTES, Plan,
                               Region, Value)
 
 # No plan may ask for more than this much memory (wasm32 itself stops at 65536 pages, 4 GiB).
 MAX_PAGES = 65536
-TABLE_KINDS = ("static", "control", "values", "steps", "records", "constants")
+TABLE_KINDS = ("static", "control", "values", "steps", "records", "constants", "params")
 VALUE_TYPES = ("float", "integer", "select", "seed", "boolean", "vec3", "path", "geometry", "instances", "result")
 I32_MIN, U32_MAX = -(2**31), 2**32 - 1
 
@@ -57,9 +59,25 @@ def _check_fields(plan: Plan):
         _require(isinstance(step.input_names, tuple) and len(step.input_names) == len(step.inputs)
                  and all(isinstance(n, str) for n in step.input_names), f"step {index} has bad input names")
     _require(_is_int(plan.output), "output is not a value index")
+    names = set()
+    for param in plan.params:
+        _require(isinstance(param.name, str) and param.name not in names, f"parameter {param.name!r} is unnamed or repeated")
+        names.add(param.name)
+        _require(param.type in SCALAR_WORDS, f"parameter {param.name!r} has non-scalar type {param.type!r}")
+        _require(_is_int(param.value) and 0 <= param.value < len(plan.values)
+                 and plan.values[param.value].type == param.type and plan.values[param.value].words is not None,
+                 f"parameter {param.name!r} does not refer to a value of its type")
+        for bound in (param.min, param.max):
+            _require(bound is None or (isinstance(bound, (int, float)) and not isinstance(bound, bool) and math.isfinite(bound)),
+                     f"parameter {param.name!r} has a bad range")
+        _require(param.min is None or param.max is None or param.min <= param.max,
+                 f"parameter {param.name!r} has min above max")
+        default = decode_scalar(param.type, plan.values[param.value].words)
+        _require(range_problem(param, default) is None, f"parameter {param.name!r}'s default is outside its range")
 
 
 def _check_regions(plan: Plan) -> dict[str, Region]:
+    params = {p.value for p in plan.params}
     memory = plan.memory_pages * PAGE_BYTES
     ordered = sorted(plan.regions, key=lambda r: r.offset)
     for region in ordered:
@@ -79,7 +97,8 @@ def _check_regions(plan: Plan) -> dict[str, Region]:
         "values": VALUE_ENTRY_BYTES * len(plan.values),
         "steps": 4 * len(plan.steps),
         "records": 4 * sum(3 + len(s.inputs) for s in plan.steps),
-        "constants": 4 * sum(len(v.words) for v in plan.values if v.words is not None),
+        "constants": 4 * sum(len(v.words) for i, v in enumerate(plan.values) if v.words is not None and i not in params),
+        "params": 4 * sum(len(plan.values[i].words) for i in params),
     }
     for kind, size in expected.items():
         _require(tables[kind].size == size, f"the {kind} region holds {tables[kind].size} bytes, not {size}")
@@ -93,9 +112,12 @@ def _inside(value: Value, region: Region) -> bool:
 
 def _check_values_and_steps(plan: Plan, tables: dict[str, Region]):
     slots = [r for r in plan.regions if r.kind == "slot"]
+    params = {p.value for p in plan.params}
     for index, value in enumerate(plan.values):
         _require(value.offset % 4 == 0, f"value {index} is not word aligned")
-        if value.words is not None:
+        if index in params:
+            _require(_inside(value, tables["params"]), f"parameter value {index} lies outside the params region")
+        elif value.words is not None:
             _require(_inside(value, tables["constants"]), f"constant {index} lies outside the constants region")
         else:
             _require(any(_inside(value, r) for r in slots), f"slot {index} lies outside every slot region")
@@ -136,6 +158,15 @@ def _check_shared_slots(plan: Plan):
         lifetimes.sort()
         for (_, end), (start, _) in zip(lifetimes, lifetimes[1:]):
             _require(end < start, "two slots share memory while both are live")
+
+
+def range_problem(param, value) -> str | None:
+    """Why `value` is outside the parameter's range, or None."""
+    if param.type in ("boolean", "vec3"):
+        return None
+    if (param.min is not None and value < param.min) or (param.max is not None and value > param.max):
+        return f"`{param.name}` takes values from {param.min} to {param.max}"
+    return None
 
 
 def validate_plan(plan: Plan) -> None:
