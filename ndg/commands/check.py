@@ -1,0 +1,28 @@
+from pathlib import Path
+
+import click
+
+from ndg.commands import node_paths_option
+from ndg.errors import UserError
+
+
+@click.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@node_paths_option
+def command(files, node_paths):
+    """Run every check on .ndg FILES without building anything."""
+    from ndg.compiler.definitions import NodeLibrary
+    from ndg.compiler.diagnostics import SourceErrors
+    from ndg.compiler.driver import check, read_source
+
+    library = NodeLibrary.load(tuple(node_paths))
+    failed = []
+    for file in files:
+        try:
+            check(read_source(file), str(file), library)
+        except SourceErrors as errors:
+            failed.append(errors)
+            click.echo(errors.render() + "\n", err=True)
+    if failed:
+        raise UserError(f"{sum(len(e.diagnostics) for e in failed)} error(s) in {len(failed)} of {len(files)} file(s)")
+    click.echo(f"{len(files)} file(s) OK")
