@@ -8,6 +8,8 @@ pub mod abi;
 pub mod encoding;
 pub mod error;
 pub mod items;
+pub mod mat4;
+pub mod quat;
 pub mod scratch;
 pub mod vecmath;
 pub mod writer;
