@@ -9,6 +9,7 @@ pub mod encoding;
 pub mod error;
 pub mod items;
 pub mod mat4;
+pub mod noise;
 pub mod quat;
 pub mod rng;
 pub mod scratch;
