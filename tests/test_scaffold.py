@@ -15,7 +15,6 @@ from conftest import f32_bits
 from ndg.cli import main
 from ndg.compiler.definitions import NODE_PATH_VARIABLE, load_definition
 from ndg.compiler.scaffold import render
-from ndg.compiler.sizes import output_words
 from ndg.compiler.toolchain import find_toolchain
 from ndg.errors import UserError
 
@@ -137,7 +136,7 @@ def test_every_valid_id_renders_a_definition_ndg_loads(node_id):
     definition = load_rendered_definition(files["definition.json"])
     assert definition.id == node_id
     assert [i.name for i in definition.inputs] == ["length", "points"]
-    assert output_words(definition, {"length": 1.0, "points": 5}, "n") == 5 * 4 + 10
+    assert (definition.output, definition.size, definition.layout) == ("path", "points * 4 + 10", "list")
     assert f'name = "ndg_node_{node_id.rsplit("/", 1)[1]}"' in files["Cargo.toml"]
 
 
