@@ -1,0 +1,154 @@
+"""A shaded preview picture of a mesh, drawn on the CPU with numpy (no display, no GPU).
+
+An orthographic camera looks at the mesh from `azimuth` degrees around the vertical (y) axis and
+`elevation` degrees above the horizon, and is zoomed so the whole mesh fits with a margin. Triangles
+are rasterised in vectorised batches into a z-buffer at twice the size, shaded flat (Lambert, lit
+from both sides since leaves are single sheets), then scaled down for smooth edges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from ndg.errors import UserError
+from ndg.runtime.meshes import Mesh
+
+SUPERSAMPLE = 2
+MARGIN = 0.06  # of each side
+BATCH_PIXELS = 1 << 20  # candidate pixels tested at once; bounds the rasteriser's memory
+BACKGROUND = np.array([246, 246, 243], np.float32)
+COLOUR = np.array([112, 168, 86], np.float32)
+# Camera space: x right, y up, z towards the viewer. A key light from the upper left and a weaker
+# fill from the right keep faces turned away from the key readable.
+AMBIENT, KEY, FILL = 0.3, 0.55, 0.2
+KEY_LIGHT = np.array([-0.45, 0.65, 0.6])
+FILL_LIGHT = np.array([0.8, -0.1, 0.6])
+
+
+@dataclass(frozen=True)
+class View:
+    width: int = 800
+    height: int = 600
+    azimuth: float = 35.0
+    elevation: float = 20.0
+
+
+def render(mesh: Mesh, view: View = View()) -> Image.Image:
+    if not len(mesh.faces):
+        raise UserError("the result has no triangles to draw", "only meshes are drawn; paths are centre lines")
+    width, height = view.width * SUPERSAMPLE, view.height * SUPERSAMPLE
+    screen, depth = _project(mesh.positions.astype(np.float64), view, width, height)
+    triangles = screen[mesh.faces]  # (F, 3, 2)
+    shade = _flat_shading(mesh, view)
+    face_at = _rasterise(triangles, depth[mesh.faces], width, height)
+    colours = np.concatenate([BACKGROUND[None, :], shade[:, None] * COLOUR[None, :]])
+    pixels = colours[face_at + 1].reshape(height, width, 3)
+    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "RGB")
+    return image.resize((view.width, view.height), Image.Resampling.BOX)
+
+
+def _camera_axes(view: View) -> np.ndarray:
+    """Rows: right, up, back (towards the viewer) in world coordinates."""
+    azimuth = np.radians(view.azimuth)
+    elevation = np.radians(np.clip(view.elevation, -89.0, 89.0))
+    back = np.array([np.cos(elevation) * np.sin(azimuth), np.sin(elevation), np.cos(elevation) * np.cos(azimuth)])
+    right = np.array([np.cos(azimuth), 0.0, -np.sin(azimuth)])
+    return np.stack([right, np.cross(back, right), back])
+
+
+def _project(positions: np.ndarray, view: View, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel coordinates (y down) of every vertex, framed to fit, and its distance from the viewer."""
+    camera = positions @ _camera_axes(view).T
+    low, high = camera[:, :2].min(axis=0), camera[:, :2].max(axis=0)
+    extent = np.maximum(high - low, 1e-9)
+    scale = min(width * (1 - 2 * MARGIN) / extent[0], height * (1 - 2 * MARGIN) / extent[1])
+    centre = (low + high) / 2
+    x = (camera[:, 0] - centre[0]) * scale + width / 2
+    y = height / 2 - (camera[:, 1] - centre[1]) * scale
+    return np.stack([x, y], axis=1), -camera[:, 2]
+
+
+def _flat_shading(mesh: Mesh, view: View) -> np.ndarray:
+    camera = mesh.positions.astype(np.float64) @ _camera_axes(view).T
+    corners = camera[mesh.faces]
+    normals = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+    length = np.linalg.norm(normals, axis=1, keepdims=True)
+    normals = np.divide(normals, length, out=np.zeros_like(normals), where=length > 0)
+    normals *= np.where(normals[:, 2:3] < 0, -1.0, 1.0)  # face the viewer: lit from both sides
+    def lambert(light):
+        return np.clip(normals @ (light / np.linalg.norm(light)), 0.0, 1.0)
+    return AMBIENT + KEY * lambert(KEY_LIGHT) + FILL * lambert(FILL_LIGHT)
+
+
+def _rasterise(triangles: np.ndarray, depths: np.ndarray, width: int, height: int) -> np.ndarray:
+    """For every pixel (row-major), the index of the nearest triangle covering its centre, or -1.
+
+    Each triangle tests the pixels of its bounding box. All those candidates are numbered in one
+    sequence and handled BATCH_PIXELS at a time, so memory stays bounded however big a triangle is.
+    """
+    nearest = np.full(width * height, np.inf)
+    face_at = np.full(width * height, -1, np.int64)
+    low = np.clip(np.floor(triangles.min(axis=1) - 0.5).astype(np.int64), 0, [width - 1, height - 1])
+    high = np.clip(np.ceil(triangles.max(axis=1) - 0.5).astype(np.int64), 0, [width - 1, height - 1])
+    spans = high - low + 1
+    area = _edge(triangles[:, 0], triangles[:, 1], triangles[:, 2])
+    on_screen = (triangles.max(axis=1) >= 0).all(axis=1) & (triangles.min(axis=1) < [width, height]).all(axis=1)
+    visible = np.flatnonzero((np.abs(area) > 1e-12) & on_screen)
+    counts = spans[visible, 0] * spans[visible, 1]
+    ends = np.cumsum(counts)
+    for first in range(0, int(ends[-1]) if len(ends) else 0, BATCH_PIXELS):
+        candidate = np.arange(first, min(first + BATCH_PIXELS, int(ends[-1])))
+        which = np.searchsorted(ends, candidate, side="right")
+        face, local = visible[which], candidate - (ends[which] - counts[which])
+        px = low[face, 0] + local % spans[face, 0]
+        py = low[face, 1] + local // spans[face, 0]
+        _draw(face, px, py, triangles, depths, area, width, nearest, face_at)
+    return face_at
+
+
+def _draw(face, px, py, triangles, depths, area, width, nearest, face_at):
+    """Test candidate pixels (px, py) against triangle `face`; keep the nearest hit per pixel."""
+    centre = np.stack([px + 0.5, py + 0.5], axis=1)
+    corners = triangles[face]
+    weights = np.stack([_edge(corners[:, 1], corners[:, 2], centre), _edge(corners[:, 2], corners[:, 0], centre),
+                        _edge(corners[:, 0], corners[:, 1], centre)], axis=1) / area[face, None]
+    inside = (weights >= 0).all(axis=1)
+    face, pixel = face[inside], (py * width + px)[inside]
+    depth = (weights[inside] * depths[face]).sum(axis=1)
+    # The nearest candidate per pixel in this batch, then merged with the z-buffer.
+    order = np.lexsort((depth, pixel))
+    pixel, depth, face = pixel[order], depth[order], face[order]
+    first = np.ones(len(pixel), bool)
+    first[1:] = pixel[1:] != pixel[:-1]
+    pixel, depth, face = pixel[first], depth[first], face[first]
+    closer = depth < nearest[pixel]
+    nearest[pixel[closer]] = depth[closer]
+    face_at[pixel[closer]] = face[closer]
+
+
+def _edge(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Twice the signed area of (a, b, p): which side of the edge a→b the point p lies on."""
+    return (b[..., 0] - a[..., 0]) * (p[..., 1] - a[..., 1]) - (b[..., 1] - a[..., 1]) * (p[..., 0] - a[..., 0])
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise UserError(f"--size {text!r} is not WIDTHxHEIGHT", "for example --size 800x600") from None
+    if not (16 <= width <= 4096 and 16 <= height <= 4096):
+        raise UserError(f"--size {text} is out of range", "each side must be between 16 and 4096 pixels")
+    return width, height
+
+
+def parse_view(text: str) -> tuple[float, float]:
+    try:
+        azimuth, elevation = (float(part) for part in text.split(","))
+    except ValueError:
+        raise UserError(f"--view {text!r} is not AZIMUTH,ELEVATION in degrees", "for example --view 35,20") from None
+    if not -90 <= elevation <= 90:
+        raise UserError(f"--view elevation {elevation:g} is out of range", "it must be between -90 and 90 degrees")
+    return azimuth, elevation
