@@ -74,9 +74,9 @@ class Shapes:
 
     def counts(self) -> dict[str, int]:
         merged = self.merged()
-        return {"geometry items": len(self.meshes), "instance blocks": len(self.instances),
+        return {"geometry_items": len(self.meshes), "instance_blocks": len(self.instances),
                 "instances": sum(len(b.matrices) for b in self.instances), "paths": len(self.paths),
-                "path points": sum(len(p.points) for p in self.paths),
+                "path_points": sum(len(p.points) for p in self.paths),
                 "vertices": len(merged.positions), "triangles": len(merged.faces)}
 
 
