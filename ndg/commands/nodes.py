@@ -2,6 +2,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ndg.commands import echo_json, node_paths_option
@@ -23,7 +24,7 @@ def command(ctx, node_paths, as_json):
     for column in ("node", "inputs", "output"):
         table.add_column(column)
     for node in library.nodes:
-        table.add_row(node.id, "\n".join(_describe_input(i) for i in node.inputs) or "-", node.output)
+        table.add_row(node.id, escape("\n".join(_describe_input(i) for i in node.inputs) or "-"), node.output)
     Console().print(table)
 
 
@@ -55,7 +56,7 @@ def show(name, node_paths, as_json):
     for column in ("input", "type", "default", "range", "also accepts", "setting"):
         table.add_column(column)
     for i in node.inputs:
-        table.add_row(i.name, i.type, _default(i), _range(i), ", ".join(i.accepts), i.setting or "")
+        table.add_row(*(escape(cell) for cell in (i.name, i.type, _default(i), _range(i), ", ".join(i.accepts), i.setting or "")))
     console.print(table if table.row_count else "no inputs")
 
 
