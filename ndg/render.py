@@ -94,9 +94,9 @@ def _rasterise(triangles: np.ndarray, depths: np.ndarray, width: int, height: in
     low = np.clip(np.floor(triangles.min(axis=1) - 0.5).astype(np.int64), 0, [width - 1, height - 1])
     high = np.clip(np.ceil(triangles.max(axis=1) - 0.5).astype(np.int64), 0, [width - 1, height - 1])
     spans = high - low + 1
-    area = _edge(triangles[:, 0], triangles[:, 1], triangles[:, 2])
+    planes, drawable = _planes(triangles, depths)
     on_screen = (triangles.max(axis=1) >= 0).all(axis=1) & (triangles.min(axis=1) < [width, height]).all(axis=1)
-    visible = np.flatnonzero((np.abs(area) > 1e-12) & on_screen)
+    visible = np.flatnonzero(drawable & on_screen)
     counts = spans[visible, 0] * spans[visible, 1]
     ends = np.cumsum(counts)
     for first in range(0, int(ends[-1]) if len(ends) else 0, BATCH_PIXELS):
@@ -105,19 +105,30 @@ def _rasterise(triangles: np.ndarray, depths: np.ndarray, width: int, height: in
         face, local = visible[which], candidate - (ends[which] - counts[which])
         px = low[face, 0] + local % spans[face, 0]
         py = low[face, 1] + local // spans[face, 0]
-        _draw(face, px, py, triangles, depths, area, width, nearest, face_at)
+        _draw(face, px, py, planes, width, nearest, face_at)
     return face_at
 
 
-def _draw(face, px, py, triangles, depths, area, width, nearest, face_at):
+def _planes(triangles: np.ndarray, depths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per triangle, (a, b, c) with value = a·x + b·y + c for its three barycentric weights and its
+    depth, as (F, 4, 3); and which triangles have an area at all."""
+    start, end = triangles[:, [1, 2, 0]], triangles[:, [2, 0, 1]]  # the edge opposite each corner
+    area = (triangles[:, 1, 0] - triangles[:, 0, 0]) * (triangles[:, 2, 1] - triangles[:, 0, 1]) \
+        - (triangles[:, 1, 1] - triangles[:, 0, 1]) * (triangles[:, 2, 0] - triangles[:, 0, 0])
+    drawable = np.abs(area) > 1e-12
+    scale = np.divide(1.0, area, out=np.zeros_like(area), where=drawable)[:, None]
+    dx, dy = end[..., 0] - start[..., 0], end[..., 1] - start[..., 1]
+    weights = np.stack([-dy * scale, dx * scale, (dy * start[..., 0] - dx * start[..., 1]) * scale], axis=2)
+    depth = np.einsum("fk,fkc->fc", depths, weights)
+    return np.concatenate([weights, depth[:, None, :]], axis=1), drawable
+
+
+def _draw(face, px, py, planes, width, nearest, face_at):
     """Test candidate pixels (px, py) against triangle `face`; keep the nearest hit per pixel."""
-    centre = np.stack([px + 0.5, py + 0.5], axis=1)
-    corners = triangles[face]
-    weights = np.stack([_edge(corners[:, 1], corners[:, 2], centre), _edge(corners[:, 2], corners[:, 0], centre),
-                        _edge(corners[:, 0], corners[:, 1], centre)], axis=1) / area[face, None]
-    inside = (weights >= 0).all(axis=1)
-    face, pixel = face[inside], (py * width + px)[inside]
-    depth = (weights[inside] * depths[face]).sum(axis=1)
+    plane = planes[face]
+    values = plane[..., 0] * (px + 0.5)[:, None] + plane[..., 1] * (py + 0.5)[:, None] + plane[..., 2]
+    inside = (values[:, :3] >= 0).all(axis=1)
+    face, pixel, depth = face[inside], (py * width + px)[inside], values[inside, 3]
     # The nearest candidate per pixel in this batch, then merged with the z-buffer.
     order = np.lexsort((depth, pixel))
     pixel, depth, face = pixel[order], depth[order], face[order]
@@ -127,11 +138,6 @@ def _draw(face, px, py, triangles, depths, area, width, nearest, face_at):
     closer = depth < nearest[pixel]
     nearest[pixel[closer]] = depth[closer]
     face_at[pixel[closer]] = face[closer]
-
-
-def _edge(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Twice the signed area of (a, b, p): which side of the edge a→b the point p lies on."""
-    return (b[..., 0] - a[..., 0]) * (p[..., 1] - a[..., 1]) - (b[..., 1] - a[..., 1]) * (p[..., 0] - a[..., 0])
 
 
 def parse_size(text: str) -> tuple[int, int]:

@@ -35,13 +35,21 @@ class Instances:
         """Every placement written out as its own copy of the mesh."""
         count, vertices = len(self.matrices), len(self.mesh.positions)
         linear, offset = self.matrices[:, :3, :3], self.matrices[:, :3, 3]
-        positions = np.einsum("iab,vb->iva", linear, self.mesh.positions) + offset[:, None, :]
-        # Normals follow the inverse transpose, so scaled or sheared instances keep them perpendicular.
-        normal_matrices = np.linalg.pinv(linear).transpose(0, 2, 1)
-        normals = _unit(np.einsum("iab,vb->iva", normal_matrices, self.mesh.normals))
+        positions = self.mesh.positions[None] @ linear.transpose(0, 2, 1) + offset[:, None, :]
+        normals = _unit(self.mesh.normals[None] @ _normal_matrices(linear).transpose(0, 2, 1))
         faces = self.mesh.faces[None, :, :] + (np.arange(count, dtype=np.int32) * vertices)[:, None, None]
         return Mesh(positions.reshape(-1, 3).astype(np.float32), normals.reshape(-1, 3).astype(np.float32),
                     faces.reshape(-1, 3).astype(np.int32))
+
+
+def _normal_matrices(linear: np.ndarray) -> np.ndarray:
+    """What normals transform by: the inverse transpose, so scaled or sheared instances keep them
+    perpendicular. Computed as the cofactor matrix (det × inverse transpose) signed by the
+    determinant, which needs no inversion and stays defined for flattened (singular) instances."""
+    c0, c1, c2 = linear[:, :, 0], linear[:, :, 1], linear[:, :, 2]
+    cofactor = np.stack([np.cross(c1, c2), np.cross(c2, c0), np.cross(c0, c1)], axis=2)
+    determinant = np.einsum("ij,ij->i", c0, np.cross(c1, c2))
+    return cofactor * np.where(determinant < 0, -1.0, 1.0)[:, None, None]
 
 
 @dataclass(frozen=True)
