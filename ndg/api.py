@@ -68,12 +68,15 @@ class Result:
         return {"words": len(self.words), **self.shapes.counts()}
 
     def _repr_png_(self) -> bytes | None:
+        """The preview Jupyter shows; None (so it falls back to repr) when there is nothing to draw."""
         import io
 
-        if not len(self.shapes.merged().faces):
+        try:
+            image = self.render(480, 360)
+        except UserError:
             return None
         buffer = io.BytesIO()
-        self.render(480, 360).save(buffer, format="PNG")
+        image.save(buffer, format="PNG")
         return buffer.getvalue()
 
     def __repr__(self) -> str:

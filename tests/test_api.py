@@ -136,3 +136,11 @@ def test_nodes_show_suggests_a_close_name():
     cli = CliRunner().invoke(main, ["nodes", "show", "bxo"])
     assert cli.exit_code == 2
     assert "there is no node `bxo`" in cli.output and "did you mean `box`?" in cli.output
+
+
+def test_a_result_with_nothing_to_draw_falls_back_to_its_repr_in_notebooks():
+    from shapes_words import path_item, result
+
+    only_a_line = ndg.Result(result(path_item([[0, 0, 0, 1], [0, 1, 0, 1]])), "line.ndg")
+    assert only_a_line._repr_png_() is None
+    assert "1 path item (2 points)" in repr(only_a_line)

@@ -111,3 +111,13 @@ def test_geometry_items_decode_to_exactly_what_was_encoded(positions, data):
     assert mesh.positions.tobytes() == positions.tobytes()
     assert mesh.normals.tobytes() == normals.tobytes()
     assert mesh.faces.tolist() == faces.tolist()
+
+
+def test_mirrored_and_flattened_instances_keep_sensible_normals():
+    normals = [[1, 0, 0], [0, 0, 1], [0, 1, 0]]
+    shapes = decode(result(instances_item(TRIANGLE, [[0, 1, 2]], [scaling(-1, 1, 1), scaling(1, 1, 0)], normals)))
+    mesh = shapes.instances[0].expanded()
+    assert np.allclose(mesh.normals[:3], [[-1, 0, 0], [0, 0, 1], [0, 1, 0]])  # mirrored in x
+    # Flattened in z, every surface lies in the xy plane: a z normal stays, a y normal (whose surface
+    # collapsed to a line) has no direction left and becomes zero rather than NaN.
+    assert mesh.normals[3:].tolist() == [[0, 0, 0], [0, 0, 1], [0, 0, 0]]
