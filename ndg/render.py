@@ -89,55 +89,57 @@ def _rasterise(triangles: np.ndarray, depths: np.ndarray, width: int, height: in
     Each triangle tests the pixels of its bounding box. All those candidates are numbered in one
     sequence and handled BATCH_PIXELS at a time, so memory stays bounded however big a triangle is.
     """
-    nearest = np.full(width * height, np.inf)
+    nearest = np.full(width * height, np.inf, np.float32)
     face_at = np.full(width * height, -1, np.int64)
     low = np.clip(np.floor(triangles.min(axis=1) - 0.5).astype(np.int64), 0, [width - 1, height - 1])
     high = np.clip(np.ceil(triangles.max(axis=1) - 0.5).astype(np.int64), 0, [width - 1, height - 1])
-    spans = high - low + 1
-    planes, drawable = _planes(triangles, depths)
     on_screen = (triangles.max(axis=1) >= 0).all(axis=1) & (triangles.min(axis=1) < [width, height]).all(axis=1)
+    planes, drawable = _planes(triangles - low[:, None, :], depths)
     visible = np.flatnonzero(drawable & on_screen)
-    counts = spans[visible, 0] * spans[visible, 1]
+    spans, low, planes = (high - low + 1)[visible], low[visible], planes[visible]
+    counts = spans[:, 0] * spans[:, 1]
     ends = np.cumsum(counts)
-    for first in range(0, int(ends[-1]) if len(ends) else 0, BATCH_PIXELS):
-        candidate = np.arange(first, min(first + BATCH_PIXELS, int(ends[-1])))
-        which = np.searchsorted(ends, candidate, side="right")
-        face, local = visible[which], candidate - (ends[which] - counts[which])
-        px = low[face, 0] + local % spans[face, 0]
-        py = low[face, 1] + local // spans[face, 0]
-        _draw(face, px, py, planes, width, nearest, face_at)
+    starts = ends - counts
+    total = int(ends[-1]) if len(ends) else 0
+    for first in range(0, total, BATCH_PIXELS):
+        last = min(first + BATCH_PIXELS, total)
+        # The triangles whose candidates fall in [first, last), each repeated once per candidate.
+        t0, t1 = np.searchsorted(ends, first, side="right"), np.searchsorted(ends, last - 1, side="right") + 1
+        taken = np.minimum(ends[t0:t1], last) - np.maximum(starts[t0:t1], first)
+        which = np.repeat(np.arange(t0, t1), taken)
+        local = np.arange(first, last) - starts[which]
+        lx, ly = local % spans[which, 0], local // spans[which, 0]
+        _draw(visible[which], low[which], lx, ly, planes[which], width, nearest, face_at)
     return face_at
 
 
 def _planes(triangles: np.ndarray, depths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per triangle, (a, b, c) with value = a·x + b·y + c for its three barycentric weights and its
-    depth, as (F, 4, 3); and which triangles have an area at all."""
+    """Per triangle, (a, b, c) with value = a·x + b·y + c at pixel centre (x, y) for its three
+    barycentric weights and its depth, as (F, 4, 3) float32; and which triangles have an area."""
     start, end = triangles[:, [1, 2, 0]], triangles[:, [2, 0, 1]]  # the edge opposite each corner
     area = (triangles[:, 1, 0] - triangles[:, 0, 0]) * (triangles[:, 2, 1] - triangles[:, 0, 1]) \
         - (triangles[:, 1, 1] - triangles[:, 0, 1]) * (triangles[:, 2, 0] - triangles[:, 0, 0])
     drawable = np.abs(area) > 1e-12
     scale = np.divide(1.0, area, out=np.zeros_like(area), where=drawable)[:, None]
     dx, dy = end[..., 0] - start[..., 0], end[..., 1] - start[..., 1]
-    weights = np.stack([-dy * scale, dx * scale, (dy * start[..., 0] - dx * start[..., 1]) * scale], axis=2)
+    weights = np.stack([-dy * scale, dx * scale, (dy * (start[..., 0] - 0.5) - dx * (start[..., 1] - 0.5)) * scale],
+                       axis=2)
     depth = np.einsum("fk,fkc->fc", depths, weights)
-    return np.concatenate([weights, depth[:, None, :]], axis=1), drawable
+    return np.concatenate([weights, depth[:, None, :]], axis=1).astype(np.float32), drawable
 
 
-def _draw(face, px, py, planes, width, nearest, face_at):
-    """Test candidate pixels (px, py) against triangle `face`; keep the nearest hit per pixel."""
-    plane = planes[face]
-    values = plane[..., 0] * (px + 0.5)[:, None] + plane[..., 1] * (py + 0.5)[:, None] + plane[..., 2]
-    inside = (values[:, :3] >= 0).all(axis=1)
-    face, pixel, depth = face[inside], (py * width + px)[inside], values[inside, 3]
-    # The nearest candidate per pixel in this batch, then merged with the z-buffer.
-    order = np.lexsort((depth, pixel))
-    pixel, depth, face = pixel[order], depth[order], face[order]
-    first = np.ones(len(pixel), bool)
-    first[1:] = pixel[1:] != pixel[:-1]
-    pixel, depth, face = pixel[first], depth[first], face[first]
-    closer = depth < nearest[pixel]
-    nearest[pixel[closer]] = depth[closer]
-    face_at[pixel[closer]] = face[closer]
+def _draw(face, low, lx, ly, plane, width, nearest, face_at):
+    """Test candidate pixels (low + (lx, ly)) against triangle `face`; keep the nearest hit per pixel.
+    Coordinates are relative to each triangle's bounding box, so float32 keeps its precision."""
+    x, y = lx.astype(np.float32)[:, None], ly.astype(np.float32)[:, None]
+    values = plane[..., 0] * x + plane[..., 1] * y + plane[..., 2]
+    inside = (values[:, 0] >= 0) & (values[:, 1] >= 0) & (values[:, 2] >= 0)
+    face, depth = face[inside], values[inside, 3]
+    pixel = (low[inside, 1] + ly[inside]) * width + low[inside, 0] + lx[inside]
+    # A z-buffer in two passes: the nearest depth per pixel, then the triangle that has it.
+    np.minimum.at(nearest, pixel, depth)
+    hit = depth == nearest[pixel]
+    face_at[pixel[hit]] = face[hit]
 
 
 def parse_size(text: str) -> tuple[int, int]:

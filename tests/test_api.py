@@ -90,7 +90,7 @@ def test_run_json_summary_reports_nodes_memory_counts_files_and_timings(tmp_path
     assert cli.exit_code == 0, cli.output
     summary = json.loads(cli.stdout)
     assert summary["nodes"] == 8
-    assert summary["memory"]["bytes"] == summary["memory"]["pages"] * 65536
+    assert summary["memory_bytes"] == summary["memory_pages"] * 65536
     assert summary["result"]["triangles"] == 12 and summary["result"]["words"] == 95
     assert summary["written"] == [{"path": str(glb), "notes": []}]
     assert {"check", "build", "plan", "load", "run", "write"} <= set(summary["timings"])

@@ -20,8 +20,9 @@ def quiet_and_json_options(function):
 
 
 def plan_summary(plan) -> dict:
-    return {"source": plan.source, "nodes": len(plan.steps),
-            "memory": {"pages": plan.memory_pages, "bytes": plan.memory_bytes}}
+    """The plan fields every --json summary starts with (named as `ndg plan show --json` names them)."""
+    return {"source": plan.source, "nodes": len(plan.steps), "memory_bytes": plan.memory_bytes,
+            "memory_pages": plan.memory_pages}
 
 
 def echo_json(data: dict) -> None:
