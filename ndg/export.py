@@ -37,14 +37,18 @@ def to_scene(shapes: Shapes):
 
     scene = trimesh.Scene()
     for index, mesh in enumerate(shapes.meshes):
-        scene.add_geometry(to_trimesh(mesh), geom_name=f"geometry{index}", node_name=f"geometry{index}")
+        if len(mesh.faces):
+            scene.add_geometry(to_trimesh(mesh), geom_name=f"geometry{index}", node_name=f"geometry{index}")
     for index, block in enumerate(shapes.instances):
         name = f"instances{index}"
-        scene.add_geometry(to_trimesh(block.mesh), geom_name=name, node_name=f"{name}.0",
-                           transform=block.matrices[0].astype(np.float64) if len(block.matrices) else None)
-        for number, matrix in enumerate(block.matrices[1:], start=1):
-            scene.graph.update(frame_to=f"{name}.{number}", frame_from=scene.graph.base_frame,
-                               matrix=matrix.astype(np.float64), geometry=name)
+        if not len(block.mesh.faces):
+            continue
+        for number, matrix in enumerate(block.matrices.astype(np.float64)):
+            if number == 0:
+                scene.add_geometry(to_trimesh(block.mesh), geom_name=name, node_name=f"{name}.0", transform=matrix)
+            else:
+                scene.graph.update(frame_to=f"{name}.{number}", frame_from=scene.graph.base_frame, matrix=matrix,
+                                   geometry=name)
     for index, path in enumerate(shapes.paths):
         if len(path.points) >= 2:
             scene.add_geometry(trimesh.load_path(path.points.astype(np.float64)), geom_name=f"path{index}",

@@ -128,3 +128,12 @@ def test_a_result_without_triangles_cannot_become_a_mesh_file(tmp_path):
 def test_words_that_break_the_format_are_reported_not_exported(tmp_path):
     with pytest.raises(UserError, match="not a valid item list"):
         save(np.array([0, 1, 0, 9, 1, 1], "<i4"), tmp_path / "bad.obj")
+
+
+@pytest.mark.parametrize("suffix", SCENE_FORMATS + MESH_FORMATS)
+def test_empty_items_and_instance_blocks_without_instances_add_nothing(tmp_path, suffix):
+    words = result(geometry_item(np.zeros((0, 3)), np.zeros((0, 3))), box_item(1),
+                   instances_item(TRIANGLE, [[0, 1, 2]], np.zeros((0, 4, 4))))
+    save(words, tmp_path / f"sparse{suffix}")
+    mesh = reloaded_meshes(tmp_path / f"sparse{suffix}")
+    assert len(mesh.faces) == 12 and mesh.bounds.tolist() == [[-1, -1, -1], [1, 1, 1]]
