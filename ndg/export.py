@@ -64,15 +64,19 @@ def decode_result(words: np.ndarray) -> Shapes:
                         "a node wrote words its output type does not allow; save the raw words with -o result.bin") from None
 
 
+def check_destination(path: Path, formats: tuple[str, ...] = FORMATS) -> None:
+    """Refuse, before any work is done, a file name whose extension or folder cannot be written."""
+    if path.suffix.lower() not in formats:
+        raise UserError(f"cannot write {path}: unknown extension `{path.suffix}`", f"use one of {', '.join(formats)}")
+    if not path.parent.is_dir():
+        raise UserError(f"cannot write {path}: there is no folder {path.parent}", "create the folder first")
+
+
 def save(words: np.ndarray, path: Path) -> list[str]:
     """Write `words` to `path` in the format its extension names; return notes on what was left out."""
     path = Path(path)
+    check_destination(path)
     suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise UserError(f"cannot write {path}: unknown extension `{path.suffix}`",
-                        f"use one of {', '.join(FORMATS)}")
-    if not path.parent.is_dir():
-        raise UserError(f"cannot write {path}: there is no folder {path.parent}", "create the folder first")
     if suffix == ".bin":
         write_atomically(path, np.asarray(words).astype("<i4").tobytes())
         return []

@@ -92,3 +92,8 @@ def test_view_is_azimuth_and_elevation():
         parse_view("30")
     with pytest.raises(UserError):
         parse_view("0,120")
+
+
+def test_png_name_is_checked_before_running(tmp_path):
+    cli = CliRunner().invoke(main, ["run", str(EXAMPLES / "basics.ndg"), "--png", str(tmp_path / "plant.jpg")])
+    assert cli.exit_code == 2 and "unknown extension `.jpg`" in cli.output and "use one of .png" in cli.output

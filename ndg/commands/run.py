@@ -23,8 +23,7 @@ OUTPUT_HELP = ("Write the result here, in the format the extension names (repeat
 def command(source, outputs, png, size, view, stepped, node_paths, quiet, as_json):
     """Run SOURCE: a compiled plan (.ndp), or a graph (.ndg) compiled on the way."""
     from ndg.api import Result
-    from ndg.export import FORMATS
-    from ndg.errors import UserError
+    from ndg.export import check_destination
     from ndg.progress import Stages
     from ndg.render import View, parse_size, parse_view
     from ndg.runtime.engine import Runner
@@ -32,10 +31,9 @@ def command(source, outputs, png, size, view, stepped, node_paths, quiet, as_jso
 
     # Every option is checked before anything slow runs.
     for output in outputs:
-        if output.suffix.lower() not in FORMATS:
-            raise UserError(f"cannot write {output}: unknown extension `{output.suffix}`", f"use one of {', '.join(FORMATS)}")
-    if png and png.suffix.lower() != ".png":
-        raise UserError(f"--png {png}: the picture's file name must end in .png")
+        check_destination(output)
+    if png:
+        check_destination(png, (".png",))
     picture = View(*parse_size(size), *parse_view(view))
 
     stages = Stages(quiet)
@@ -58,7 +56,8 @@ def command(source, outputs, png, size, view, stepped, node_paths, quiet, as_jso
     if png:
         with stages.stage("render", f"rendering {png}"):
             image = result.render(picture.width, picture.height, picture.azimuth, picture.elevation)
-            written.append({"path": str(png), "notes": _save_png(image, png)})
+            _save_png(image, png)
+            written.append({"path": str(png), "notes": []})
 
     if as_json:
         echo_json({**plan_summary(plan), "result": _result_summary(result), "written": written,
@@ -67,18 +66,14 @@ def command(source, outputs, png, size, view, stepped, node_paths, quiet, as_jso
         _print_summary(runner, result, written)
 
 
-def _save_png(image, path: Path) -> list[str]:
+def _save_png(image, path: Path) -> None:
     import io
 
-    from ndg.errors import UserError
     from ndg.runtime.plan import write_atomically
 
-    if not path.parent.is_dir():
-        raise UserError(f"cannot write {path}: there is no folder {path.parent}", "create the folder first")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     write_atomically(path, buffer.getvalue())
-    return []
 
 
 def _result_summary(result) -> dict:
