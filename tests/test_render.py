@@ -2,6 +2,9 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from click.testing import CliRunner
 from PIL import Image
 
@@ -97,3 +100,26 @@ def test_view_is_azimuth_and_elevation():
 def test_png_name_is_checked_before_running(tmp_path):
     cli = CliRunner().invoke(main, ["run", str(EXAMPLES / "basics.ndg"), "--png", str(tmp_path / "plant.jpg")])
     assert cli.exit_code == 2 and "unknown extension `.jpg`" in cli.output and "use one of .png" in cli.output
+
+
+def test_batches_splitting_triangles_anywhere_give_the_same_picture(monkeypatch):
+    import ndg.render
+
+    rng = np.random.default_rng(7)
+    triangles = rng.uniform(-5, 45, (30, 3, 2))
+    depths = rng.uniform(0, 10, (30, 3))
+    whole = _rasterise(triangles, depths, 40, 40)
+    monkeypatch.setattr(ndg.render, "BATCH_PIXELS", 37)  # batches end in the middle of triangles
+    assert _rasterise(triangles, depths, 40, 40).tolist() == whole.tolist()
+    assert (whole >= 0).sum() > 200
+
+
+@settings(max_examples=60, deadline=None)
+@given(corners=arrays(np.float64, (3, 2), elements=st.floats(0, 64)))
+def test_a_triangle_covers_about_its_area_in_pixels(corners):
+    (ax, ay), (bx, by) = corners[1] - corners[0], corners[2] - corners[0]
+    area = abs(ax * by - ay * bx) / 2
+    perimeter = sum(np.linalg.norm(corners[i] - corners[i - 1]) for i in range(3))
+    covered_pixels = (_rasterise(corners[None], np.zeros((1, 3)), 64, 64) == 0).sum()
+    # Pixels whose centres the edges pass near can fall either way: at most about one per unit of edge.
+    assert abs(covered_pixels - area) <= perimeter + 2
