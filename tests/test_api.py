@@ -126,10 +126,17 @@ def test_nodes_json_lists_every_definition():
 
 
 def test_nodes_show_details_one_node():
-    cli = CliRunner().invoke(main, ["nodes", "show", "output"])
+    from ndg.compiler.definitions import NodeLibrary
+
+    definition = NodeLibrary.load().by_id("max/plantarium/output")
+    cli = CliRunner().invoke(main, ["nodes", "show", "output"], env={"COLUMNS": "200"})
     assert cli.exit_code == 0, cli.output
-    assert "max/plantarium/output" in cli.output and "items_words(input) + 4" in cli.output
-    assert "geometry" in cli.output  # what its input also accepts
+    assert "max/plantarium/output  →  result" in cli.output and definition.size in cli.output
+    input_line = next(line for line in cli.output.splitlines() if line.split()[:2] == ["input", "path"])
+    assert input_line.split()[2] == "geometry"  # what the input also accepts
+    shown = json.loads(CliRunner().invoke(main, ["nodes", "show", "max/plantarium/output", "--json"]).stdout)
+    assert shown["size"] == definition.size and shown["output"] == "result"
+    assert [i["name"] for i in shown["inputs"]] == [i.name for i in definition.inputs]
 
 
 def test_nodes_show_suggests_a_close_name():

@@ -22,7 +22,7 @@ def command(ctx, node_paths, as_json):
         return
     table = Table(show_edge=False, box=None, padding=(0, 2))
     for column in ("node", "inputs", "output"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for node in library.nodes:
         table.add_row(node.id, escape("\n".join(_describe_input(i) for i in node.inputs) or "-"), node.output)
     Console().print(table)
@@ -54,7 +54,7 @@ def show(name, node_paths, as_json):
         console.print(f"output size: {node.size} words ({node.layout})", highlight=False)
     table = Table(show_edge=False, box=None, padding=(0, 2))
     for column in ("input", "type", "default", "range", "also accepts", "setting"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for i in node.inputs:
         table.add_row(*(escape(cell) for cell in (i.name, i.type, _default(i), _range(i), ", ".join(i.accepts), i.setting or "")))
     console.print(table if table.row_count else "no inputs")
