@@ -6,7 +6,8 @@ Positions follow Nodarium's viewer (three.js): y is up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -63,14 +64,18 @@ class Polyline:
 @dataclass(frozen=True)
 class Shapes:
     """Everything a result draws, in the order its items came."""
-    meshes: list[Mesh] = field(default_factory=list)
-    instances: list[Instances] = field(default_factory=list)
-    paths: list[Polyline] = field(default_factory=list)
+    meshes: list[Mesh]
+    instances: list[Instances]
+    paths: list[Polyline]
+
+    @cached_property
+    def _merged(self) -> Mesh:
+        return concatenate(self.meshes + [block.expanded() for block in self.instances])
 
     def merged(self) -> Mesh:
-        """One mesh: the geometry items and every instance expanded (paths are lines, not surfaces)."""
-        parts = self.meshes + [block.expanded() for block in self.instances]
-        return concatenate(parts)
+        """One mesh: the geometry items and every instance expanded (paths are lines, not surfaces).
+        Worked out once; summaries, pictures and exports share it."""
+        return self._merged
 
     def bounds(self) -> np.ndarray | None:
         """[[min x, y, z], [max x, y, z]] over every vertex and path point, or None when there are none."""
@@ -97,16 +102,12 @@ def concatenate(meshes: list[Mesh]) -> Mesh:
 
 
 def decode(words: np.ndarray) -> Shapes:
-    """The shapes in a result (or a single item); FormatError when the words break the format."""
-    shapes = Shapes()
-    for item in split_items(np.asarray(words, dtype="<i4")):
-        if item.kind == GEOMETRY:
-            shapes.meshes.append(_mesh(item, item.body[1:], item.body[3:]))
-        elif item.kind == INSTANCES:
-            shapes.instances.append(_instances(item))
-        elif item.kind == PATH:
-            shapes.paths.append(_path(item))
-    return shapes
+    """The shapes in a result (or a single item); FormatError when the words break the format.
+    Positions, normals and paths are views into `words`: copy the words first if they will change."""
+    items = split_items(np.asarray(words, dtype="<i4"))
+    return Shapes(meshes=[_mesh(i, i.body[1:], i.body[3:]) for i in items if i.kind == GEOMETRY],
+                  instances=[_instances(i) for i in items if i.kind == INSTANCES],
+                  paths=[_path(i) for i in items if i.kind == PATH])
 
 
 def _floats(words: np.ndarray) -> np.ndarray:
