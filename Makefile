@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup toolchain demo test clean
+.PHONY: setup toolchain demo test pictures clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The README's pictures: every example drawn by `ndg run --png`.
+pictures: setup
+	@mkdir -p docs/images
+	@for example in examples/*.ndg; do \
+		name=$$(basename $$example .ndg); \
+		$(BIN)/ndg run $$example --png docs/images/$$name.png --size 640x480 --quiet || exit 1; \
+		echo "docs/images/$$name.png"; \
+	done
 
 clean:
 	rm -rf $(VENV) build *.egg-info

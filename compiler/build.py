@@ -76,7 +76,10 @@ def _cargo_build(crate: Path, target_dir: Path) -> Path:
     toolchain = find_toolchain()
     done = subprocess.run([str(toolchain.cargo), "build", "--release", "--offline", "--quiet",
                            "--target-dir", str(target_dir)],
-                          cwd=crate, env=toolchain.environment(), capture_output=True, text=True)
+                          cwd=crate, env=toolchain.environment(), capture_output=True, text=True,
+                          # Nothing for cargo to read: with some inherited stdins its rustc probe
+                          # failed ("couldn't read from stdin").
+                          stdin=subprocess.DEVNULL)
     if done.returncode != 0:
         raise UserError(f"building the node library failed:\n{done.stderr.strip()}",
                         "the Rust error above names the node file and line")

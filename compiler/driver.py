@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ndg.compiler.build import BuiltModule, build_library
 from ndg.compiler.definitions import NodeLibrary
@@ -41,8 +43,20 @@ def check(text: str, name: str, library: NodeLibrary) -> Graph:
     return graph
 
 
-def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = ()) -> Compiled:
-    library = NodeLibrary.load(node_paths)
-    graph = check(text, name, library)
-    module = build_library(library.nodes)
-    return Compiled(graph, plan_graph(graph, module.info), module)
+# `stage(name, description)` wraps each step of compiling, so a caller can time it and show progress.
+Stage = Callable[[str, str], AbstractContextManager]
+
+
+def _unobserved(name: str, description: str) -> AbstractContextManager:
+    return nullcontext()
+
+
+def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage: Stage = _unobserved) -> Compiled:
+    with stage("check", f"checking {name}"):
+        library = NodeLibrary.load(node_paths)
+        graph = check(text, name, library)
+    with stage("build", f"building the node library ({len(library.nodes)} nodes)"):
+        module = build_library(library.nodes)
+    with stage("plan", "planning the memory layout"):
+        plan = plan_graph(graph, module.info)
+    return Compiled(graph, plan, module)

@@ -36,7 +36,9 @@ def main():
     Typical use:
       ndg run examples/basics.ndg            compile and run, print a summary
       ndg compile plant.ndg -o plant.ndp     compile once
-      ndg run plant.ndp -o result.bin        run a compiled plan, keep the raw words
+      ndg run plant.ndp -o plant.glb --png plant.png
+                                             run a compiled plan, write a mesh and a picture
+      ndg nodes                              list the node library
     """
 
 

@@ -112,8 +112,8 @@ def test_an_id_the_library_already_has_is_refused(tmp_path):
     assert "`max/plantarium/box` already exists" in done.output
 
 
-def test_bare_nodes_prints_its_help():
-    done = ndg("nodes")
+def test_nodes_help_names_the_scaffold():
+    done = ndg("nodes", "--help")
     assert done.exit_code == 0
     assert "new" in done.output and "Usage:" in done.output
 

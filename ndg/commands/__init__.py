@@ -1,5 +1,6 @@
 """One module per `ndg` subcommand; each defines `command`, registered in ndg/cli.py."""
 
+import json
 from pathlib import Path
 
 import click
@@ -10,3 +11,19 @@ NODE_PATH_HELP = "Another folder of node definitions (repeatable; also $NDG_NODE
 def node_paths_option(function):
     return click.option("--nodes", "node_paths", multiple=True, type=click.Path(path_type=Path),
                         help=NODE_PATH_HELP)(function)
+
+
+def quiet_and_json_options(function):
+    function = click.option("--json", "as_json", is_flag=True,
+                            help="Print a machine-readable summary (JSON) on stdout instead of the table.")(function)
+    return click.option("-q", "--quiet", is_flag=True, help="No progress and no summary; errors still show.")(function)
+
+
+def plan_summary(plan) -> dict:
+    """The plan fields every --json summary starts with (named as `ndg plan show --json` names them)."""
+    return {"source": plan.source, "nodes": len(plan.steps), "memory_bytes": plan.memory_bytes,
+            "memory_pages": plan.memory_pages}
+
+
+def echo_json(data: dict) -> None:
+    click.echo(json.dumps(data, indent=2))

@@ -1,0 +1,143 @@
+"""The library API: compile a graph, run it with parameters, and use what it made.
+
+    import ndg
+    program = ndg.compile("examples/basics.ndg")   # or ndg.compile_string(text), ndg.load("x.ndp")
+    result = program.run()                         # program.run(seed=3) for a graph with parameters
+    result.save("plant.glb")
+    result.to_trimesh().show()
+
+In a Jupyter notebook a Result shows itself as its preview picture.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from ndg.errors import UserError
+from ndg.runtime.plan import Plan
+
+
+class Result:
+    """The words one run produced (a copy: later runs do not change it) and what they decode to."""
+
+    def __init__(self, words: np.ndarray, source: str):
+        self.words = np.array(words, dtype="<i4", copy=True)
+        self.source = source
+
+    @cached_property
+    def shapes(self):
+        """Geometry items, instance blocks and paths (ndg.runtime.meshes.Shapes)."""
+        from ndg.export import decode_result
+
+        return decode_result(self.words)
+
+    def meshes(self) -> list:
+        """One Mesh per geometry item and per instance block (its instances written out)."""
+        return self.shapes.meshes + [block.expanded() for block in self.shapes.instances]
+
+    def to_trimesh(self):
+        """Everything with triangles as one trimesh.Trimesh."""
+        from ndg.export import to_trimesh
+
+        return to_trimesh(self.shapes.merged())
+
+    def to_scene(self):
+        """A trimesh.Scene that keeps instances as placements of one mesh and paths as lines."""
+        from ndg.export import to_scene
+
+        return to_scene(self.shapes)
+
+    def save(self, path: str | os.PathLike) -> list[str]:
+        """Write the result in the format the extension names (.glb .gltf .obj .stl .ply .bin .json);
+        returns notes on anything the format cannot hold."""
+        from ndg.export import save
+
+        return save(self.words, Path(path))
+
+    def render(self, width: int = 800, height: int = 600, azimuth: float = 35.0, elevation: float = 20.0):
+        """A shaded preview as a PIL image, framed on the whole result."""
+        from ndg.render import View, render
+
+        return render(self.shapes.merged(), View(width, height, azimuth, elevation))
+
+    def summary(self) -> dict:
+        return {"words": len(self.words), **self.shapes.counts()}
+
+    def _repr_png_(self) -> bytes | None:
+        """The preview Jupyter shows; None (so it falls back to repr) when there is nothing to draw."""
+        import io
+
+        try:
+            image = self.render(480, 360)
+        except UserError:
+            return None
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    def __repr__(self) -> str:
+        from ndg.runtime.decode import describe_result
+
+        return f"<ndg.Result of {self.source}: {describe_result(self.words)}>"
+
+
+class Program:
+    """A compiled plan and its module. The first run loads them into wasmtime; later runs reuse that."""
+
+    def __init__(self, plan: Plan, module: bytes):
+        self.plan = plan
+        self.module = module
+
+    @cached_property
+    def runner(self):
+        from ndg.runtime.engine import Runner
+
+        return Runner(self.plan, self.module)
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.plan.params)
+
+    def run(self, **parameters) -> Result:
+        """Run once. Parameters given here stay set for later runs until given again."""
+        for name, value in parameters.items():
+            if name not in self.parameters:
+                known = ", ".join(f"`{p}`" for p in self.parameters) or "none"
+                raise UserError(f"this plan has no parameter `{name}`", f"its parameters are: {known}")
+            self.runner.set_param(name, value)
+        return Result(self.runner.run(), self.plan.source)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the plan (with its module) to a .ndp file that `ndg run` and `ndg.load` read."""
+        from ndg.runtime.plan import save_plan
+
+        save_plan(Path(path), self.plan, self.module)
+
+    def __repr__(self) -> str:
+        return f"<ndg.Program {self.plan.source}: {len(self.plan.steps)} nodes, {self.plan.memory_bytes // 1024} KiB>"
+
+
+def compile(path: str | os.PathLike, nodes: tuple[str | os.PathLike, ...] = ()) -> Program:
+    """Compile a .ndg file. `nodes` adds folders of node definitions."""
+    from ndg.compiler.driver import read_source
+
+    return compile_string(read_source(Path(path)), str(path), nodes)
+
+
+def compile_string(text: str, name: str = "<string>", nodes: tuple[str | os.PathLike, ...] = ()) -> Program:
+    """Compile .ndg text; `name` is what messages call it."""
+    from ndg.compiler.driver import compile_text
+
+    compiled = compile_text(text, name, tuple(Path(n) for n in nodes))
+    return Program(compiled.plan, compiled.module.wasm)
+
+
+def load(path: str | os.PathLike) -> Program:
+    """Load a compiled plan (.ndp)."""
+    from ndg.runtime.plan import load_plan
+
+    return Program(*load_plan(Path(path)))
