@@ -24,7 +24,8 @@ from importlib import resources
 
 import lark
 
-from ndg.compiler.definitions import BULK_TYPES, NodeDef
+from ndg.compiler.definitions import BULK_TYPES, SCALAR_WORDS, NodeDef
+from ndg.compiler.ir import Const, Graph
 from ndg.errors import UserError
 from ndg.runtime.format import GEOMETRY, INSTANCES, PATH
 
@@ -247,3 +248,17 @@ def output_shape(definition: NodeDef, env: dict, node_name: str) -> BulkValue:
         raise _rule_error(definition, f"gives {len(value)} items for a node whose layout is one item")
     return BulkValue.of_items(value, layout)
 
+
+
+def graph_shapes(graph: Graph) -> dict[str, BulkValue]:
+    """The shape of every bulk node's output, node by node in the graph's order, so that each rule
+    reads the shapes of its bulk inputs. Scalars made by other nodes are only known at run time
+    and are left out of what a rule can read."""
+    shapes: dict[str, BulkValue] = {}
+    for node in graph.nodes.values():
+        if node.definition.output in SCALAR_WORDS:
+            continue
+        env = {name: arg.value if isinstance(arg, Const) else shapes[arg.node]
+               for name, arg in node.args.items() if isinstance(arg, Const) or arg.node in shapes}
+        shapes[node.name] = output_shape(node.definition, env, node.name)
+    return shapes
