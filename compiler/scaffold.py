@@ -47,8 +47,9 @@ def scaffold(node_id: str, parent: Path) -> Path:
     folder = parent / parse_id(node_id)
     if folder.exists():
         raise UserError(f"{folder} already exists", "pick another name or --dir, or remove the folder first")
-    if NodeLibrary.load().by_id(node_id):
-        raise UserError(f"a node `{node_id}` already exists", "pick another id")
+    existing = NodeLibrary.load().by_id(node_id)
+    if existing:
+        raise UserError(f"a node `{node_id}` already exists in {existing.folder}", "pick another id")
     parent.mkdir(parents=True, exist_ok=True)
     # Written in a hidden folder beside the target and renamed into place: an interrupted run
     # leaves no half-made node folder that a search path would pick up.

@@ -1,15 +1,22 @@
 """`ndg nodes new`: the scaffold builds, tests and runs as it is, and a user's edits take effect."""
 
+import re
 import subprocess
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import f32_bits
 from ndg.cli import main
-from ndg.compiler.definitions import NODE_PATH_VARIABLE
+from ndg.compiler.definitions import NODE_PATH_VARIABLE, load_definition
+from ndg.compiler.scaffold import render
 from ndg.compiler.toolchain import find_toolchain
+from ndg.errors import UserError
 from ndg.runtime.format import GEOMETRY, PATH, split_items
 
 GRAPH = "output(input: stalk(length: 3, points: 4))\n"
@@ -116,3 +123,32 @@ def test_bare_nodes_prints_its_help():
     done = ndg("nodes")
     assert done.exit_code == 0
     assert "new" in done.output and "Usage:" in done.output
+
+
+# What docs/nodes.md promises: lower-case user and namespace, a Rust-friendly name.
+VALID_ID = re.compile(r"[a-z0-9][a-z0-9_-]*/[a-z0-9][a-z0-9_-]*/[a-z][a-z0-9_]*")
+
+
+def load_rendered_definition(text):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "definition.json"
+        path.write_text(text)
+        return load_definition(path)
+
+
+@settings(max_examples=50, deadline=None)
+@given(node_id=st.from_regex(VALID_ID, fullmatch=True))
+def test_every_valid_id_renders_a_definition_ndg_loads(node_id):
+    files = render(node_id)
+    definition = load_rendered_definition(files["definition.json"])
+    assert definition.id == node_id
+    assert [i.name for i in definition.inputs] == ["length", "points"]
+    assert (definition.output, definition.size, definition.layout) == ("path", "paths(1, points, 1)", "list")
+    assert f'name = "ndg_node_{node_id.rsplit("/", 1)[1]}"' in files["Cargo.toml"]
+
+
+@settings(max_examples=50, deadline=None)
+@given(node_id=st.text(max_size=30).filter(lambda text: not VALID_ID.fullmatch(text)))
+def test_every_other_id_is_refused(node_id):
+    with pytest.raises(UserError, match="is not a node id"):
+        render(node_id)

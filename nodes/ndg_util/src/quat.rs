@@ -124,6 +124,23 @@ mod tests {
     }
 
     #[test]
+    fn random_rotations_keep_lengths_and_arcs_land_on_target() {
+        let mut rng = crate::rng::Rng::new(17);
+        let unit = |rng: &mut crate::rng::Rng| {
+            normalize3([rng.range_f32(-1.0, 1.0), rng.range_f32(-1.0, 1.0), rng.range_f32(-1.0, 1.0)])
+        };
+        for _ in 0..1000 {
+            let (axis, from, to) = (unit(&mut rng), unit(&mut rng), unit(&mut rng));
+            let q = from_axis_angle(axis, rng.range_f32(-7.0, 7.0));
+            let v = scale(from, 3.0);
+            assert!((length(rotate(q, v)) - 3.0).abs() < 1e-5);
+            assert!((dot(rotate(q, axis), axis) - 1.0).abs() < 1e-5);
+            let arc = rotate(from_rotation_arc(from, to), from);
+            assert!((0..3).all(|i| (arc[i] - to[i]).abs() < 1e-3), "{:?} -> {:?}: {:?}", from, to, arc);
+        }
+    }
+
+    #[test]
     fn half_turn_reverses_perpendicular_vectors() {
         let q = from_axis_angle([0.0, 1.0, 0.0], PI);
         assert!(close(rotate(q, [1.0, 0.0, 0.0]), [-1.0, 0.0, 0.0]));
