@@ -109,3 +109,39 @@ pub fn execute(
     }
     out.close_list()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndg_util::paths::write_path;
+    use ndg_util::vecmath::{dot, length};
+
+    fn path_along(direction: Vec3) -> Vec<i32> {
+        let mut slot = vec![0; 6 + 4 * 2];
+        let points = [[0.0, 0.0, 0.0, 1.0], [direction[0], direction[1], direction[2], 1.0]];
+        write_path(&mut Writer::new(&mut slot), 1, points.iter().copied()).unwrap();
+        slot
+    }
+
+    #[test]
+    fn a_path_parallel_to_z_still_has_a_perpendicular() {
+        // Nodarium's cross product with z is zero here and its branch is dropped as NaN.
+        for direction in [[0.0, 0.0, 1.0], [0.0, 0.0, -2.0]] {
+            let words = path_along(direction);
+            let item = Items::new(&words, 0).unwrap().next().unwrap();
+            let frame = frame_at(&Path::of(&item).unwrap(), 0.5);
+            assert!((length(frame.ortho) - 1.0).abs() < 1e-6);
+            assert!(dot(frame.ortho, frame.tangent).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn a_path_without_length_branches_upwards_from_its_point() {
+        let words = path_along([0.0; 3]);
+        let item = Items::new(&words, 0).unwrap().next().unwrap();
+        let frame = frame_at(&Path::of(&item).unwrap(), 0.3);
+        assert_eq!(frame.point, [0.0, 0.0, 0.0, 1.0]);
+        assert_eq!(frame.tangent, [0.0, 1.0, 0.0]);
+        assert_eq!(frame.ortho, [1.0, 0.0, 0.0]);
+    }
+}

@@ -80,3 +80,31 @@ pub fn execute(input: Items, resolution_circle: i32, out: &mut Writer) -> NodeRe
     }
     out.close_list()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndg_util::encoding::decode_float;
+    use ndg_util::paths::write_path;
+
+    #[test]
+    fn a_path_growing_downwards_gets_finite_rings() {
+        // The ring direction is +y here: Nodarium's rotation axis −y × +y is zero and its ring NaN.
+        let mut path = vec![0; 6 + 4 * 2];
+        let points = [[0.0, 1.0, 0.0, 0.5], [0.0, 0.0, 0.0, 0.5]];
+        write_path(&mut Writer::new(&mut path), 1, points.iter().copied()).unwrap();
+        let mut slot = vec![0; 4 + path.len() + 7 + 6 * 8 + 3 * 8];
+        let mut out = Writer::new(&mut slot);
+        execute(Items::new(&path, 0).unwrap(), 4, &mut out).unwrap();
+        assert_eq!(out.len(), out.capacity());
+        let tube = &slot[2 + path.len()..slot.len() - 2];
+        assert_eq!(tube[..5], [0, (tube.len() - 3) as i32, 1, 8, 8]);
+        let floats: Vec<f32> = tube[5 + 24..tube.len() - 2].iter().map(|&w| decode_float(w)).collect();
+        assert!(floats.iter().all(|f| f.is_finite()));
+        // The first ring sits at y = 1 with radius 0.5.
+        for vertex in floats[..12].chunks(3) {
+            assert!((vertex[1] - 1.0).abs() < 1e-6);
+            assert!(((vertex[0] * vertex[0] + vertex[2] * vertex[2]).sqrt() - 0.5).abs() < 1e-6);
+        }
+    }
+}
