@@ -24,6 +24,7 @@ from importlib import resources
 
 import lark
 
+from ndg.compiler.diagnostics import Diagnostic, SourceErrors
 from ndg.compiler.definitions import BULK_TYPES, SCALAR_WORDS, NodeDef
 from ndg.compiler.ir import Const, Graph
 from ndg.errors import UserError
@@ -253,12 +254,16 @@ def output_shape(definition: NodeDef, env: dict, node_name: str) -> BulkValue:
 def graph_shapes(graph: Graph) -> dict[str, BulkValue]:
     """The shape of every bulk node's output, node by node in the graph's order, so that each rule
     reads the shapes of its bulk inputs. Scalars made by other nodes are only known at run time
-    and are left out of what a rule can read."""
+    and are left out of what a rule can read. A rule that cannot be evaluated is reported at the
+    node's call in the source."""
     shapes: dict[str, BulkValue] = {}
     for node in graph.nodes.values():
         if node.definition.output in SCALAR_WORDS:
             continue
         env = {name: arg.value if isinstance(arg, Const) else shapes[arg.node]
                for name, arg in node.args.items() if isinstance(arg, Const) or arg.node in shapes}
-        shapes[node.name] = output_shape(node.definition, env, node.name)
+        try:
+            shapes[node.name] = output_shape(node.definition, env, node.name)
+        except UserError as error:
+            raise SourceErrors(graph.source, [Diagnostic("E401", error.message, node.span, error.hint)]) from None
     return shapes

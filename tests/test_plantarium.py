@@ -12,6 +12,9 @@ import numpy as np
 import pytest
 
 from conftest import f32_bits, load
+from ndg.compiler.definitions import NodeLibrary
+from ndg.compiler.diagnostics import SourceErrors
+from ndg.compiler.driver import check
 
 F = np.float32
 
@@ -242,7 +245,10 @@ def test_output_passes_geometry_and_instances_through(run_ndg):
     assert kinds == [0, 1, 2]  # the path, its tube, the instances block
 
 
-def test_a_size_that_depends_on_a_run_time_value_is_refused_at_compile_time():
-    with pytest.raises(Exception) as error:
-        load("n = integer(value: 3)\noutput(input: stem(amount: n))", name="plant.ndg")
-    assert "only known when the graph runs" in str(error.value)
+def test_a_size_that_depends_on_a_run_time_value_is_refused_where_the_node_is_called():
+    with pytest.raises(SourceErrors) as error:
+        check("n = integer(value: 3)\n\nstems = stem(amount: n)\noutput(input: stems)\n", "plant.ndg", NodeLibrary.load())
+    rendered = error.value.render()
+    assert "error[E401]: the output size of `stems` depends on `amount`, which is only known when the graph runs" in rendered
+    assert " --> plant.ndg:3:9" in rendered and "3 | stems = stem(amount: n)" in rendered
+    assert "hint: give `amount` a constant value" in rendered
