@@ -161,6 +161,40 @@ def test_rotate_spread_fans_path_j_by_angle_j_over_n(run_ndg):
     np.testing.assert_allclose(angles, [0, 0.5, 1, 1.5], atol=1e-6)
 
 
+def test_noise_on_a_three_point_path(run_ndg):
+    # scale 10 makes the noise coordinates (j + a·2, a): the first and last points sit on integer
+    # lattice points, where gradient noise is exactly 0, so only the middle point can move; and
+    # only along y, the one axis directionalStrength lets through, by at most strength·a = 0.5.
+    runner = run_ndg(f"""
+        plant = {STEM}
+        out = noise(plant: plant, scale: 10, strength: 1, fixBottom: 1, seed: 5, directionalStrength: [0, 1, 0])
+        output(input: out)
+    """)
+    before = runner.node_value("plant")
+    after = runner.node_value("out")
+    moved = [i for i in range(len(before)) if before[i] != after[i]]
+    assert moved == [11]  # y of the middle point
+    y = after[11:12].view("<f4")[0]
+    assert 0 < abs(y - 1) <= 0.5
+
+
+def test_noise_and_gravity_leave_paths_outside_their_levels_untouched(run_ndg):
+    runner = run_ndg(f"""
+        plant = branch(plant: {STEM}, amount: 2, resolution_curve: 4)
+        wavy = noise(plant: plant, scale: 3, strength: 2, seed: 1)
+        bent = gravity(plant: plant, strength: 0.5)
+        output(input: gravity(plant: wavy))
+    """)
+    plant = runner.node_value("plant")
+    stem = path_item(1, stem_points(2, 0.5, 3))
+    for name in ("wavy", "bent"):
+        words = runner.node_value(name)
+        assert len(words) == len(plant)
+        assert words[-2 - len(stem):-2].tolist() == stem, name  # the stem, depth 1, is not selected
+        assert words[2:6].tolist() == plant[2:6].tolist()  # a branch keeps its header (depth 2) …
+        assert words[2:-2].tolist() != plant[2:-2].tolist(), name  # … but it moved
+
+
 def quat_matrix(scale, q, t):
     """glam's from_scale_rotation_translation, column-major, as ndg_util::mat4 computes it."""
     x, y, z, w = q
