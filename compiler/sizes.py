@@ -26,7 +26,7 @@ import lark
 
 from ndg.compiler.diagnostics import Diagnostic, SourceErrors
 from ndg.compiler.definitions import BULK_TYPES, SCALAR_WORDS, NodeDef
-from ndg.compiler.ir import Const, Graph
+from ndg.compiler.ir import Const, Graph, Use
 from ndg.errors import UserError
 from ndg.runtime.format import GEOMETRY, INSTANCES, PATH
 
@@ -260,8 +260,9 @@ def graph_shapes(graph: Graph) -> dict[str, BulkValue]:
     for node in graph.nodes.values():
         if node.definition.output in SCALAR_WORDS:
             continue
-        env = {name: arg.value if isinstance(arg, Const) else shapes[arg.node]
-               for name, arg in node.args.items() if isinstance(arg, Const) or arg.node in shapes}
+        env = {name: arg.value for name, arg in node.args.items() if isinstance(arg, Const)}
+        env.update({name: shapes[arg.node] for name, arg in node.args.items()
+                    if isinstance(arg, Use) and arg.node in shapes})
         try:
             shapes[node.name] = output_shape(node.definition, env, node.name)
         except UserError as error:
