@@ -13,6 +13,7 @@ from ndg.compiler.diagnostics import SourceErrors
 from ndg.compiler.ir import Graph
 from ndg.compiler.passes import analyse
 from ndg.compiler.planner import plan_graph
+from ndg.compiler.sizes import graph_shapes
 from ndg.compiler.syntax import parse
 from ndg.errors import UserError
 from ndg.runtime.plan import Plan
@@ -40,6 +41,7 @@ def check(text: str, name: str, library: NodeLibrary) -> Graph:
     graph, diagnostics = analyse(program, library)
     if diagnostics:
         raise SourceErrors(program.source, diagnostics)
+    graph_shapes(graph)  # size rules are checked too, so that `ndg check` reports their errors
     return graph
 
 

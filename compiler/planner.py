@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ndg.compiler.definitions import RESULT_TYPE, SCALAR_WORDS
+from ndg.compiler.definitions import SCALAR_WORDS
 from ndg.compiler.ir import Const, Graph, Use
-from ndg.compiler.sizes import BulkValue, output_words
+from ndg.compiler.sizes import graph_shapes
 from ndg.errors import UserError
 from ndg.runtime.scalars import encode_scalar
 from ndg.compiler.layout import RegionAllocator
@@ -36,20 +36,6 @@ def encode_const(const: Const) -> tuple[int, ...]:
     return encode_scalar(const.type, const.value)
 
 
-def _size_env(node, graph: Graph, capacity: dict[str, int]) -> dict:
-    """Inputs a size rule can read: constant scalars, and the size of bulk inputs. Scalars made by
-    other nodes are only known at run time and are left out."""
-    env = {}
-    for name, arg in node.args.items():
-        if isinstance(arg, Const):
-            env[name] = arg.value
-            continue
-        producer = graph.nodes[arg.node].definition
-        if producer.output not in SCALAR_WORDS:
-            env[name] = BulkValue(capacity[arg.node], "list" if producer.output == RESULT_TYPE else producer.layout)
-    return env
-
-
 def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None) -> Plan:
     """Lay out an ordered, typed graph over the given module."""
     kinds = {kind: index for index, kind in enumerate(module.kinds)}
@@ -65,13 +51,14 @@ def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None)
 
     slot_of: dict[str, int] = {}
     capacity: dict[str, int] = {}
+    shapes = graph_shapes(graph)
     steps = []
     for index, node in enumerate(graph.nodes.values()):
         definition = node.definition
         if definition.id not in kinds:
             raise UserError(f"node `{node.name}` is a `{definition.id}`, which the built module does not contain",
                             "rebuild the node library")
-        capacity[node.name] = output_words(definition, _size_env(node, graph, capacity), node.name)
+        capacity[node.name] = shapes[node.name].words if node.name in shapes else SCALAR_WORDS[definition.output]
         slot_of[node.name] = len(values)
         values.append({"type": definition.output, "capacity": capacity[node.name], "producer": index, "node": node.name})
         inputs = tuple(constants[(a.type, encode_const(a))] if isinstance(a, Const) else slot_of[a.node]

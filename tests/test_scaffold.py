@@ -17,6 +17,7 @@ from ndg.compiler.definitions import NODE_PATH_VARIABLE, load_definition
 from ndg.compiler.scaffold import render
 from ndg.compiler.toolchain import find_toolchain
 from ndg.errors import UserError
+from ndg.runtime.format import GEOMETRY, PATH, split_items
 
 GRAPH = "output(input: stalk(length: 3, points: 4))\n"
 
@@ -42,18 +43,24 @@ def stalk(tmp_path):
     return tmp_path / "nodes"
 
 
-def expected_words() -> list[int]:
-    words = [0, 1, 0, 4 * 4 + 3, 0, 1]
+def expected_path() -> list[int]:
+    words = [0, 4 * 4 + 3, 0, 1]
     for i in range(4):
         # The node's own f32 arithmetic, step by step.
         along = np.float32(i) / np.float32(3)
         thickness = np.float32(0.5) * (np.float32(1) - along)
         words += [f32_bits(along * np.float32(3)), f32_bits(0.0), f32_bits(0.0), f32_bits(thickness)]
-    return words + [1, 1, 1, 1]
+    return words + [1, 1]
 
 
-def result_words(path) -> list[int]:
-    return np.fromfile(path, dtype="<i4").tolist()
+def assert_result_is_the_stalk_and_its_tube(path):
+    """The output node passes the path through and follows it with its tube (32 vertices a ring)."""
+    words = np.fromfile(path, dtype="<i4")
+    stalk = expected_path()
+    assert words[:2 + len(stalk)].tolist() == [0, 1, *stalk]
+    items = split_items(words)
+    assert [item.kind for item in items] == [PATH, GEOMETRY]
+    assert items[1].body[1:3].tolist() == [4 * 32, 2 * 3 * 32]
 
 
 def test_scaffold_writes_a_node_folder(tmp_path):
@@ -69,14 +76,14 @@ def test_edited_scaffold_runs_through_the_nodes_option(stalk, tmp_path):
     (tmp_path / "stalk.ndg").write_text(GRAPH)
     done = ndg("run", tmp_path / "stalk.ndg", "--nodes", stalk, "-o", tmp_path / "result.bin")
     assert done.exit_code == 0, done.output
-    assert result_words(tmp_path / "result.bin") == expected_words()
+    assert_result_is_the_stalk_and_its_tube(tmp_path / "result.bin")
 
 
 def test_edited_scaffold_runs_through_the_node_path_variable(stalk, tmp_path):
     (tmp_path / "stalk.ndg").write_text(GRAPH)
     done = ndg("run", tmp_path / "stalk.ndg", "-o", tmp_path / "result.bin", env={NODE_PATH_VARIABLE: str(stalk)})
     assert done.exit_code == 0, done.output
-    assert result_words(tmp_path / "result.bin") == expected_words()
+    assert_result_is_the_stalk_and_its_tube(tmp_path / "result.bin")
 
 
 def test_scaffold_passes_its_own_cargo_tests(tmp_path):
@@ -136,7 +143,7 @@ def test_every_valid_id_renders_a_definition_ndg_loads(node_id):
     definition = load_rendered_definition(files["definition.json"])
     assert definition.id == node_id
     assert [i.name for i in definition.inputs] == ["length", "points"]
-    assert (definition.output, definition.size, definition.layout) == ("path", "points * 4 + 10", "list")
+    assert (definition.output, definition.size, definition.layout) == ("path", "paths(1, points, 1)", "list")
     assert f'name = "ndg_node_{node_id.rsplit("/", 1)[1]}"' in files["Cargo.toml"]
 
 

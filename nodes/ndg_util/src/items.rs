@@ -63,12 +63,29 @@ fn item_len(words: &[i32]) -> Option<usize> {
     }
     let len = (words[1] as usize).checked_add(3)?;
     let closing = words.get(len - 2..len)?;
-    ItemKind::from_tag(words[2])?;
-    if closing == [1, 1] {
+    let kind = ItemKind::from_tag(words[2])?;
+    if closing == [1, 1] && header_fits(kind, &words[2..len - 2]) {
         Some(len)
     } else {
         None
     }
+}
+
+/// Whether an item's body is as long as its header says (the rules of `runtime/format.py`), so
+/// that readers of paths, geometry and instances can index it without checks.
+fn header_fits(kind: ItemKind, body: &[i32]) -> bool {
+    // Counts are at most i32::MAX, so these sums cannot overflow a u64.
+    let count = |index: usize| body.get(index).and_then(|&v| u64::try_from(v).ok());
+    let expected = match kind {
+        ItemKind::Path => return body.len() >= 2 && (body.len() - 2) % 4 == 0,
+        ItemKind::Geometry => count(1).zip(count(2)).map(|(v, f)| 3 + 3 * f + 6 * v),
+        ItemKind::Instances => count(1)
+            .zip(count(2))
+            .zip(count(3))
+            .filter(|_| body.len() >= 5)
+            .map(|((v, f), i)| 5 + 3 * f + 6 * v + 16 * i),
+    };
+    expected == Some(body.len() as u64)
 }
 
 impl<'a> Items<'a> {
@@ -135,5 +152,13 @@ mod tests {
         assert_eq!(Items::new(&broken, 3).unwrap_err(), NodeError::BadInput { input: 3 });
         assert!(Items::new(&PATH[..9], 0).is_err());
         assert!(Items::new(&[0, 7, 5, 1, 1], 0).is_err());
+    }
+
+    #[test]
+    fn an_item_whose_header_disagrees_with_its_length_is_refused() {
+        // A path of one point and a stray word; a geometry claiming one vertex but holding none.
+        assert!(Items::new(&[0, 8, 0, 1, 10, 11, 12, 13, 14, 1, 1], 0).is_err());
+        assert!(Items::new(&[0, 4, 1, 1, 0, 1, 1], 0).is_err());
+        assert_eq!(Items::new(&[0, 4, 1, 0, 0, 1, 1], 0).unwrap().count(), 1);
     }
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod items;
 pub mod mat4;
 pub mod noise;
+pub mod paths;
 pub mod quat;
 pub mod rng;
 pub mod scratch;

@@ -1,0 +1,26 @@
+//! `amount` straight stems of `resolution_curve` points, growing up (+y) from `origin` for
+//! `length`, their thickness tapering from `thickness` at the base to 0 at the tip. Point `i` is
+//! `(x, y + a·length, z, thickness·(1 − a))` with `a = i / (resolution_curve − 1)`. Every stem has
+//! depth tag 1.
+//!
+//! Scalars are eager in ndg (see the `random` node), so all stems of one node share their origin
+//! and thickness; Nodarium re-evaluates a random origin or thickness for each stem.
+
+use ndg_util::paths::write_path;
+use ndg_util::{NodeError, NodeResult, Writer};
+
+pub fn execute(origin: [f32; 3], amount: i32, length: f32, thickness: f32, resolution_curve: i32, out: &mut Writer) -> NodeResult {
+    if resolution_curve < 2 {
+        return Err(NodeError::Invalid("a stem needs a resolution_curve of at least 2 points"));
+    }
+    let last = (resolution_curve - 1) as f32;
+    out.open_list()?;
+    for _ in 0..amount.max(0) {
+        let points = (0..resolution_curve).map(|i| {
+            let a = i as f32 / last;
+            [origin[0], origin[1] + a * length, origin[2], thickness * (1.0 - a)]
+        });
+        write_path(out, 1, points)?;
+    }
+    out.close_list()
+}
