@@ -33,6 +33,8 @@ STATUS_OK, STATUS_CAPACITY, STATUS_BAD_INPUT, STATUS_INVALID = 0, 1, 2, 3
 STATUS_BAD_STEP, STATUS_SCRATCH_EXHAUSTED, STATUS_BAD_CONTROL = 4, 5, 6
 # Fuel for one run: about ten billion wasm instructions, seconds of work, far beyond a real plant.
 DEFAULT_BUDGET = 10_000_000_000
+# Fuel for the module's start code when it is instantiated (a run's budget is set per run).
+START_FUEL = 100_000_000
 BULK_TYPES = ("path", "geometry", "instances")
 PROVIDED_IMPORTS = (("env", "memory"), ("env", "ndg_panic"))
 # Everything about the engine's configuration that changes the machine code it compiles.
@@ -134,7 +136,7 @@ class Runner:
     def _instantiate(self):
         self.store = wasmtime.Store(self.engine)
         self.store.set_limits(memory_size=self.plan.memory_bytes)
-        self.store.set_fuel(self.budget)  # the module's start code runs on fuel too
+        self.store.set_fuel(START_FUEL)  # the module's own start code runs on fuel too
         pages = self.plan.memory_pages
         self.memory = wasmtime.Memory(self.store, wasmtime.MemoryType(wasmtime.Limits(pages, pages)))
         # The store keeps its host functions until it is deleted: a weak reference lets the runner
@@ -344,6 +346,11 @@ class Runner:
         self._dirty.clear()
         self._current = True
         return times
+
+    def empty_call(self) -> None:
+        """One call into the module that runs no step: the fixed cost of a host→wasm call."""
+        self._ensure_open()
+        self._call(0, 0)
 
     def value(self, index: int) -> np.ndarray:
         """A read-only view of the words value `index` holds now."""
