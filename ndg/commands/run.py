@@ -16,7 +16,7 @@ PROFILE_ROWS = 30
 @click.option("--stepped", is_flag=True, help="Call the module once per node instead of once per run (for profiling).")
 @click.option("--profile", is_flag=True, help="Also time every node (one call each) and print the slowest in a table.")
 @click.option("--check", is_flag=True, help="Run node by node, validating every output's words and the guard words after each.")
-@click.option("--budget", type=click.IntRange(min=1), default=None, metavar="FUEL",
+@click.option("--budget", type=click.FloatRange(min=1, max=1e15), default=None, metavar="FUEL",
               help="Fuel for one run, about one unit per wasm instruction (default 10 billion).")
 @node_paths_option
 def command(source, output, stepped, profile, check, budget, node_paths):
@@ -31,7 +31,7 @@ def command(source, output, stepped, profile, check, budget, node_paths):
         plan, module = compiled.plan, compiled.module.wasm
     else:
         plan, module = load_plan(source)
-    with Runner(plan, module, budget=budget or DEFAULT_BUDGET) as runner:
+    with Runner(plan, module, budget=int(budget) if budget else DEFAULT_BUDGET) as runner:
         result = runner.run(stepped=stepped, check=check)
         if output:
             write_atomically(output, result.tobytes())

@@ -56,11 +56,13 @@ pub struct Inputs<'a> {
 }
 
 impl<'a> Inputs<'a> {
+    #[inline]
     pub fn words(&self, input: u32) -> &'a [i32] {
         let value = self.values[self.indices[input as usize] as usize];
         unsafe { std::slice::from_raw_parts(value.ptr as usize as *const i32, value.len as usize) }
     }
 
+    #[inline]
     fn scalar(&self, input: u32, width: usize) -> Result<&'a [i32], NodeError> {
         let words = self.words(input);
         if words.len() == width {
@@ -70,18 +72,22 @@ impl<'a> Inputs<'a> {
         }
     }
 
+    #[inline]
     pub fn i32(&self, input: u32) -> Result<i32, NodeError> {
         Ok(self.scalar(input, 1)?[0])
     }
 
+    #[inline]
     pub fn f32(&self, input: u32) -> Result<f32, NodeError> {
         Ok(crate::encoding::decode_float(self.i32(input)?))
     }
 
+    #[inline]
     pub fn bool(&self, input: u32) -> Result<bool, NodeError> {
         Ok(self.i32(input)? != 0)
     }
 
+    #[inline]
     pub fn vec3(&self, input: u32) -> Result<[f32; 3], NodeError> {
         let w = self.scalar(input, 3)?;
         let f = crate::encoding::decode_float;
