@@ -199,6 +199,7 @@ class Runner:
 
     def set_param(self, name: str, value) -> None:
         """Give parameter `name` a new value for the following runs (type- and range-checked)."""
+        self._ensure_open()
         param = self._params.get(name)
         if param is None:
             known = ", ".join(f"`{p}`" for p in self._params) or "none"
