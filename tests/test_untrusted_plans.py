@@ -5,6 +5,8 @@ import dataclasses
 import hashlib
 import json
 import struct
+import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -14,7 +16,7 @@ from conftest import EXAMPLES
 from ndg.compiler.driver import compile_text, read_source
 from ndg.errors import UserError
 from ndg.runtime.engine import Runner
-from ndg.runtime.plan import MAGIC, PLAN_VERSION, decode_plan, encode_plan
+from ndg.runtime.plan import MAGIC, PLAN_VERSION, decode_plan, encode_plan, load_plan
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +101,19 @@ def test_mutated_plans_are_refused_cleanly_or_run_correctly(original, data):
     if outcome is not None:
         fused, stepped, checked = outcome
         assert fused == stepped == checked
+
+
+@settings(max_examples=60, deadline=None)
+@given(cut=st.one_of(st.integers(min_value=1), st.sampled_from(["module", "module+1"])))
+def test_truncated_plan_files_are_refused(original, cut):
+    header, module, _ = original
+    data = encode_header(header, module)
+    kept = {"module": len(data) - len(module), "module+1": len(data) - len(module) + 1}.get(cut)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "cut.ndp"
+        path.write_bytes(data[: kept if kept is not None else len(data) - cut % len(data)])
+        with pytest.raises(UserError):
+            Runner(*load_plan(path))
 
 
 def test_an_unchanged_header_runs_to_the_original_result(original):
