@@ -9,6 +9,7 @@ and written atomically so a half-written file is never read.
 
 from __future__ import annotations
 
+import functools
 from importlib.metadata import version
 from pathlib import Path
 
@@ -17,11 +18,19 @@ import wasmtime
 from ndg.cache import cache_dir
 from ndg.runtime.plan import write_atomically
 
-WASMTIME_VERSION = version("wasmtime")
+
+
+@functools.cache
+def wasmtime_version() -> str:
+    """wasmtime's version, from its install record beside the package when there is one: asking
+    importlib.metadata scans every path entry and costs tens of milliseconds at each start."""
+    for record in Path(wasmtime.__file__).parent.parent.glob("wasmtime-*.dist-info"):
+        return record.name[len("wasmtime-") : -len(".dist-info")]
+    return version("wasmtime")
 
 
 def compiled_path(digest: str, settings: str) -> Path:
-    return cache_dir() / "compiled" / f"{digest}-wasmtime{WASMTIME_VERSION}-{settings}.cwasm"
+    return cache_dir() / "compiled" / f"{digest}-wasmtime{wasmtime_version()}-{settings}.cwasm"
 
 
 def load_module(engine: wasmtime.Engine, module: bytes, digest: str, settings: str) -> tuple[wasmtime.Module, bool]:
