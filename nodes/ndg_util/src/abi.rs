@@ -135,6 +135,7 @@ unsafe fn words_at<'a>(addr: u32, count: usize) -> &'a [u32] {
 /// # Safety
 /// `control` and every address in the tables must lie inside the memory, and no output slot may
 /// overlap another value; the host validates the plan for exactly this before any run.
+#[inline(always)]
 pub unsafe fn run(control: *mut Control, first: u32, end: u32, library: &Library) -> u32 {
     ACTIVE_CONTROL = control;
     let control = &mut *control;
