@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -14,12 +13,12 @@ from ndg.compiler.definitions import NodeDef, builtin_node_dir
 from ndg.compiler.planner import ModuleInfo
 from ndg.compiler.toolchain import TARGET, find_toolchain
 from ndg.compiler.wasm_inspect import inspect_module
+from ndg.cache import cache_dir
 from ndg.errors import UserError
 from ndg.runtime.plan import module_digest, write_atomically
 
 # What the module may import: the memory the host owns, and the panic message channel.
 ALLOWED_IMPORTS = {("env", "memory", "memory"), ("env", "ndg_panic", "func")}
-CACHE_VARIABLE = "NDG_CACHE_DIR"
 
 
 @dataclass(frozen=True)
@@ -31,11 +30,6 @@ class BuiltModule:
     @property
     def wasm(self) -> bytes:
         return self.path.read_bytes()
-
-
-def cache_dir() -> Path:
-    base = os.environ.get(CACHE_VARIABLE) or os.path.join(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "ndg")
-    return Path(base)
 
 
 def _crate_files(folder: Path) -> list[Path]:

@@ -1,26 +1,44 @@
 """Replay a plan on one wasmtime Memory shared with the module.
 
-Loading a plan validates it, creates the memory and the instance once, and writes the tables and
-constants once. A run is then one call into the module (fused) or one call per step (stepped);
-both go through the same dispatcher, so they give the same bytes.
+Loading a plan validates it, creates the memory, the instance and numpy views of the memory once,
+and writes the tables and constants once. A run is then one call into the module (fused) or one
+call per step (stepped); both go through the same dispatcher, so they give the same bytes. Nothing
+is allocated per run beyond the few Python objects of the call itself.
+
+Every run has a budget of wasmtime fuel (about one unit per wasm instruction): a node that runs
+too long traps, is named, and the runner stays usable.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import json
-import struct
+import time
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
 import wasmtime
 
 from ndg.errors import UserError
-from ndg.runtime.plan import ABI_VERSION, CONTROL_FIELDS, Plan, module_digest
-from ndg.runtime.validate import PlanInvalid, validate_plan
+from ndg.runtime.code_cache import load_module
+from ndg.runtime.format import FormatError, split_items
+from ndg.runtime.plan import ABI_VERSION, CONTROL_FIELDS, GUARD_WORD, Plan, module_digest
+from ndg.runtime.scalars import encode_scalar, scalar_problem
+from ndg.runtime.validate import PlanInvalid, range_problem, validate_plan
 from ndg.runtime.wasm_sections import custom_sections
 
 STATUS_OK, STATUS_CAPACITY, STATUS_BAD_INPUT, STATUS_INVALID = 0, 1, 2, 3
 STATUS_BAD_STEP, STATUS_SCRATCH_EXHAUSTED, STATUS_BAD_CONTROL = 4, 5, 6
+# Fuel for one run: about ten billion wasm instructions, seconds of work, far beyond a real plant.
+DEFAULT_BUDGET = 10_000_000_000
+# Fuel for the module's start code when it is instantiated (a run's budget is set per run).
+START_FUEL = 100_000_000
+BULK_TYPES = ("path", "geometry", "instances")
+PROVIDED_IMPORTS = (("env", "memory"), ("env", "ndg_panic"))
+# Everything about the engine's configuration that changes the machine code it compiles.
+ENGINE_SETTINGS = "fuel"
 
 
 class RunError(UserError):
@@ -35,6 +53,14 @@ class _ControlState:
     message: str
 
 
+@functools.cache
+def shared_engine() -> wasmtime.Engine:
+    """One engine for every runner in the process, so compiled code is shared and cacheable."""
+    config = wasmtime.Config()
+    config.consume_fuel = True
+    return wasmtime.Engine(config)
+
+
 def module_kinds(module: bytes) -> tuple[str, ...]:
     section = custom_sections(module).get("ndg_kinds")
     if section is None:
@@ -43,36 +69,82 @@ def module_kinds(module: bytes) -> tuple[str, ...]:
         kinds = json.loads(section)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise UserError("the module's ndg_kinds section is damaged") from None
+    if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+        raise UserError("the module's ndg_kinds section is damaged")
     return tuple(kinds)
 
 
-class Runner:
-    """A loaded plan, ready to run any number of times."""
+class _MemoryBuffer:
+    """The memory's bytes for numpy; every view made from it keeps the store (and so the memory)
+    alive, so a view held after `close()` still reads valid memory instead of freed memory."""
 
-    def __init__(self, plan: Plan, module: bytes, engine: wasmtime.Engine | None = None):
+    def __init__(self, store: wasmtime.Store, memory: wasmtime.Memory):
+        self.store = store
+        address = ctypes.addressof(memory.data_ptr(store).contents)
+        self.__array_interface__ = {"shape": (memory.data_len(store),), "typestr": "|u1",
+                                    "data": (address, False), "version": 3}
+
+
+def _slots_are_kept(plan: Plan) -> bool:
+    """True when no two node outputs share memory, so every output survives the whole run."""
+    slots = sorted((v.offset, v.offset + 4 * v.capacity) for v in plan.values if v.words is None and v.capacity)
+    return all(end <= start for (_, end), (start, _) in zip(slots, slots[1:]))
+
+
+class Runner:
+    """A loaded plan, ready to run any number of times; use it as a context manager or `close()` it.
+
+    `run()` and `value()` return read-only numpy views of the memory, not copies: a view shows
+    what the memory holds now, so it is valid until the next run (copy it to keep it).
+    """
+
+    def __init__(self, plan: Plan, module: bytes, budget: int = DEFAULT_BUDGET):
         validate_plan(plan)
-        if module_digest(module) != plan.module.sha256:
+        digest = module_digest(module)
+        if digest != plan.module.sha256:
             raise UserError("the plan's module does not match the SHA-256 recorded in the plan",
                             "the module was changed or swapped; compile the graph again")
         if module_kinds(module) != plan.kinds:
             raise PlanInvalid("its node kinds do not match the module's")
+        if not isinstance(budget, int) or budget < 1:
+            raise UserError(f"a run's budget must be a positive number of fuel units, not {budget!r}")
         self.plan = plan
-        self.engine = engine or wasmtime.Engine()
+        self.budget = budget
+        self.engine = shared_engine()
         try:
-            self.module = wasmtime.Module(self.engine, module)
+            self.module, self.code_cached = load_module(self.engine, module, digest, ENGINE_SETTINGS)
         except wasmtime.WasmtimeError as error:
             raise UserError(f"the plan's module does not load: {error}") from None
         self._control = plan.region("control").offset
+        self._value_table = plan.region("values").offset // 4
+        self._guards = [r for r in plan.regions if r.kind == "guard"]
+        self._params = {p.name: p for p in plan.params}
+        self._param_words: dict[int, tuple[int, ...]] = {}
+        # Partial re-runs: which parameter values changed since the last complete run.
+        self._can_rerun_part = _slots_are_kept(plan)
+        self._dirty: set[int] = set()
+        self._every_step = ((0, len(plan.steps)),)
+        self._partial_ranges: dict[frozenset[int], tuple[tuple[int, int], ...]] = {}
+        self._current = False
         self._panic_message: str | None = None
+        self._closed = False
         self._instantiate()
         self._write_tables()
 
+    # -- loading ---------------------------------------------------------------------------
+
     def _instantiate(self):
         self.store = wasmtime.Store(self.engine)
+        self.store.set_limits(memory_size=self.plan.memory_bytes)
+        self.store.set_fuel(START_FUEL)  # the module's own start code runs on fuel too
         pages = self.plan.memory_pages
         self.memory = wasmtime.Memory(self.store, wasmtime.MemoryType(wasmtime.Limits(pages, pages)))
-        panic = wasmtime.Func(self.store, wasmtime.FuncType([wasmtime.ValType.i32()] * 2, []), self._on_panic)
-        provided = {("env", "memory"): self.memory, ("env", "ndg_panic"): panic}
+        # The store keeps its host functions until it is deleted: a weak reference lets the runner
+        # (and so the store) go away when the user lets go of it.
+        owner = weakref.ref(self)
+        panic = wasmtime.Func(self.store, wasmtime.FuncType([wasmtime.ValType.i32()] * 2, []),
+                              lambda ptr, length: owner()._on_panic(ptr, length))
+        provided = dict(zip(PROVIDED_IMPORTS, (self.memory, panic)))
         imports = []
         for wanted in self.module.imports:
             if (wanted.module, wanted.name) not in provided:
@@ -91,35 +163,90 @@ class Runner:
         self._run = exports.get("ndg_run")
         if not isinstance(self._run, wasmtime.Func):
             raise PlanInvalid("the module has no ndg_run dispatcher")
+        self._bytes = np.asarray(_MemoryBuffer(self.store, self.memory))
+        self._words = self._bytes.view("<i4")
+        self._u32 = self._bytes.view("<u4")
+        self._current = False
 
     def _on_panic(self, ptr: int, length: int):
-        data = self.memory.read(self.store, ptr, ptr + min(length, 4096))
-        self._panic_message = bytes(data).decode("utf-8", "replace")
+        if 0 <= ptr < len(self._bytes):
+            data = self._bytes[ptr : ptr + min(length, 4096)]
+            self._panic_message = data.tobytes().decode("utf-8", "replace")
 
-    def _write(self, offset: int, data: bytes):
-        self.memory.write(self.store, data, offset)
+    def _write_words(self, offset: int, words) -> None:
+        self._words[offset // 4 : offset // 4 + len(words)] = np.array(words, dtype=np.int64).astype("<i4")
 
     def _write_tables(self):
         plan = self.plan
         values, steps, records = plan.region("values"), plan.region("steps"), plan.region("records")
-        self._write(self._control, struct.pack(f"<{CONTROL_FIELDS}I", ABI_VERSION, values.offset, len(plan.values),
-                                               steps.offset, len(plan.steps), 0, 0, 0, 0))
+        self._write_words(self._control, [ABI_VERSION, values.offset, len(plan.values),
+                                          steps.offset, len(plan.steps), 0, 0, 0, 0])
         table = [(v.offset, v.capacity, v.capacity if v.words is not None else 0) for v in plan.values]
-        self._write(values.offset, struct.pack(f"<{3 * len(table)}I", *(w for entry in table for w in entry)))
+        self._write_words(values.offset, [w for entry in table for w in entry])
         addresses, words = [], []
         for record in plan.step_records():
             addresses.append(records.offset + 4 * len(words))
             words.extend(record)
-        self._write(steps.offset, struct.pack(f"<{len(addresses)}I", *addresses))
-        self._write(records.offset, struct.pack(f"<{len(words)}I", *words))
-        for value in plan.values:
+        self._write_words(steps.offset, addresses)
+        self._write_words(records.offset, words)
+        for index, value in enumerate(plan.values):
             if value.words:
-                self._write(value.offset, np.array(value.words, dtype=np.int64).astype("<i4").tobytes())
+                self._write_words(value.offset, self._param_words.get(index, value.words))
+        for guard in self._guards:
+            self._u32[guard.offset // 4 : guard.end // 4] = GUARD_WORD
+
+    # -- parameters --------------------------------------------------------------------------
+
+    def set_param(self, name: str, value) -> None:
+        """Give parameter `name` a new value for the following runs (type- and range-checked)."""
+        self._ensure_open()
+        param = self._params.get(name)
+        if param is None:
+            known = ", ".join(f"`{p}`" for p in self._params) or "none"
+            raise UserError(f"the plan has no parameter `{name}`", f"its parameters are: {known}")
+        problem = scalar_problem(param.type, value) or range_problem(param, value)
+        if problem:
+            raise UserError(f"cannot set parameter `{name}` ({param.type}) to {value!r}: {problem}")
+        words = encode_scalar(param.type, value)
+        offset = self.plan.values[param.value].offset // 4
+        if tuple(int(w) for w in self._words[offset : offset + len(words)]) == tuple(words):
+            return
+        self._param_words[param.value] = words
+        self._write_words(offset * 4, words)
+        self._dirty.add(param.value)
+
+    def steps_to_update(self) -> list[int]:
+        """The steps the next run executes: all of them, or after parameter changes in a plan
+        whose slots are all kept, only those that depend on a changed parameter."""
+        return [index for first, end in self._ranges(full=False) for index in range(first, end)]
+
+    def _ranges(self, full: bool) -> tuple[tuple[int, int], ...]:
+        if full or not (self._current and self._can_rerun_part):
+            return self._every_step
+        changed = frozenset(self._dirty)
+        ranges = self._partial_ranges.get(changed)
+        if ranges is None:
+            if len(self._partial_ranges) >= 64:
+                self._partial_ranges.clear()
+            ranges = self._partial_ranges[changed] = _ranges(self._dependent_steps(changed))
+        return ranges
+
+    def _dependent_steps(self, changed: frozenset[int]) -> list[int]:
+        reached = set(changed)
+        chosen = []
+        for index, step in enumerate(self.plan.steps):  # steps are in dependency order
+            if reached.intersection(step.inputs):
+                chosen.append(index)
+                reached.add(step.output)
+        return chosen
+
+    # -- running ---------------------------------------------------------------------------
 
     def _read_control(self) -> _ControlState:
-        fields = struct.unpack(f"<{CONTROL_FIELDS}I", self.memory.read(self.store, self._control, self._control + 4 * CONTROL_FIELDS))
+        at = self._control // 4
+        fields = [int(w) for w in self._u32[at : at + CONTROL_FIELDS]]
         message_at = self._control + 4 * CONTROL_FIELDS
-        message = bytes(self.memory.read(self.store, message_at, message_at + min(fields[8], 1024)))
+        message = self._bytes[message_at : message_at + min(fields[8], 1024)].tobytes()
         return _ControlState(fields[5], fields[6], fields[7], message.decode("utf-8", "replace"))
 
     def _call(self, first: int, end: int):
@@ -135,11 +262,18 @@ class Runner:
         if status != STATUS_OK:
             raise self._failure(self._read_control(), None)
 
+    def _where(self, index: int) -> str:
+        step = self.plan.steps[index]
+        return f"node `{step.node}` ({self.plan.source}:{step.line})"
+
     def _failure(self, state: _ControlState, trap: wasmtime.Trap | None) -> RunError:
         if not 0 <= state.current_step < len(self.plan.steps):
             return RunError(f"the module failed outside any step ({trap or state.message})")
         step = self.plan.steps[state.current_step]
-        where = f"node `{step.node}` ({self.plan.source}:{step.line})"
+        where = self._where(state.current_step)
+        if trap is not None and trap.trap_code == wasmtime.TrapCode.OUT_OF_FUEL:
+            return RunError(f"{where} exceeded its budget (the run's {self.budget:,} fuel units ran out)",
+                            "raise it with `--budget`, or lower the amounts the node works on")
         if trap is not None and state.status == STATUS_SCRATCH_EXHAUSTED:
             return RunError(f"{where} ran out of its {state.detail // 1024} KiB scratch heap",
                             "the node allocates too much while it runs; lower the amounts it works on")
@@ -159,25 +293,103 @@ class Runner:
         return RunError(f"{where}: the plan does not match the module ({state.message})",
                         "compile the graph again with `ndg compile`")
 
-    def run(self, stepped: bool = False) -> np.ndarray:
-        """Run every step; return a copy of the output's words."""
-        if stepped:
-            for index in range(len(self.plan.steps)):
-                self._call(index, index + 1)
-        else:
-            self._call(0, len(self.plan.steps))
+    def _check_step(self, index: int):
+        """After step `index`: every guard word intact, and a bulk output in the word format."""
+        for guard in self._guards:
+            if np.any(self._u32[guard.offset // 4 : guard.end // 4] != GUARD_WORD):
+                raise RunError(f"{self._where(index)} wrote outside its output slot (over the guard words at "
+                               f"{guard.offset})", "report this with the graph: the node's wrapper let it overrun")
+        output = self.plan.values[self.plan.steps[index].output]
+        if output.type in BULK_TYPES:
+            try:
+                split_items(self.value(self.plan.steps[index].output))
+            except FormatError as error:
+                raise RunError(f"{self._where(index)} wrote a malformed {output.type}: {error}",
+                               "the node breaks the word format; report this with the graph") from None
+
+    def _ensure_open(self):
+        if self._closed:
+            raise UserError("this runner is closed", "load the plan again to run it")
+
+    def run(self, stepped: bool = False, check: bool = False, full: bool = False) -> np.ndarray:
+        """Run the plan and return a read-only view of the output's words.
+
+        Only the steps that depend on parameters changed since the last run execute, unless
+        `full` is set (or the plan reuses slots). `stepped` calls the module once per step;
+        `check` also validates every bulk output and the guard words after each step.
+        """
+        self._ensure_open()
+        ranges = self._ranges(full)
+        self.store.set_fuel(self.budget)
+        self._current = False
+        for first, end in ranges:
+            if stepped or check:
+                for index in range(first, end):
+                    self._call(index, index + 1)
+                    if check:
+                        self._check_step(index)
+            else:
+                self._call(first, end)
+        self._dirty.clear()
+        self._current = True
         return self.value(self.plan.output)
 
+    def profile(self) -> list[int]:
+        """Run every step with one host call each; the nanoseconds each call took."""
+        self._ensure_open()
+        self.store.set_fuel(self.budget)
+        self._current = False
+        times = []
+        for index in range(len(self.plan.steps)):
+            start = time.perf_counter_ns()
+            self._call(index, index + 1)
+            times.append(time.perf_counter_ns() - start)
+        self._dirty.clear()
+        self._current = True
+        return times
+
+    def empty_call(self) -> None:
+        """One call into the module that runs no step: the fixed cost of a host→wasm call."""
+        self._ensure_open()
+        self._call(0, 0)
+
     def value(self, index: int) -> np.ndarray:
-        """The words value `index` holds now (a copy)."""
+        """A read-only view of the words value `index` holds now."""
+        self._ensure_open()
         value = self.plan.values[index]
-        entry = self.plan.region("values").offset + 12 * index
-        length = struct.unpack("<I", self.memory.read(self.store, entry + 8, entry + 12))[0]
-        data = self.memory.read(self.store, value.offset, value.offset + 4 * min(length, value.capacity))
-        return np.frombuffer(bytes(data), dtype="<i4").copy()
+        length = int(self._u32[self._value_table + 3 * index + 2])
+        start = value.offset // 4
+        view = self._words[start : start + min(length, value.capacity)]
+        view.flags.writeable = False
+        return view
 
     def node_value(self, node: str) -> np.ndarray:
         step = next((s for s in self.plan.steps if s.node == node), None)
         if step is None:
             raise UserError(f"the plan has no node named `{node}`")
         return self.value(step.output)
+
+    # -- lifetime --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the instance and the memory now (views still held keep the memory until they go)."""
+        if not self._closed:
+            self._closed = True
+            del self.instance, self._run, self.memory, self._bytes, self._words, self._u32, self.store
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _ranges(steps: list[int]) -> tuple[tuple[int, int], ...]:
+    """Consecutive step indices as [first, end) ranges: one module call per range."""
+    ranges: list[tuple[int, int]] = []
+    for index in steps:
+        if ranges and ranges[-1][1] == index:
+            ranges[-1] = (ranges[-1][0], index + 1)
+        else:
+            ranges.append((index, index + 1))
+    return tuple(ranges)

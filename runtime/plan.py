@@ -28,12 +28,14 @@ MESSAGE_BYTES = 1024
 CONTROL_BYTES = CONTROL_FIELDS * 4 + MESSAGE_BYTES
 ABI_VERSION = 1
 VALUE_ENTRY_BYTES = 12
+# Fills the guard regions between slots; a changed guard word shows a node wrote past its slot.
+GUARD_WORD = 0x4E444721
 
 
 @dataclass(frozen=True)
 class Region:
     """A named range of the memory; `kind` is static, control, values, steps, records, constants,
-    params or slot."""
+    params, slot or guard."""
 
     kind: str
     name: str

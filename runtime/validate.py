@@ -10,8 +10,8 @@ from ndg.runtime.scalars import SCALAR_WORDS, decode_scalar
 from ndg.runtime.plan import (ABI_VERSION, ALIGN, CONTROL_BYTES, PAGE_BYTES, PLAN_VERSION, VALUE_ENTRY_BYTES, Plan,
                               Region, Value)
 
-# No plan may ask for more than this much memory (wasm32 itself stops at 65536 pages, 4 GiB).
-MAX_PAGES = 65536
+# No plan may ask for more than 1 GiB of memory (wasm32 itself would allow 4 GiB).
+MAX_PAGES = 16384
 TABLE_KINDS = ("static", "control", "values", "steps", "records", "constants", "params")
 VALUE_TYPES = ("float", "integer", "select", "seed", "boolean", "vec3", "path", "geometry", "instances", "result")
 I32_MIN, U32_MAX = -(2**31), 2**32 - 1
@@ -102,7 +102,9 @@ def _check_regions(plan: Plan) -> dict[str, Region]:
     }
     for kind, size in expected.items():
         _require(tables[kind].size == size, f"the {kind} region holds {tables[kind].size} bytes, not {size}")
-    _require(all(r.kind in TABLE_KINDS or r.kind == "slot" for r in plan.regions), "a region has an unknown kind")
+    _require(all(r.kind in TABLE_KINDS or r.kind in ("slot", "guard") for r in plan.regions), "a region has an unknown kind")
+    _require(all(r.size > 0 and r.size % 4 == 0 for r in plan.regions if r.kind == "guard"),
+             "a guard region is not whole words")
     return tables
 
 

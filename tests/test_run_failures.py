@@ -1,10 +1,8 @@
 """Failing nodes are stopped and named as the user wrote them; the runner stays usable."""
 
-import json
-
 import pytest
 
-from conftest import f32_bits, load
+from conftest import f32_bits, load, write_nodes
 from ndg.runtime.engine import RunError
 
 NODES = {
@@ -38,12 +36,7 @@ pub fn execute(megabytes: i32) -> f32 {
 
 @pytest.fixture(scope="module")
 def failing_nodes(tmp_path_factory):
-    root = tmp_path_factory.mktemp("nodes")
-    for name, (definition, source) in NODES.items():
-        (root / name / "src").mkdir(parents=True)
-        (root / name / "definition.json").write_text(json.dumps({"id": f"test/fail/{name}", **definition}))
-        (root / name / "src" / "lib.rs").write_text(source)
-    return root
+    return write_nodes(tmp_path_factory.mktemp("nodes"), NODES)
 
 
 @pytest.mark.parametrize("stepped", [False, True])

@@ -1,3 +1,4 @@
+import time
 from pathlib import Path
 
 import click
@@ -9,6 +10,8 @@ from ndg.commands import echo_json, node_paths_option, plan_summary, quiet_and_j
 OUTPUT_HELP = ("Write the result here, in the format the extension names (repeatable): meshes .glb .gltf .obj "
                ".stl .ply; raw words .bin (little-endian i32) or .json (an array of ints, as Nodarium's viewer gets).")
 
+PROFILE_ROWS = 30
+
 
 @click.command("run")
 @click.argument("source", type=click.Path(path_type=Path))
@@ -18,15 +21,19 @@ OUTPUT_HELP = ("Write the result here, in the format the extension names (repeat
 @click.option("--view", default="35,20", show_default=True, metavar="AZIMUTH,ELEVATION",
               help="Direction the --png camera looks from, in degrees around and above the plant.")
 @click.option("--stepped", is_flag=True, help="Call the module once per node instead of once per run (for profiling).")
+@click.option("--profile", is_flag=True, help="Also time every node (one call each) and print the slowest in a table.")
+@click.option("--check", is_flag=True, help="Run node by node, validating every output's words and the guard words after each.")
+@click.option("--budget", type=click.FloatRange(min=1, max=1e15), default=None, metavar="FUEL",
+              help="Fuel for one run, about one unit per wasm instruction (default 10 billion).")
 @node_paths_option
 @quiet_and_json_options
-def command(source, outputs, png, size, view, stepped, node_paths, quiet, as_json):
+def command(source, outputs, png, size, view, stepped, profile, check, budget, node_paths, quiet, as_json):
     """Run SOURCE: a compiled plan (.ndp), or a graph (.ndg) compiled on the way."""
     from ndg.api import Result
     from ndg.export import check_destination
     from ndg.progress import Stages
     from ndg.render import View, parse_size, parse_view
-    from ndg.runtime.engine import Runner
+    from ndg.runtime.engine import DEFAULT_BUDGET, Runner
     from ndg.runtime.plan import load_plan
 
     # Every option is checked before anything slow runs.
@@ -46,24 +53,29 @@ def command(source, outputs, png, size, view, stepped, node_paths, quiet, as_jso
         with stages.stage("read", f"reading {source}"):
             plan, module = load_plan(source)
     with stages.stage("load", "compiling the module with Cranelift"):
-        runner = Runner(plan, module)
-    with stages.stage("run", f"running {len(plan.steps)} nodes"):
-        result = Result(runner.run(stepped=stepped), plan.source)
-    written = []
-    for output in outputs:
-        with stages.stage("write", f"writing {output}"):
-            written.append({"path": str(output), "notes": result.save(output)})
-    if png:
-        with stages.stage("render", f"rendering {png}"):
-            image = result.render(picture.width, picture.height, picture.azimuth, picture.elevation)
-            _save_png(image, png)
-            written.append({"path": str(png), "notes": []})
+        runner = Runner(plan, module, budget=int(budget) if budget else DEFAULT_BUDGET)
+    with runner:
+        with stages.stage("run", f"running {len(plan.steps)} nodes"):
+            result = Result(runner.run(stepped=stepped, check=check), plan.source)
+        written = []
+        for output in outputs:
+            with stages.stage("write", f"writing {output}"):
+                written.append({"path": str(output), "notes": result.save(output)})
+        if png:
+            with stages.stage("render", f"rendering {png}"):
+                image = result.render(picture.width, picture.height, picture.azimuth, picture.elevation)
+                _save_png(image, png)
+                written.append({"path": str(png), "notes": []})
 
-    if as_json:
-        echo_json({**plan_summary(plan), "result": _result_summary(result), "written": written,
-                   "timings": stages.timings})
-    elif not quiet:
-        _print_summary(runner, result, written)
+        if as_json:
+            echo_json({**plan_summary(plan), "result": _result_summary(result), "written": written,
+                       "timings": stages.timings})
+        elif not quiet:
+            _print_summary(runner, result, written)
+            if check:
+                Console().print(f"checked: every output and guard word after each of {len(plan.steps)} steps")
+        if profile:
+            _print_profile(runner)
 
 
 def _save_png(image, path: Path) -> None:
@@ -106,3 +118,36 @@ def _print_summary(runner, result, written):
         console.print(f"wrote {entry['path']}", highlight=False)
         for note in entry["notes"]:
             console.print(f"  note: {note}", highlight=False)
+
+
+def _print_profile(runner):
+    """Per-node times from a stepped run; each includes one host→wasm call, measured on its own."""
+    plan = runner.plan
+    times = runner.profile()
+    fused = _best_of(lambda: runner.run(full=True), 5)
+    call = _best_of(runner.empty_call, 20)
+    total = sum(times)
+    table = Table(title=f"time per node (one host call each; an empty call costs {call / 1000:.1f} µs)",
+                  show_edge=False, padding=(0, 2))
+    for column, justify in (("node", "left"), ("line", "right"), ("kind", "left"), ("µs", "right"), ("share", "right")):
+        table.add_column(column, justify=justify)
+    slowest = sorted(range(len(times)), key=lambda index: -times[index])[:PROFILE_ROWS]
+    for index in slowest:
+        step = plan.steps[index]
+        table.add_row(step.node, str(step.line), plan.kinds[step.kind].rsplit("/", 1)[-1],
+                      f"{times[index] / 1000:.1f}", f"{100 * times[index] / max(total, 1):.1f}%")
+    console = Console()
+    console.print(table)
+    if len(times) > PROFILE_ROWS:
+        console.print(f"… and {len(times) - PROFILE_ROWS} faster nodes")
+    console.print(f"total: stepped {total / 1e6:.3f} ms ({len(times)} calls), fused {fused / 1e6:.3f} ms (one call)")
+
+
+def _best_of(action, repeats: int) -> int:
+    best = None
+    for _ in range(repeats):
+        started = time.perf_counter_ns()
+        action()
+        took = time.perf_counter_ns() - started
+        best = took if best is None else min(best, took)
+    return best

@@ -56,11 +56,13 @@ pub struct Inputs<'a> {
 }
 
 impl<'a> Inputs<'a> {
+    #[inline]
     pub fn words(&self, input: u32) -> &'a [i32] {
         let value = self.values[self.indices[input as usize] as usize];
         unsafe { std::slice::from_raw_parts(value.ptr as usize as *const i32, value.len as usize) }
     }
 
+    #[inline]
     fn scalar(&self, input: u32, width: usize) -> Result<&'a [i32], NodeError> {
         let words = self.words(input);
         if words.len() == width {
@@ -70,18 +72,22 @@ impl<'a> Inputs<'a> {
         }
     }
 
+    #[inline]
     pub fn i32(&self, input: u32) -> Result<i32, NodeError> {
         Ok(self.scalar(input, 1)?[0])
     }
 
+    #[inline]
     pub fn f32(&self, input: u32) -> Result<f32, NodeError> {
         Ok(crate::encoding::decode_float(self.i32(input)?))
     }
 
+    #[inline]
     pub fn bool(&self, input: u32) -> Result<bool, NodeError> {
         Ok(self.i32(input)? != 0)
     }
 
+    #[inline]
     pub fn vec3(&self, input: u32) -> Result<[f32; 3], NodeError> {
         let w = self.scalar(input, 3)?;
         let f = crate::encoding::decode_float;
@@ -129,6 +135,7 @@ unsafe fn words_at<'a>(addr: u32, count: usize) -> &'a [u32] {
 /// # Safety
 /// `control` and every address in the tables must lie inside the memory, and no output slot may
 /// overlap another value; the host validates the plan for exactly this before any run.
+#[inline(always)]
 pub unsafe fn run(control: *mut Control, first: u32, end: u32, library: &Library) -> u32 {
     ACTIVE_CONTROL = control;
     let control = &mut *control;
@@ -151,10 +158,9 @@ pub unsafe fn run(control: *mut Control, first: u32, end: u32, library: &Library
         if arity != Some(n_inputs as u32) || output >= values.len() {
             return fail(control, STATUS_BAD_STEP, kind, "step record does not match the node kind");
         }
+        // Input indices are bounds-checked where they are read (`Inputs::words`): the host has
+        // validated them, and a bad one traps instead of reading outside the value table.
         let indices = &words_at(steps[step as usize], 3 + n_inputs)[3..];
-        if indices.iter().any(|&i| i as usize >= values.len()) {
-            return fail(control, STATUS_BAD_STEP, kind, "step refers to a value that does not exist");
-        }
         let slot = values[output];
         let slot_words =
             std::slice::from_raw_parts_mut(slot.ptr as usize as *mut i32, slot.capacity as usize);

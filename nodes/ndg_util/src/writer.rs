@@ -40,6 +40,7 @@ impl<'a> Writer<'a> {
     }
 
     /// Makes room for `count` more words and returns them, or fails without writing anything.
+    #[inline]
     pub fn reserve(&mut self, count: usize) -> Result<&mut [i32], NodeError> {
         let end = self.len.checked_add(count).filter(|&end| end <= self.slot.len());
         match end {
@@ -52,19 +53,23 @@ impl<'a> Writer<'a> {
         }
     }
 
+    #[inline]
     pub fn push(&mut self, word: i32) -> Result<(), NodeError> {
         self.reserve(1)?[0] = word;
         Ok(())
     }
 
+    #[inline]
     pub fn push_f32(&mut self, value: f32) -> Result<(), NodeError> {
         self.push(encode_float(value))
     }
 
+    #[inline]
     pub fn push_bool(&mut self, value: bool) -> Result<(), NodeError> {
         self.push(value as i32)
     }
 
+    #[inline]
     pub fn push_vec3(&mut self, value: [f32; 3]) -> Result<(), NodeError> {
         self.extend(&value.map(encode_float))
     }
