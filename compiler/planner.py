@@ -2,7 +2,7 @@
 
 Memory map, in order, each region 16-byte aligned: the module's static region (stack, data and
 its scratch heap, as linked), the control block, the value table, the step index and step
-records, the constants, the graph parameters, then one slot per node output. The total is a whole number of 64 KiB
+records, the constants, the graph parameters (each its own value, preset to its default), then one slot per node output. The total is a whole number of 64 KiB
 pages. This first cut keeps every slot for the whole run, so every node's output stays readable.
 """
 
@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ndg.compiler.definitions import RESULT_TYPE, SCALAR_WORDS
-from ndg.compiler.ir import Const, Graph, Use
+from ndg.compiler.ir import Const, Graph, ParamRef
 from ndg.compiler.sizes import BulkValue, output_words
 from ndg.errors import UserError
 from ndg.runtime.scalars import encode_scalar
 from ndg.compiler.layout import RegionAllocator
-from ndg.runtime.plan import CONTROL_BYTES, PAGE_BYTES, VALUE_ENTRY_BYTES, Module, Plan, Step, Value
+from ndg.runtime.plan import CONTROL_BYTES, PAGE_BYTES, VALUE_ENTRY_BYTES, Module, Param, Plan, Step, Value
 
 WASM32_PAGES = 65536
 
@@ -44,6 +44,8 @@ def _size_env(node, graph: Graph, capacity: dict[str, int]) -> dict:
         if isinstance(arg, Const):
             env[name] = arg.value
             continue
+        if isinstance(arg, ParamRef):
+            continue
         producer = graph.nodes[arg.node].definition
         if producer.output not in SCALAR_WORDS:
             env[name] = BulkValue(capacity[arg.node], "list" if producer.output == RESULT_TYPE else producer.layout)
@@ -63,6 +65,12 @@ def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None)
                     constants[key] = len(values)
                     values.append({"type": arg.type, "words": key[1], "capacity": len(key[1])})
 
+    param_of: dict[str, int] = {}
+    for param in graph.params.values():
+        param_of[param.name] = len(values)
+        words = encode_scalar(param.type, param.default)
+        values.append({"type": param.type, "words": words, "capacity": len(words), "param": param.name})
+
     slot_of: dict[str, int] = {}
     capacity: dict[str, int] = {}
     steps = []
@@ -74,7 +82,8 @@ def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None)
         capacity[node.name] = output_words(definition, _size_env(node, graph, capacity), node.name)
         slot_of[node.name] = len(values)
         values.append({"type": definition.output, "capacity": capacity[node.name], "producer": index, "node": node.name})
-        inputs = tuple(constants[(a.type, encode_const(a))] if isinstance(a, Const) else slot_of[a.node]
+        inputs = tuple(constants[(a.type, encode_const(a))] if isinstance(a, Const)
+                       else param_of[a.name] if isinstance(a, ParamRef) else slot_of[a.node]
                        for a in node.args.values())
         steps.append(Step(node.name, kinds[definition.id], slot_of[node.name], inputs, tuple(node.args),
                           node.span.line, node.span.col))
@@ -86,13 +95,14 @@ def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None)
     layout.take("steps", "step index", 4 * len(steps))
     layout.take("records", "step records", 4 * sum(3 + len(s.inputs) for s in steps))
     constants_region = layout.take("constants", "constants", 4 * sum(len(k[1]) for k in constants))
-    layout.take("params", "parameters", 0)
+    params_region = layout.take("params", "parameters", 4 * sum(v["capacity"] for v in values if "param" in v))
     placed = []
-    const_offset = constants_region.offset
+    next_offset = {"constants": constants_region.offset, "params": params_region.offset}
     for value in values:
         if "words" in value:
-            placed.append(Value(value["type"], const_offset, value["capacity"], words=value["words"]))
-            const_offset += 4 * value["capacity"]
+            table = "params" if "param" in value else "constants"
+            placed.append(Value(value["type"], next_offset[table], value["capacity"], words=value["words"]))
+            next_offset[table] += 4 * value["capacity"]
         else:
             slot = layout.take("slot", value["node"], 4 * value["capacity"])
             placed.append(Value(value["type"], slot.offset, value["capacity"], producer=value["producer"]))
@@ -110,4 +120,5 @@ def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None)
         values=tuple(placed),
         steps=tuple(steps),
         output=slot_of[graph.output],
+        params=tuple(Param(p.name, p.type, param_of[p.name], p.min, p.max) for p in graph.params.values()),
     )

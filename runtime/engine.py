@@ -16,7 +16,8 @@ import wasmtime
 
 from ndg.errors import UserError
 from ndg.runtime.plan import ABI_VERSION, CONTROL_FIELDS, Plan, module_digest
-from ndg.runtime.validate import PlanInvalid, validate_plan
+from ndg.runtime.scalars import SCALAR_WORDS, encode_scalar, scalar_problem
+from ndg.runtime.validate import PlanInvalid, range_problem, validate_plan
 from ndg.runtime.wasm_sections import custom_sections
 
 STATUS_OK, STATUS_CAPACITY, STATUS_BAD_INPUT, STATUS_INVALID = 0, 1, 2, 3
@@ -44,6 +45,12 @@ def module_kinds(module: bytes) -> tuple[str, ...]:
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise UserError("the module's ndg_kinds section is damaged") from None
     return tuple(kinds)
+
+
+def _describe_range(param) -> str:
+    if param.min is None and param.max is None:
+        return ""
+    return f" from {'-∞' if param.min is None else param.min} to {'∞' if param.max is None else param.max}"
 
 
 class Runner:
@@ -175,6 +182,21 @@ class Runner:
         length = struct.unpack("<I", self.memory.read(self.store, entry + 8, entry + 12))[0]
         data = self.memory.read(self.store, value.offset, value.offset + 4 * min(length, value.capacity))
         return np.frombuffer(bytes(data), dtype="<i4").copy()
+
+    def set_param(self, name: str, value) -> None:
+        """Give graph parameter `name` a new value for the following runs; it must fit its type and range."""
+        param = next((p for p in self.plan.params if p.name == name), None)
+        if param is None:
+            known = ", ".join(f"`{p.name}`" for p in self.plan.params) or "none"
+            raise UserError(f"the graph has no parameter `{name}`", f"its parameters are: {known}")
+        if param.type == "float" and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        problem = scalar_problem(param.type, value) or range_problem(param, value)
+        if problem:
+            raise UserError(f"parameter `{name}` ({param.type}{_describe_range(param)}) cannot be {value!r}: {problem}",
+                            f"give `{name}` a value of type {param.type}{_describe_range(param)}")
+        self._write(self.plan.values[param.value].offset, struct.pack(f"<{SCALAR_WORDS[param.type]}i",
+                                                                      *encode_scalar(param.type, value)))
 
     def node_value(self, node: str) -> np.ndarray:
         step = next((s for s in self.plan.steps if s.node == node), None)
