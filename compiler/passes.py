@@ -33,6 +33,8 @@ class _Lowering:
         # Every name a binding introduces, wherever it is: a select input reads a bare name as one
         # of its options unless a node has that name.
         self.binding_names = {s.name for s in program.statements if isinstance(s, syntax.Binding)}
+        # Parameters whose declaration was wrong: reported once there, not again at every use.
+        self.broken_params: set[str] = set()
 
     def error(self, code: str, message: str, span: Span, hint: str | None = None):
         self.diagnostics.append(Diagnostic(code, message, span, hint))
@@ -76,6 +78,8 @@ class _Lowering:
                 return None
         if ref.name in self.graph.params:
             return ParamRef(ref.name, ref.span)
+        if ref.name in self.broken_params and ref.name not in self.binding_names:
+            return None
         return Use(ref.name, ref.span)
 
     def fold(self, expr: syntax.Expr):
@@ -173,35 +177,41 @@ class _Lowering:
                 self.declare_param(statement)
 
     def declare_param(self, param: syntax.Param):
+        if not self.check_param(param):
+            self.broken_params.add(param.name)
+
+    def check_param(self, param: syntax.Param) -> bool:
+        """Declare the parameter if its declaration is right; report what is wrong otherwise."""
         if param.name in self.graph.params or param.name in self.binding_names:
             self.error("E104", f"`{param.name}` is already a name in this graph", param.name_span,
                        "give this parameter another name")
-            return
+            return False
         if param.type not in PARAM_TYPES:
             self.error("E112", f"a parameter cannot have type `{param.type}`", param.type_span,
                        did_you_mean(param.type, PARAM_TYPES) or f"the types are: {', '.join(PARAM_TYPES)}")
-            return
+            return False
         default = _coerce(_literal_value(param.default), InputDef(param.name, param.type))
         if default is None:
             self.error("E201", f"parameter `{param.name}` is {param.type}, but its default is not",
                        param.default.span, _type_hint(InputDef(param.name, param.type)))
-            return
+            return False
         low, high = (param.low.value if param.low else None), (param.high.value if param.high else None)
         if param.low is not None and param.type not in ("float", "integer", "seed"):
             self.error("E112", f"a {param.type} parameter has no range", param.low.span, "remove `in …`")
-            return
+            return False
         if param.type != "float" and any(isinstance(b, float) for b in (low, high)):
             self.error("E112", f"the range of an {param.type} parameter takes whole numbers", param.low.span,
                        "write the range as `in 0..10`")
-            return
+            return False
         if low is not None and low > high:
             self.error("E112", f"the range {low}..{high} is empty", param.low.span, f"write it as {high}..{low}")
-            return
+            return False
         if low is not None and not low <= default <= high:
-            self.error("E203", f"the default {default!r} is outside the range {low}..{high}", param.default.span,
+            self.error("E203", f"the default {_literal_text(param.default)} is outside the range {low}..{high}", param.default.span,
                        f"choose a default from {low} to {high}")
-            return
+            return False
         self.graph.params[param.name] = GraphParam(param.name, param.type, default, low, high, param.span)
+        return True
 
     def lower(self, program: syntax.Program) -> Graph:
         self.declare(program)
@@ -260,6 +270,12 @@ class _Lowering:
         for name, span in self.sinks[1:]:
             self.error("E302", "a graph has exactly one output, and this is a second one", span,
                        f"the first output is `{self.sinks[0][0]}`; remove one")
+
+
+def _literal_text(literal: syntax.Literal) -> str:
+    if isinstance(literal, syntax.Number):
+        return literal.text
+    return repr(_literal_value(literal))
 
 
 def _literal_value(literal: syntax.Literal):
