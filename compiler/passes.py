@@ -118,6 +118,11 @@ class _Lowering:
         if definition is None:
             return None
         op_input = definition.input("op_type")
+        if op_input is None or not set(MATH_OPS.values()) <= set(op_input.options) or \
+                definition.input("a") is None or definition.input("b") is None:
+            self.error("E109", f"arithmetic needs a `math` node like Nodarium's, and `{definition.id}` is not one",
+                       expr.span, "use max/plantarium, or write the math node out")
+            return None
         if isinstance(expr, syntax.Neg):
             op, left, right = "-", Const(None, 0.0, expr.span), self.lower_value(expr.operand, f"{name}.b")
         else:
@@ -428,7 +433,7 @@ def fill_defaults(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
             if input_def.setting in graph.settings:
                 setting = graph.settings[input_def.setting]
                 const, problem = _check_const(setting.value, input_def, setting.span, input_def.setting)
-                if problem:
+                if problem and problem not in diagnostics:  # one report for every node that reads it
                     diagnostics.append(problem)
                 else:
                     args[input_def.name] = const

@@ -71,6 +71,8 @@ class Runner:
             raise UserError(f"the plan's module does not load: {error}") from None
         self._control = plan.region("control").offset
         self._panic_message: str | None = None
+        # Parameter values set for later runs, by value index: kept over a fresh instance after a trap.
+        self._param_words: dict[int, bytes] = {}
         self._instantiate()
         self._write_tables()
 
@@ -122,6 +124,8 @@ class Runner:
         for value in plan.values:
             if value.words:
                 self._write(value.offset, np.array(value.words, dtype=np.int64).astype("<i4").tobytes())
+        for index, words in self._param_words.items():
+            self._write(plan.values[index].offset, words)
 
     def _read_control(self) -> _ControlState:
         fields = struct.unpack(f"<{CONTROL_FIELDS}I", self.memory.read(self.store, self._control, self._control + 4 * CONTROL_FIELDS))
@@ -195,8 +199,8 @@ class Runner:
         if problem:
             raise UserError(f"parameter `{name}` ({param.type}{_describe_range(param)}) cannot be {value!r}: {problem}",
                             f"give `{name}` a value of type {param.type}{_describe_range(param)}")
-        self._write(self.plan.values[param.value].offset, struct.pack(f"<{SCALAR_WORDS[param.type]}i",
-                                                                      *encode_scalar(param.type, value)))
+        self._param_words[param.value] = struct.pack(f"<{SCALAR_WORDS[param.type]}i", *encode_scalar(param.type, value))
+        self._write(self.plan.values[param.value].offset, self._param_words[param.value])
 
     def node_value(self, node: str) -> np.ndarray:
         step = next((s for s in self.plan.steps if s.node == node), None)

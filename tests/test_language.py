@@ -222,3 +222,30 @@ def test_arithmetic_mistakes_are_located():
     assert codes("m = math(a: 1 + true)\noutput(input: box())\n") == ["E109"]
     assert codes("param x: float = 1\nm = math(a: x / 0)\noutput(input: box())\n") == ["E109"]
     assert codes("h = 2 * 3\noutput(input: box())\n") == ["E106"]
+
+
+def test_parameter_values_survive_a_fresh_instance_after_a_trap(tmp_path):
+    panicky = tmp_path / "panicky"
+    (panicky / "src").mkdir(parents=True)
+    (panicky / "definition.json").write_text(json.dumps({
+        "id": "test/lang/panicky", "outputs": ["float"], "inputs": {"value": {"type": "float", "value": 0}}}))
+    (panicky / "src" / "lib.rs").write_text(
+        "pub fn execute(value: f32) -> f32 {\n    if value > 1.0 {\n        panic!(\"too large\");\n    }\n    value\n}\n")
+    runner = load("param v: float = 0.5 in 0..4\np = panicky(value: v)\nq = v * 2\noutput(input: box(size: q))\n",
+                  node_paths=[tmp_path])
+    runner.set_param("v", 3.0)
+    with pytest.raises(Exception, match="too large"):
+        runner.run()
+    with pytest.raises(Exception, match="too large"):  # a fresh instance, still with v = 3
+        runner.run()
+    runner.set_param("v", 0.75)
+    runner.run()
+    assert value(runner, "q") == 1.5
+
+
+def test_arithmetic_needs_a_nodarium_math_node(tmp_path):
+    other = tmp_path / "math"
+    other.mkdir()
+    (other / "definition.json").write_text(json.dumps({"id": "other/lib/math", "outputs": ["float"], "inputs": {}}))
+    library = NodeLibrary.load((tmp_path,))
+    assert codes("use other/lib\nparam x: float = 1\nm = x + 1\noutput(input: box())\n", library) == ["E109"]
