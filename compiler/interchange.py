@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from ndg.compiler.definitions import RESULT_TYPE, InputDef, NodeDef, NodeLibrary
 from ndg.compiler.ir import Const, Graph, ParamRef, Use
 from ndg.errors import UserError
+from ndg.runtime.scalars import I32_MAX, scalar_problem
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SETTING_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
@@ -39,14 +40,14 @@ def _bad_graph(name: str, problem: str) -> UserError:
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
 
 
-def number_text(value, kind: str) -> str:
-    """A number as the .ndg literal import writes: whole floats without a fraction, so a value
+def number_text(value) -> str:
+    """A float as the .ndg literal import writes: whole floats without a fraction, so a value
     reads the same after export and import."""
-    if kind != "float":
-        return str(int(value))
     value = float(value)
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
@@ -56,13 +57,15 @@ def _literal(value, input_def: InputDef) -> str | None:
     kind = input_def.type
     if kind == "boolean" and (isinstance(value, bool) or value in (0, 1)):
         return "true" if value else "false"
-    if kind == "vec3" and isinstance(value, list) and len(value) == 3 and all(map(_is_number, value)):
-        return "[" + ", ".join(number_text(v, "float") for v in value) + "]"
+    if kind == "vec3" and isinstance(value, list) and scalar_problem("vec3", tuple(value)) is None:
+        return "[" + ", ".join(number_text(v) for v in value) + "]"
     if not _is_number(value):
         return None
-    if kind == "float":
-        return number_text(value, "float")
-    if kind in ("integer", "seed", "select") and float(value).is_integer():
+    if kind == "float" and scalar_problem("float", value) is None:
+        return number_text(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) <= I32_MAX:
+        value = int(value)  # JavaScript has one number type: 3.0 is the integer 3
+    if kind in ("integer", "seed", "select") and scalar_problem(kind, value) is None:
         if kind == "select" and 0 <= value < len(input_def.options) and _NAME.match(input_def.options[int(value)]) \
                 and input_def.options[int(value)] not in _RESERVED:
             return input_def.options[int(value)]
@@ -73,10 +76,12 @@ def _literal(value, input_def: InputDef) -> str | None:
 def _setting_literal(value) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if _is_number(value):
-        return number_text(value, "integer" if isinstance(value, int) else "float")
-    if isinstance(value, list) and len(value) == 3 and all(map(_is_number, value)):
-        return "[" + ", ".join(number_text(v, "float") for v in value) + "]"
+    if isinstance(value, int) and scalar_problem("integer", value) is None:
+        return str(value)
+    if isinstance(value, float) and scalar_problem("float", value) is None:
+        return number_text(value)
+    if isinstance(value, list) and scalar_problem("vec3", tuple(value)) is None:
+        return "[" + ", ".join(number_text(v) for v in value) + "]"
     return None
 
 
@@ -175,7 +180,7 @@ def import_graph(data, library: NodeLibrary, name: str = "graph.json") -> Import
     for key, value in (settings.items() if isinstance(settings, dict) else ()):
         literal = _setting_literal(value)
         if literal is None or not _SETTING_KEY.match(key) or key.split(".")[0] in _RESERVED:
-            warnings.append(f"setting `{key}` dropped: {value!r} is not a number, boolean or vec3")
+            warnings.append(f"setting `{key}` dropped: {value!r} is not a 32-bit number, a boolean or a vec3")
             continue
         entries.append(f"    {key}: {literal},")
     if entries:
@@ -219,7 +224,7 @@ def _import_args(n: int, definition: NodeDef, props: dict, feeds: dict[str, int]
         elif key in props:
             literal = _literal(props[key], input_def)
             if literal is None:
-                warnings.append(f"prop `{key}` of {where} dropped: {props[key]!r} is not a {input_def.type}; "
+                warnings.append(f"prop `{key}` of {where} dropped: {props[key]!r} is not a valid {input_def.type}; "
                                 "the definition's value is used")
             else:
                 args.append(f"{key}: {literal}")

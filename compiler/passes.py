@@ -320,9 +320,9 @@ def _fits_type(value, kind: str) -> bool:
 def _coerce(value, input_def: InputDef):
     """The literal as a value of the input's type, or None where the types do not fit."""
     kind = input_def.type
-    if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    return value if kind in SCALAR_WORDS and scalar_problem(kind, value) is None else None
+    if kind not in SCALAR_WORDS or scalar_problem(kind, value) is not None:
+        return None
+    return float(value) if kind == "float" else value
 
 
 def _range_problem(value, input_def: InputDef) -> str | None:

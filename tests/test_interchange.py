@@ -107,7 +107,7 @@ def test_settings_come_over_and_props_on_setting_inputs_are_dropped(plant_librar
                              "stem = stem(length: 2.5, shape: straight)\n"
                              "stem_2 = stem(amount: stem, shape: curved)\n"
                              "output(input: stem_2)\n")
-    assert "setting `theme` dropped: 'dark' is not a number, boolean or vec3" in imported.warnings
+    assert "setting `theme` dropped: 'dark' is not a 32-bit number, a boolean or a vec3" in imported.warnings
     assert "prop `resolution_curve` of node 1 (stem) dropped: it takes the graph setting `resolution.curve`" \
         in imported.warnings
     assert "prop `amount` of node 1 (stem) dropped: an edge feeds that input, and edges win" in imported.warnings
@@ -204,3 +204,42 @@ def test_import_export_import_is_a_fixed_point(data):
     second = import_graph(json.loads(json.dumps(exported)), LIBRARY)
     assert second.warnings == []
     assert second.text == first
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=10)
+node_types = st.sampled_from([P + t for t in ("float", "math", "box", "output", "vec3")])
+nodes_json = st.fixed_dictionaries(
+    {"id": st.integers(0, 5), "type": node_types},
+    optional={"props": st.dictionaries(st.sampled_from(["a", "b", "op_type", "size", "value", "0", "x"]), json_values)})
+edges_json = st.lists(st.tuples(st.integers(0, 5), st.just(0), st.integers(0, 5),
+                                st.sampled_from(["a", "b", "size", "input", "0", "x"])).map(list), max_size=8)
+graphs_json = st.one_of(json_values, st.fixed_dictionaries(
+    {"nodes": st.lists(nodes_json, max_size=6), "edges": edges_json},
+    optional={"settings": st.dictionaries(st.text(max_size=8), json_values)}))
+
+
+@settings(max_examples=100, deadline=None)
+@given(graphs_json)
+def test_import_answers_any_json_with_ndg_text_or_a_user_error(data):
+    try:
+        imported = import_graph(data, LIBRARY)
+    except UserError:
+        return
+    try:
+        check(imported.text, "g.ndg", LIBRARY)
+    except UserError:
+        pass  # a cycle in the Nodarium graph is reported by check, located in the imported text
+
+
+def test_numbers_outside_32_bits_are_dropped_with_a_warning_and_whole_floats_are_integers():
+    data = graph([node(1, "math", op_type=2.0, a=10**400, b=1e300), node(2, "box"), node(3, "output")],
+                 [[1, 0, 2, "size"], [2, 0, 3, "input"]], {"big": 10**400, "half": 0.5})
+    imported = import_graph(data, LIBRARY)
+    assert "math = math(op_type: multiply)" in imported.text and "half: 0.5" in imported.text
+    assert sorted(imported.warnings) == [
+        f"prop `a` of node 1 (math) dropped: {10**400!r} is not a valid float; the definition's value is used",
+        "prop `b` of node 1 (math) dropped: 1e+300 is not a valid float; the definition's value is used",
+        f"setting `big` dropped: {10**400!r} is not a 32-bit number, a boolean or a vec3"]
