@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import heapq
+import math
+import operator
 from dataclasses import replace
 
 from ndg.compiler import syntax
@@ -13,11 +15,9 @@ from ndg.runtime.scalars import SCALAR_WORDS, scalar_problem
 
 # What Nodarium's editor fills in for an input that has no default of its own.
 FALLBACK_DEFAULTS = {"float": 0.5, "integer": 0, "select": 0, "seed": 0, "boolean": False, "vec3": (0.0, 0.0, 0.0)}
-
-
-# Parameter types a graph may declare; `seed` and `integer` share an encoding, as do the rest with
-# their input types.
+# The types a graph parameter may have: scalars that need no list of options.
 PARAM_TYPES = ("float", "integer", "boolean", "vec3", "seed")
+# Arithmetic becomes nodes of Nodarium's math node, whose `op_type` options are named here.
 ARITHMETIC_NODE = "math"
 MATH_OPS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
 
@@ -94,11 +94,12 @@ class _Lowering:
         left, right = self.fold(expr.left), self.fold(expr.right)
         if left is None or right is None:
             return None
-        if expr.op == "/":
-            return left / right if right != 0 else None
-        result = {"+": left + right, "-": left - right, "*": left * right}[expr.op]
-        # Float arithmetic can overflow to infinity; the type check reports the value as too big.
-        return result
+        if expr.op == "/" and right == 0:
+            return None
+        try:
+            return {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}[expr.op](left, right)
+        except OverflowError:  # huge whole numbers divided; the type check reports the value as too big
+            return math.inf
 
     def lower_arithmetic(self, expr: syntax.BinOp | syntax.Neg, name: str) -> Arg | None:
         """Constant arithmetic folds to a literal; anything else becomes math nodes, one per operator."""
@@ -347,7 +348,8 @@ def _check_const(value, input_def: InputDef, span: Span, what: str) -> tuple[Con
     """A literal given to an input: its typed constant, or why it does not fit."""
     coerced = _coerce(value, input_def)
     if coerced is None and _fits_type(value, input_def.type):
-        return None, Diagnostic("E203", f"{value!r} does not fit `{what}`", span,
+        shown = "a number this big" if value in (math.inf, -math.inf) else repr(value)
+        return None, Diagnostic("E203", f"{shown} does not fit `{what}`", span,
                                 f"{input_def.type}: {scalar_problem(input_def.type, value)}")
     if coerced is None:
         return None, Diagnostic("E201", f"`{what}` expects {input_def.type}, found {_type_name(value)}", span,

@@ -14,7 +14,7 @@ LIBRARY = NodeLibrary.load()
 TOKENS = ["a", "b", "box", "math", "output", "float", "vec3", "(", ")", ",", ":", "=", "[", "]", "1", "-2.5", "1e3",
           "true", "false", "#c\n", "\n", " ", "input", "size", "op_type", "max/plantarium/box", "0", "value",
           "param", "settings", "use", "max/plantarium", "{", "}", "..", "in", "+", "-", "*", "/", "resolution.curve",
-          "multiply", "integer", "1e39", "-0", "0.5", "length", "1" + "0" * 400]
+          "multiply", "integer", "1e39", "-0", "0.5", "length", "1" + "0" * 400, "3"]
 
 
 def check_never_crashes(text: str):
