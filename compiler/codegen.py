@@ -24,7 +24,7 @@ class GeneratedCrate:
 
 
 @cache
-def _templates() -> jinja2.Environment:
+def templates() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.PackageLoader("ndg.compiler", "templates"),
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
@@ -39,7 +39,7 @@ def generate(nodes: tuple[NodeDef, ...]) -> GeneratedCrate:
         "write": WRITERS.get(node.output),
     } for index, node in enumerate(nodes)]
     kinds_json = json.dumps([node.id for node in nodes]).encode()
-    env = _templates()
+    env = templates()
     return GeneratedCrate({
         "Cargo.toml": env.get_template("Cargo.toml.j2").render(
             nodes=views, util_path=str(builtin_node_dir() / "ndg_util")),

@@ -95,9 +95,12 @@ def builtin_node_dir() -> Path:
 
 
 def search_paths(extra: tuple[Path, ...] = ()) -> tuple[Path, ...]:
-    """The package's own nodes, then `NDG_NODE_PATH` entries, then folders given explicitly."""
+    """The package's own nodes, then `NDG_NODE_PATH` entries, then folders given explicitly.
+
+    Made absolute: the generated crate refers to node sources from its own folder elsewhere.
+    """
     from_env = tuple(Path(p) for p in os.environ.get(NODE_PATH_VARIABLE, "").split(os.pathsep) if p)
-    return (builtin_node_dir(), *from_env, *extra)
+    return tuple(path.absolute() for path in (builtin_node_dir(), *from_env, *extra))
 
 
 @dataclass(frozen=True)

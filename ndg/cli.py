@@ -41,9 +41,9 @@ def main():
 
 
 def _register_commands():
-    from ndg.commands import check, compile, export, fmt, import_graph, run
+    from ndg.commands import check, compile, export, fmt, import_graph, nodes, run
 
-    for module in (check, compile, run, fmt, import_graph, export):
+    for module in (check, compile, run, fmt, import_graph, export, nodes):
         main.add_command(module.command)
 
 
