@@ -45,6 +45,10 @@ def _is_number(value) -> bool:
     return isinstance(value, int) or math.isfinite(value)
 
 
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def number_text(value) -> str:
     """A float as the .ndg literal import writes: whole floats without a fraction, so a value
     reads the same after export and import."""
@@ -90,7 +94,7 @@ def _read_nodes(data, name: str, library: NodeLibrary) -> dict[int, tuple[NodeDe
         raise _bad_graph(name, "it has no `nodes` list")
     nodes = {}
     for node in data["nodes"]:
-        if not isinstance(node, dict) or not isinstance(node.get("id"), int) or not isinstance(node.get("type"), str):
+        if not isinstance(node, dict) or not _is_id(node.get("id")) or not isinstance(node.get("type"), str):
             raise _bad_graph(name, f"every node needs a numeric `id` and a `type`, and {str(node)[:60]} has not")
         if node["id"] in nodes:
             raise _bad_graph(name, f"two nodes have the id {node['id']}")
@@ -108,9 +112,12 @@ def _read_nodes(data, name: str, library: NodeLibrary) -> dict[int, tuple[NodeDe
 def _read_edges(data, name: str, nodes, warnings: list[str]) -> dict[int, dict[str, int]]:
     """For each node, which node feeds each of its inputs."""
     feeds: dict[int, dict[str, int]] = {node_id: {} for node_id in nodes}
-    for edge in data.get("edges") or []:
-        if not (isinstance(edge, list) and len(edge) == 4 and edge[0] in nodes and edge[2] in nodes
-                and isinstance(edge[3], str)):
+    edges = data.get("edges") or []
+    if not isinstance(edges, list):
+        raise _bad_graph(name, "its `edges` are not a list")
+    for edge in edges:
+        if not (isinstance(edge, list) and len(edge) == 4 and _is_id(edge[0]) and edge[0] in nodes
+                and _is_id(edge[2]) and edge[2] in nodes and isinstance(edge[3], str)):
             raise _bad_graph(name, f"the edge {edge} does not join two of its nodes as [from, 0, to, \"input\"]")
         source, _, target, input_name = edge
         definition = nodes[target][0]
@@ -176,8 +183,11 @@ def import_graph(data, library: NodeLibrary, name: str = "graph.json") -> Import
     taken: set[str] = set()
     lines = []
     settings = data.get("settings") or {}
+    if not isinstance(settings, dict):
+        warnings.append(f"settings dropped: {str(settings)[:60]} is not an object of settings")
+        settings = {}
     entries = []
-    for key, value in (settings.items() if isinstance(settings, dict) else ()):
+    for key, value in settings.items():
         literal = _setting_literal(value)
         if literal is None or not _SETTING_KEY.match(key) or key.split(".")[0] in _RESERVED:
             warnings.append(f"setting `{key}` dropped: {value!r} is not a 32-bit number, a boolean or a vec3")

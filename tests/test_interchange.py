@@ -215,10 +215,11 @@ nodes_json = st.fixed_dictionaries(
     {"id": st.integers(0, 5), "type": node_types},
     optional={"props": st.dictionaries(st.sampled_from(["a", "b", "op_type", "size", "value", "0", "x"]), json_values)})
 edges_json = st.lists(st.tuples(st.integers(0, 5), st.just(0), st.integers(0, 5),
-                                st.sampled_from(["a", "b", "size", "input", "0", "x"])).map(list), max_size=8)
+                                st.sampled_from(["a", "b", "size", "input", "0", "x"])).map(list)
+                      | st.lists(json_values, max_size=5), max_size=8) | json_values
 graphs_json = st.one_of(json_values, st.fixed_dictionaries(
     {"nodes": st.lists(nodes_json, max_size=6), "edges": edges_json},
-    optional={"settings": st.dictionaries(st.text(max_size=8), json_values)}))
+    optional={"settings": st.dictionaries(st.text(max_size=8), json_values) | json_values}))
 
 
 @settings(max_examples=100, deadline=None)
