@@ -253,8 +253,8 @@ _TOKEN_WORDS = {
     "LSQB": "`[`", "RSQB": "`]`", "NAME": "a name", "NUMBER": "a number",
     "QUALIFIED_ID": "a node id", "MINUS": "`-`", "PLUS": "`+`", "STAR": "`*`", "SLASH": "`/`",
     "TRUE": "`true`", "FALSE": "`false`", "LBRACE": "`{`", "RBRACE": "`}`", "DOT": "`.`",
-    "PARAM": "`param`", "SETTINGS": "`settings`", "USE": "`use`", "IN": "`in`", "LIBRARY": "a node library",
-    "INPUT_INDEX": "an input index", "__ANON_0": "`..`", "$END": "the end of the file",
+    "PARAM": "`param`", "SETTINGS": "`settings`", "USE": "`use`", "IN": "`in`", "LIBRARY": "a node library such as `max/plantarium`",
+    "INPUT_INDEX": "an input index", "_DOTS": "`..`", "$END": "the end of the file",
 }
 
 
@@ -272,9 +272,9 @@ def _syntax_error(source: Source, error: lark.exceptions.UnexpectedInput) -> Dia
     token = error.token
     if token.type == "$END":
         return Diagnostic("E001", "the file ends in the middle of a statement",
-                          Span(line, col, line, col + 1), _describe_expected(error.expected))
+                          Span(line, col, line, col + 1), _describe_expected(getattr(error, "accepts", None) or error.expected))
     return Diagnostic("E001", f"unexpected `{token}`", Span(line, col, line, col + len(str(token))),
-                      _describe_expected(error.expected))
+                      _describe_expected(getattr(error, "accepts", None) or error.expected))
 
 
 def parse(text: str, name: str = "<input>") -> Program:
