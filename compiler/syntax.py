@@ -273,17 +273,52 @@ def _syntax_error(source: Source, error: lark.exceptions.UnexpectedInput) -> Dia
     if token.type == "$END":
         return Diagnostic("E001", "the file ends in the middle of a statement",
                           Span(line, col, line, col + 1), _describe_expected(getattr(error, "accepts", None) or error.expected))
-    return Diagnostic("E001", f"unexpected `{token}`", Span(line, col, line, col + len(str(token))),
-                      _describe_expected(getattr(error, "accepts", None) or error.expected))
+    expected = _describe_expected(getattr(error, "accepts", None) or error.expected)
+    if col == 1 and line > 1:
+        return Diagnostic("E001", f"unexpected `{token}`: the statement before this line is not finished",
+                          Span(line, col, line, col + len(str(token))), expected)
+    return Diagnostic("E001", f"unexpected `{token}`", Span(line, col, line, col + len(str(token))), expected)
+
+
+# Past this many syntax errors in one file, the rest are likely follow-ups of the first ones.
+MAX_SYNTAX_ERRORS = 20
+
+
+def _blank_statement(text: str, line: int, col: int) -> str:
+    """`text` with the statement holding a syntax error at `line`:`col` turned into spaces, so the
+    rest can be parsed for errors of its own. A statement starts with a letter or `_` in column 1;
+    an error on the first token of such a line belongs to the statement before it (an unclosed
+    call, for instance)."""
+    lines = text.split("\n")
+    starts = [i for i, content in enumerate(lines) if content[:1].isalpha() or content[:1] == "_"]
+    at = min(line, len(lines)) - 1
+    before = [i for i in starts if i <= at]
+    first = before[-1] if before else 0
+    if first == at and col == 1 and len(before) > 1:
+        first = before[-2]
+    last = next((i for i in starts if i > first), len(lines))
+    for i in range(first, last):
+        lines[i] = re.sub(r"[^\s]", " ", lines[i])
+    return "\n".join(lines)
 
 
 def parse(text: str, name: str = "<input>") -> Program:
-    """Parse a whole file; a syntax error raises SourceErrors pointing at it."""
+    """Parse a whole file; syntax errors raise SourceErrors pointing at each of them."""
     source = Source(name, text)
-    try:
-        tree = _parser().parse(text)
-    except lark.exceptions.UnexpectedInput as error:
-        raise SourceErrors(source, [_syntax_error(source, error)]) from None
+    diagnostics: list[Diagnostic] = []
+    remaining = text
+    while len(diagnostics) < MAX_SYNTAX_ERRORS:
+        try:
+            tree = _parser().parse(remaining)
+            break
+        except lark.exceptions.UnexpectedInput as error:
+            diagnostics.append(_syntax_error(source, error))
+            blanked = _blank_statement(remaining, max(error.line, 1), max(error.column, 1))
+            if blanked == remaining:
+                break
+            remaining = blanked
+    if diagnostics:
+        raise SourceErrors(source, diagnostics)
     comments = tuple(Comment(m.group(), source.text.count("\n", 0, m.start()) + 1,
                              m.start() - source.text.rfind("\n", 0, m.start()))
                      for m in re.finditer(r"#[^\n]*", text))

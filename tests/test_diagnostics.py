@@ -98,3 +98,15 @@ def test_a_cycle_is_written_out_node_by_node(tmp_path):
     source.write_text("a = math(a: c)\nb = math(a: a)\nc = math(a: b)\noutput(input: box(size: a))\n")
     result = CliRunner().invoke(main, ["check", str(source)])
     assert "these nodes feed each other in a cycle: a → b → c → a" in result.output
+
+
+def test_syntax_errors_in_separate_statements_are_all_reported(tmp_path):
+    source = tmp_path / "typos.ndg"
+    source.write_text("a = math(a: 1\noutput(input: box())\nb = math(a: 2 3)\nsettings {\n    x: 1 2,\n}\n"
+                      "c = box(size: @)\nd = box()\n")
+    result = CliRunner().invoke(main, ["check", str(source)])
+    assert result.exit_code == 2
+    found = [line.split("--> ")[1] for line in result.output.splitlines() if "--> " in line]
+    assert found == [f"{source}:2:1", f"{source}:3:15", f"{source}:5:10", f"{source}:7:15"]
+    assert "the statement before this line is not finished" in result.output
+    assert "expected `)` or `,`" in result.output and "expected `,` or `}`" in result.output
