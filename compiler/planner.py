@@ -2,7 +2,7 @@
 
 Memory map, in order, each region 16-byte aligned: the module's static region (stack, data and
 its scratch heap, as linked), the control block, the value table, the step index and step
-records, the constants, the graph parameters (each its own value, preset to its default), then one slot per node output. The total is a whole number of 64 KiB
+records, the constants, the graph parameters, then one slot per node output. The total is a whole number of 64 KiB
 pages. This first cut keeps every slot for the whole run, so every node's output stays readable.
 """
 

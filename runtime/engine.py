@@ -193,8 +193,6 @@ class Runner:
         if param is None:
             known = ", ".join(f"`{p.name}`" for p in self.plan.params) or "none"
             raise UserError(f"the graph has no parameter `{name}`", f"its parameters are: {known}")
-        if param.type == "float" and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
         problem = scalar_problem(param.type, value) or range_problem(param, value)
         if problem:
             raise UserError(f"parameter `{name}` ({param.type}{_describe_range(param)}) cannot be {value!r}: {problem}",

@@ -92,6 +92,8 @@ def test_set_param_refuses_wrong_types_and_values_outside_the_range():
         runner.set_param("size", 5.0)
     with pytest.raises(Exception, match="cannot be True"):
         runner.set_param("size", True)
+    with pytest.raises(Exception, match="cannot be 1000"):
+        runner.set_param("size", 10**400)
     with pytest.raises(Exception, match="no parameter `sise`"):
         runner.set_param("sise", 1.0)
 
