@@ -17,6 +17,8 @@ from ndg.runtime.scalars import SCALAR_WORDS, scalar_problem
 FALLBACK_DEFAULTS = {"float": 0.5, "integer": 0, "select": 0, "seed": 0, "boolean": False, "vec3": (0.0, 0.0, 0.0)}
 # The types a graph parameter may have: scalars that need no list of options.
 PARAM_TYPES = ("float", "integer", "boolean", "vec3", "seed")
+# Settings Nodarium's graphs carry, whether or not a node in the library reads them.
+NODARIUM_SETTINGS = {"resolution.circle", "resolution.curve", "randomSeed"}
 # Arithmetic becomes nodes of Nodarium's math node, whose `op_type` options are named here.
 ARITHMETIC_NODE = "math"
 MATH_OPS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
@@ -174,9 +176,14 @@ class _Lowering:
                 if settings_blocks > 1:
                     self.error("E110", "a graph has one settings block, and this is a second one", statement.span,
                                "move these settings into the first block")
+                read = NODARIUM_SETTINGS | {i.setting for d in self.library.nodes for i in d.inputs if i.setting}
                 for entry in statement.entries:
+                    # A setting no node reads is kept (Nodarium's `randomSeed`), unless it looks like a typo.
+                    misspelt = did_you_mean(entry.key, read) if entry.key not in read else None
                     if entry.key in self.graph.settings:
                         self.error("E110", f"setting `{entry.key}` is given twice", entry.key_span, "remove one of them")
+                    elif misspelt:
+                        self.error("E113", f"no node reads a setting `{entry.key}`", entry.key_span, misspelt)
                     else:
                         self.graph.settings[entry.key] = SettingValue(_literal_value(entry.value), entry.value.span)
             elif isinstance(statement, syntax.Param):

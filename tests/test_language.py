@@ -179,6 +179,8 @@ def test_settings_are_checked_against_the_inputs_that_read_them(setting_nodes):
     assert codes("settings { resolution.curve: 1.5 }\nc = curve()\noutput(input: box(size: c))\n", library) == ["E201"]
     assert codes("settings { a: 1 }\nsettings { b: 2 }\noutput(input: box())\n", library) == ["E110"]
     assert codes("settings { a: 1, a: 2 }\noutput(input: box())\n", library) == ["E110"]
+    assert codes("settings { resolution.curv: 4 }\noutput(input: box())\n", library) == ["E113"]
+    check("settings { randomSeed: true, resolution.circle: 8 }\noutput(input: box())\n", "t.ndg", library)
 
 
 def test_an_argument_for_a_setting_input_is_an_error_that_points_to_the_settings_block(setting_nodes, tmp_path):
