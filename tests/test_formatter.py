@@ -130,7 +130,8 @@ def programs(draw):
         tokens = [t for t in statement.replace("(", " ( ").replace(")", " ) ").replace(",", " , ").split(" ") if t]
         for token, following in zip(tokens, tokens[1:] + [""]):
             glued = not (token[-1].isalnum() and following[:1].isalnum())
-            parts.append(token + draw(st.sampled_from(["", " ", "\n "] if glued else [" ", "\n "])))
+            gaps = [" ", "\n ", " # inside\n "]
+            parts.append(token + draw(st.sampled_from(["", *gaps] if glued else gaps)))
         parts.append(draw(separators))
     return "".join(parts)
 
