@@ -265,6 +265,9 @@ def export_graph(graph: Graph) -> tuple[dict, list[str]]:
                 props[input_name] = _json_value(param.default)
                 warnings.append(f"`{name}.{input_name}` uses parameter `{arg.name}`, which Nodarium does not have; "
                                 f"exported as its default {param.default!r}")
+            elif input_def.setting and arg.span is not None:
+                warnings.append(f"`{name}.{input_name}` is set to {arg.value!r} here, but Nodarium gives every "
+                                f"`{input_name}` the graph setting `{input_def.setting}`; not exported")
             elif not input_def.setting and (arg.span is not None or input_def.value is None):
                 # Written in the .ndg, or a value Nodarium's runtime has no fallback for.
                 props[input_name] = _json_value(arg.value)

@@ -150,10 +150,6 @@ class _Lowering:
                            did_you_mean(arg.name, known) or f"its inputs are: {', '.join(known) or 'none'}")
             elif arg.name in args:
                 self.error("E105", f"input `{arg.name}` is given twice", arg.name_span, "remove one of them")
-            elif input_def.setting:
-                self.error("E204", f"`{arg.name}` takes its value from the graph setting `{input_def.setting}`",
-                           arg.name_span, f"remove it here and set it once for the graph: "
-                                          f"`settings {{ {input_def.setting}: … }}`")
             elif value is not None:
                 args[arg.name] = value
         if definition is None:

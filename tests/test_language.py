@@ -183,12 +183,20 @@ def test_settings_are_checked_against_the_inputs_that_read_them(setting_nodes):
     check("settings { randomSeed: true, resolution.circle: 8 }\noutput(input: box())\n", "t.ndg", library)
 
 
-def test_an_argument_for_a_setting_input_is_an_error_that_points_to_the_settings_block(setting_nodes, tmp_path):
+def test_an_argument_for_a_setting_input_overrides_the_setting_for_that_node_only(setting_nodes, tmp_path):
+    text = ("settings {\n    resolution.curve: 6,\n}\n"
+            "a = curve(scale: 1)\nb = curve(resolution: 3, scale: 1)\noutput(input: box(size: a))\n")
+    runner = load(text, node_paths=[setting_nodes])
+    runner.run()
+    assert (value(runner, "a"), value(runner, "b")) == (6.0, 3.0)
     source = tmp_path / "s.ndg"
-    source.write_text("c = curve(resolution: 12)\noutput(input: box(size: c))\n")
-    result = CliRunner().invoke(main, ["check", "--nodes", str(setting_nodes), str(source)])
-    assert result.exit_code == 2 and "error[E204]" in result.output
-    assert "settings { resolution.curve: … }" in result.output
+    source.write_text(text)
+    result = CliRunner().invoke(main, ["export", "--nodes", str(setting_nodes), str(source), "-o", str(tmp_path / "s.json")])
+    assert result.exit_code == 0
+    assert ("`b.resolution` is set to 3 here, but Nodarium gives every `resolution` the graph setting "
+            "`resolution.curve`; not exported") in result.output
+    exported = json.loads((tmp_path / "s.json").read_text())
+    assert [n["props"] for n in exported["nodes"][:2]] == [{"scale": 1.0}, {"scale": 1.0}]
 
 
 def test_use_picks_the_library_of_an_ambiguous_short_name(tmp_path):
