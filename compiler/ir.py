@@ -27,7 +27,35 @@ class Use:
     span: Span
 
 
-Arg = Const | Use
+@dataclass(frozen=True)
+class ParamRef:
+    """The run-time value of the graph parameter `name`."""
+
+    name: str
+    span: Span
+
+
+Arg = Const | Use | ParamRef
+
+
+@dataclass(frozen=True)
+class GraphParam:
+    """A value fixed in the plan's layout but settable at run time, anywhere in [min, max]."""
+
+    name: str
+    type: str
+    default: Scalar
+    min: float | int | None
+    max: float | int | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class SettingValue:
+    """A graph setting (`resolution.curve: 32`), given to every input that names it in `setting`."""
+
+    value: Scalar
+    span: Span
 
 
 @dataclass(frozen=True)
@@ -48,12 +76,22 @@ class Graph:
     source: Source
     nodes: dict[str, Node] = field(default_factory=dict)
     output: str | None = None
+    params: dict[str, GraphParam] = field(default_factory=dict)
+    settings: dict[str, SettingValue] = field(default_factory=dict)
 
     def __str__(self) -> str:
         lines = [f"graph {self.source.name} (output: {self.output})"]
+        lines += [f"  setting {key} = {setting.value!r}" for key, setting in self.settings.items()]
+        lines += [f"  param {p.name}: {p.type} = {p.default!r} in {p.min!r}..{p.max!r}" for p in self.params.values()]
         for node in self.nodes.values():
-            args = ", ".join(
-                f"{name}: {arg.node if isinstance(arg, Use) else repr(arg.value)}" for name, arg in node.args.items()
-            )
+            args = ", ".join(f"{name}: {_describe(arg)}" for name, arg in node.args.items())
             lines.append(f"  {node.name} = {node.definition.id}({args})  @{node.span.line}:{node.span.col}")
         return "\n".join(lines)
+
+
+def _describe(arg: Arg) -> str:
+    if isinstance(arg, Use):
+        return arg.node
+    if isinstance(arg, ParamRef):
+        return f"param {arg.name}"
+    return repr(arg.value)

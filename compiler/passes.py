@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import heapq
+import math
+import operator
 from dataclasses import replace
 
 from ndg.compiler import syntax
 from ndg.compiler.definitions import RESULT_TYPE, InputDef, NodeDef, NodeLibrary
 from ndg.compiler.diagnostics import Diagnostic, Span, did_you_mean
-from ndg.compiler.ir import Arg, Const, Graph, Node, Use
+from ndg.compiler.ir import Arg, Const, Graph, GraphParam, Node, ParamRef, SettingValue, Use
 from ndg.runtime.scalars import SCALAR_WORDS, scalar_problem
 
 # What Nodarium's editor fills in for an input that has no default of its own.
 FALLBACK_DEFAULTS = {"float": 0.5, "integer": 0, "select": 0, "seed": 0, "boolean": False, "vec3": (0.0, 0.0, 0.0)}
+# The types a graph parameter may have: scalars that need no list of options.
+PARAM_TYPES = ("float", "integer", "boolean", "vec3", "seed")
+# Settings Nodarium's graphs carry, whether or not a node in the library reads them.
+NODARIUM_SETTINGS = {"resolution.circle", "resolution.curve", "randomSeed"}
+# Arithmetic becomes nodes of Nodarium's math node, whose `op_type` options are named here.
+ARITHMETIC_NODE = "math"
+MATH_OPS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
 
 
 class _Lowering:
@@ -22,42 +31,120 @@ class _Lowering:
         self.diagnostics: list[Diagnostic] = []
         self.sinks: list[tuple[str, Span]] = []
         self.bound: dict[str, Span] = {}
+        self.libraries: list[str] = []
+        # Every name a binding introduces, wherever it is: a select input reads a bare name as one
+        # of its options unless a node has that name.
+        self.binding_names = {s.name for s in program.statements if isinstance(s, syntax.Binding)}
+        # Parameters whose declaration was wrong: reported once there, not again at every use.
+        self.broken_params: set[str] = set()
 
     def error(self, code: str, message: str, span: Span, hint: str | None = None):
         self.diagnostics.append(Diagnostic(code, message, span, hint))
 
-    def resolve_node(self, call: syntax.Call) -> NodeDef | None:
-        matches = self.library.matching(call.node_id)
+    def resolve_node(self, node_id: str, span: Span) -> NodeDef | None:
+        matches = self.library.matching(node_id)
+        if len(matches) > 1 and self.libraries:
+            matches = [d for d in matches if d.id.rsplit("/", 1)[0] in self.libraries] or matches
         if len(matches) == 1:
             return matches[0]
         if matches:
             ids = ", ".join(f"`{d.id}`" for d in matches)
-            self.error("E107", f"`{call.node_id}` could mean {ids}", call.id_span,
-                       "write the full node id to pick one")
+            library = matches[0].id.rsplit("/", 1)[0]
+            self.error("E107", f"`{node_id}` could mean {ids}", span,
+                       f"write the full node id, or say which library short names come from: `use {library}`")
         else:
-            self.error("E101", f"unknown node type `{call.node_id}`", call.id_span,
-                       did_you_mean(call.node_id, self.library.names()) or "`ndg nodes` lists the node library")
+            self.error("E101", f"unknown node type `{node_id}`", span,
+                       did_you_mean(node_id, self.library.names()) or "`ndg nodes` lists the node library")
         return None
 
-    def lower_value(self, value: syntax.Expr, name: str) -> Arg | None:
+    def lower_value(self, value: syntax.Expr, name: str, input_def: InputDef | None = None) -> Arg | None:
         if isinstance(value, syntax.Call):
             nested = self.lower_call(value, name)
             return Use(nested, value.span) if nested else None
         if isinstance(value, syntax.Ref):
-            return Use(value.name, value.span)
+            return self.lower_ref(value, input_def)
+        if isinstance(value, (syntax.BinOp, syntax.Neg)):
+            return self.lower_arithmetic(value, name)
         if isinstance(value, syntax.Vec3):
             return Const(None, tuple(float(n.value) for n in value.items), value.span)
         return Const(None, value.value, value.span)
 
+    def lower_ref(self, ref: syntax.Ref, input_def: InputDef | None) -> Arg | None:
+        if input_def is not None and input_def.type == "select" and ref.name not in self.binding_names:
+            if ref.name in input_def.options:
+                return Const(None, input_def.options.index(ref.name), ref.span)
+            if ref.name not in self.graph.params:
+                options = ", ".join(f"`{o}`" for o in input_def.options)
+                self.error("E108", f"`{input_def.name}` has no option `{ref.name}`", ref.span,
+                           did_you_mean(ref.name, input_def.options) or f"its options are {options}")
+                return None
+        if ref.name in self.graph.params:
+            return ParamRef(ref.name, ref.span)
+        if ref.name in self.broken_params and ref.name not in self.binding_names:
+            return None
+        return Use(ref.name, ref.span)
+
+    def fold(self, expr: syntax.Expr):
+        """The value of arithmetic whose operands are all number literals, else None."""
+        if isinstance(expr, syntax.Number):
+            return expr.value
+        if isinstance(expr, syntax.Neg):
+            value = self.fold(expr.operand)
+            return None if value is None else -value
+        if not isinstance(expr, syntax.BinOp):
+            return None
+        left, right = self.fold(expr.left), self.fold(expr.right)
+        if left is None or right is None:
+            return None
+        if expr.op == "/" and right == 0:
+            return None
+        try:
+            return {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}[expr.op](left, right)
+        except OverflowError:  # huge whole numbers divided; the type check reports the value as too big
+            return math.inf
+
+    def lower_arithmetic(self, expr: syntax.BinOp | syntax.Neg, name: str) -> Arg | None:
+        """Constant arithmetic folds to a literal; anything else becomes math nodes, one per operator."""
+        operands = (expr.operand,) if isinstance(expr, syntax.Neg) else (expr.left, expr.right)
+        for operand in operands:
+            if isinstance(operand, (syntax.Bool, syntax.Vec3)):
+                self.error("E109", "arithmetic works on numbers only", operand.span,
+                           "use a number, a parameter or a node that outputs float")
+                return None
+        value = self.fold(expr)
+        if value is not None:
+            return Const(None, value, expr.span)
+        if isinstance(expr, syntax.BinOp) and expr.op == "/" and self.fold(expr.right) == 0:
+            self.error("E109", "division by zero", expr.right.span, "divide by a number other than 0")
+            return None
+        definition = self.resolve_node(ARITHMETIC_NODE, expr.span)
+        if definition is None:
+            return None
+        op_input = definition.input("op_type")
+        if op_input is None or not set(MATH_OPS.values()) <= set(op_input.options) or \
+                definition.input("a") is None or definition.input("b") is None:
+            self.error("E109", f"arithmetic needs a `math` node like Nodarium's, and `{definition.id}` is not one",
+                       expr.span, "use max/plantarium, or write the math node out")
+            return None
+        if isinstance(expr, syntax.Neg):
+            op, left, right = "-", Const(None, 0.0, expr.span), self.lower_value(expr.operand, f"{name}.b")
+        else:
+            op, left, right = expr.op, self.lower_value(expr.left, f"{name}.a"), self.lower_value(expr.right, f"{name}.b")
+        if left is None or right is None:
+            return None
+        op_index = Const(None, op_input.options.index(MATH_OPS[op]), expr.span)
+        self.graph.nodes[name] = Node(name, definition, {"op_type": op_index, "a": left, "b": right}, expr.span)
+        return Use(name, expr.span)
+
     def lower_call(self, call: syntax.Call, name: str) -> str | None:
-        definition = self.resolve_node(call)
+        definition = self.resolve_node(call.node_id, call.id_span)
         args: dict[str, Arg] = {}
         for arg in call.args:
-            arg_name = f"{name}.{arg.name}"
-            value = self.lower_value(arg.value, arg_name)
+            input_def = definition.input(arg.name) if definition else None
+            value = self.lower_value(arg.value, f"{name}.{arg.name}", input_def)
             if definition is None:
                 continue
-            if definition.input(arg.name) is None:
+            if input_def is None:
                 known = [i.name for i in definition.inputs]
                 self.error("E103", f"`{definition.short_name}` has no input `{arg.name}`", arg.name_span,
                            did_you_mean(arg.name, known) or f"its inputs are: {', '.join(known) or 'none'}")
@@ -70,7 +157,73 @@ class _Lowering:
         self.graph.nodes[name] = Node(name, definition, args, call.span)
         return name
 
+    def declare(self, program: syntax.Program):
+        """Libraries, settings and parameters first, so statements anywhere in the file can use them."""
+        settings_blocks = 0
+        for statement in program.statements:
+            if isinstance(statement, syntax.Use):
+                if not any(d.id.startswith(statement.library + "/") for d in self.library.nodes):
+                    libraries = {d.id.rsplit("/", 1)[0] for d in self.library.nodes}
+                    self.error("E111", f"no node library is called `{statement.library}`", statement.span,
+                               did_you_mean(statement.library, libraries) or f"the libraries are: {', '.join(sorted(libraries))}")
+                self.libraries.append(statement.library)
+            elif isinstance(statement, syntax.Settings):
+                settings_blocks += 1
+                if settings_blocks > 1:
+                    self.error("E110", "a graph has one settings block, and this is a second one", statement.span,
+                               "move these settings into the first block")
+                read = NODARIUM_SETTINGS | {i.setting for d in self.library.nodes for i in d.inputs if i.setting}
+                for entry in statement.entries:
+                    # A setting no node reads is kept (Nodarium's `randomSeed`), unless it looks like a typo.
+                    misspelt = did_you_mean(entry.key, read) if entry.key not in read else None
+                    if entry.key in self.graph.settings:
+                        self.error("E110", f"setting `{entry.key}` is given twice", entry.key_span, "remove one of them")
+                    elif misspelt:
+                        self.error("E113", f"no node reads a setting `{entry.key}`", entry.key_span, misspelt)
+                    else:
+                        self.graph.settings[entry.key] = SettingValue(_literal_value(entry.value), entry.value.span)
+            elif isinstance(statement, syntax.Param):
+                self.declare_param(statement)
+
+    def declare_param(self, param: syntax.Param):
+        if not self.check_param(param):
+            self.broken_params.add(param.name)
+
+    def check_param(self, param: syntax.Param) -> bool:
+        """Declare the parameter if its declaration is right; report what is wrong otherwise."""
+        if param.name in self.graph.params or param.name in self.binding_names:
+            self.error("E104", f"`{param.name}` is already a name in this graph", param.name_span,
+                       "give this parameter another name")
+            return False
+        if param.type not in PARAM_TYPES:
+            self.error("E112", f"a parameter cannot have type `{param.type}`", param.type_span,
+                       did_you_mean(param.type, PARAM_TYPES) or f"the types are: {', '.join(PARAM_TYPES)}")
+            return False
+        default = _coerce(_literal_value(param.default), InputDef(param.name, param.type))
+        if default is None:
+            self.error("E201", f"parameter `{param.name}` is {param.type}, but its default is not",
+                       param.default.span, _type_hint(InputDef(param.name, param.type)))
+            return False
+        low, high = (param.low.value if param.low else None), (param.high.value if param.high else None)
+        if param.low is not None and param.type not in ("float", "integer", "seed"):
+            self.error("E112", f"a {param.type} parameter has no range", param.low.span, "remove `in …`")
+            return False
+        if param.type != "float" and any(isinstance(b, float) for b in (low, high)):
+            self.error("E112", f"the range of an {param.type} parameter takes whole numbers", param.low.span,
+                       "write the range as `in 0..10`")
+            return False
+        if low is not None and low > high:
+            self.error("E112", f"the range {low}..{high} is empty", param.low.span, f"write it as {high}..{low}")
+            return False
+        if low is not None and not low <= default <= high:
+            self.error("E203", f"the default {_literal_text(param.default)} is outside the range {low}..{high}", param.default.span,
+                       f"choose a default from {low} to {high}")
+            return False
+        self.graph.params[param.name] = GraphParam(param.name, param.type, default, low, high, param.span)
+        return True
+
     def lower(self, program: syntax.Program) -> Graph:
+        self.declare(program)
         bound = self.bound
         for statement in program.statements:
             if isinstance(statement, syntax.Binding):
@@ -80,16 +233,21 @@ class _Lowering:
                                statement.name_span, "give this node another name")
                     continue
                 bound[statement.name] = statement.name_span
-                if not isinstance(statement.value, syntax.Call):
-                    self.error("E106", f"`{statement.name}` must be bound to a node call", statement.value.span,
-                               "write the value directly where it is used, or wrap it in a node such as float(value: …)")
+                value = statement.value
+                if not isinstance(value, (syntax.Call, syntax.BinOp, syntax.Neg)) or self.fold(value) is not None:
+                    self.error("E106", f"`{statement.name}` must be bound to a node call", value.span,
+                               "write the value directly where it is used, or make it a parameter: "
+                               f"`param {statement.name}: float = …`")
                     continue
-                lowered = self.lower_call(statement.value, statement.name)
-            else:
+                lowered = self.lower_value(value, statement.name)
+                lowered = lowered.node if isinstance(lowered, Use) else None
+            elif isinstance(statement, syntax.BareCall):
                 lowered = self.lower_call(statement.call, self.sink_name(statement.call))
                 if lowered and self.graph.nodes[lowered].definition.output != RESULT_TYPE:
                     self.error("E303", f"the result of `{statement.call.node_id}` is not used", statement.span,
                                "bind it to a name (`name = …`) and use it, or remove it")
+            else:
+                continue
             if lowered and self.graph.nodes[lowered].definition.output == RESULT_TYPE:
                 self.sinks.append((lowered, statement.span))
         self.check_uses()
@@ -107,7 +265,7 @@ class _Lowering:
     def check_uses(self):
         """Report uses of unbound names; they stay in the graph so no later pass reports them again.
         A name bound to a call that failed to lower was reported already and is not reported again."""
-        names = list(self.bound)
+        names = list(self.bound) + list(self.graph.params)
         for node in self.graph.nodes.values():
             for arg in node.args.values():
                 if isinstance(arg, Use) and arg.node not in self.bound and arg.node not in self.graph.nodes:
@@ -121,6 +279,18 @@ class _Lowering:
         for name, span in self.sinks[1:]:
             self.error("E302", "a graph has exactly one output, and this is a second one", span,
                        f"the first output is `{self.sinks[0][0]}`; remove one")
+
+
+def _literal_text(literal: syntax.Literal) -> str:
+    if isinstance(literal, syntax.Number):
+        return literal.text
+    return repr(_literal_value(literal))
+
+
+def _literal_value(literal: syntax.Literal):
+    if isinstance(literal, syntax.Vec3):
+        return tuple(float(n.value) for n in literal.items)
+    return literal.value
 
 
 def lower(program: syntax.Program, library: NodeLibrary) -> tuple[Graph, list[Diagnostic]]:
@@ -140,12 +310,23 @@ def _type_name(value) -> str:
     return "vec3"
 
 
+def _fits_type(value, kind: str) -> bool:
+    """Whether a literal is of the right kind for `kind`, whatever its size."""
+    if kind == "vec3":
+        return isinstance(value, tuple)
+    if kind == "float":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind in ("integer", "select", "seed"):
+        return isinstance(value, int) and not isinstance(value, bool)
+    return kind == "boolean" and isinstance(value, bool)
+
+
 def _coerce(value, input_def: InputDef):
     """The literal as a value of the input's type, or None where the types do not fit."""
     kind = input_def.type
-    if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    return value if kind in SCALAR_WORDS and scalar_problem(kind, value) is None else None
+    if kind not in SCALAR_WORDS or scalar_problem(kind, value) is not None:
+        return None
+    return float(value) if kind == "float" else value
 
 
 def _range_problem(value, input_def: InputDef) -> str | None:
@@ -158,7 +339,47 @@ def _range_problem(value, input_def: InputDef) -> str | None:
     if input_def.type not in ("float", "integer") or (low is None and high is None):
         return None
     if (low is not None and value < low) or (high is not None and value > high):
-        return f"`{input_def.name}` takes values from {low if low is not None else '-∞'} to {high if high is not None else '∞'}"
+        return f"`{input_def.name}` takes values from {_bound(low, '-∞')} to {_bound(high, '∞')}"
+    return None
+
+
+def _bound(value, missing: str) -> str:
+    return missing if value is None else repr(value)
+
+
+def _check_const(value, input_def: InputDef, span: Span, what: str) -> tuple[Const | None, Diagnostic | None]:
+    """A literal given to an input: its typed constant, or why it does not fit."""
+    coerced = _coerce(value, input_def)
+    if coerced is None and _fits_type(value, input_def.type):
+        shown = "a number this big" if value in (math.inf, -math.inf) else repr(value)
+        return None, Diagnostic("E203", f"{shown} does not fit `{what}`", span,
+                                f"{input_def.type}: {scalar_problem(input_def.type, value)}")
+    if coerced is None:
+        return None, Diagnostic("E201", f"`{what}` expects {input_def.type}, found {_type_name(value)}", span,
+                                _type_hint(input_def))
+    problem = _range_problem(coerced, input_def)
+    if problem:
+        return None, Diagnostic("E203", f"{coerced!r} is out of range for `{what}`", span, problem)
+    return Const(input_def.type, coerced, span), None
+
+
+def _check_param(param: GraphParam, input_def: InputDef, span: Span) -> Diagnostic | None:
+    """A parameter may feed an input of its own type whose range holds the parameter's whole range."""
+    # An integer parameter may choose a select input's option by index.
+    same_words = param.type == "integer" and input_def.type in ("seed", "select")
+    if param.type != input_def.type and not same_words:
+        return Diagnostic("E201", f"`{input_def.name}` expects {input_def.type}, found {param.type} parameter "
+                                  f"`{param.name}`", span, f"declare `{param.name}` as {input_def.type}, or use "
+                                                           f"a {input_def.type} parameter here")
+    low, high = input_def.min, input_def.max
+    if input_def.type == "select":
+        low, high = 0, len(input_def.options) - 1
+    if input_def.type in ("float", "integer", "select") and (
+            (low is not None and (param.min is None or param.min < low))
+            or (high is not None and (param.max is None or param.max > high))):
+        return Diagnostic("E203", f"parameter `{param.name}` can take values outside the range of `{input_def.name}`",
+                          span, f"`{input_def.name}` takes values from {_bound(low, '-∞')} to {_bound(high, '∞')}; "
+                                f"give `{param.name}` a range inside that")
     return None
 
 
@@ -170,6 +391,12 @@ def check_types(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
         args = {}
         for input_name, arg in node.args.items():
             input_def = node.definition.input(input_name)
+            if isinstance(arg, ParamRef):
+                problem = _check_param(graph.params[arg.name], input_def, arg.span)
+                if problem:
+                    diagnostics.append(problem)
+                args[input_name] = arg
+                continue
             if isinstance(arg, Use):
                 if arg.node not in graph.nodes:  # reported by `lower`, or its node failed to lower
                     args[input_name] = arg
@@ -184,15 +411,11 @@ def check_types(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
                                                   arg.span, f"connect a node that outputs {expected}"))
                 args[input_name] = arg
                 continue
-            value = _coerce(arg.value, input_def)
-            if value is None:
-                diagnostics.append(Diagnostic("E201", f"`{input_name}` expects {input_def.type}, found {_type_name(arg.value)}",
-                                              arg.span, _type_hint(input_def)))
-                continue
-            problem = _range_problem(value, input_def)
+            const, problem = _check_const(arg.value, input_def, arg.span, input_name)
             if problem:
-                diagnostics.append(Diagnostic("E203", f"{value!r} is out of range for `{input_name}`", arg.span, problem))
-            args[input_name] = Const(input_def.type, value, arg.span)
+                diagnostics.append(problem)
+            else:
+                args[input_name] = const
         nodes[node.name] = replace(node, args=args)
     return replace(graph, nodes=nodes), diagnostics
 
@@ -211,6 +434,14 @@ def fill_defaults(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
         args = dict(node.args)
         for input_def in node.definition.inputs:
             if input_def.name in args:
+                continue
+            if input_def.setting in graph.settings:
+                setting = graph.settings[input_def.setting]
+                const, problem = _check_const(setting.value, input_def, setting.span, input_def.setting)
+                if problem and problem not in diagnostics:  # one report for every node that reads it
+                    diagnostics.append(problem)
+                else:
+                    args[input_def.name] = const
                 continue
             if input_def.type not in FALLBACK_DEFAULTS:
                 diagnostics.append(Diagnostic("E202", f"`{node.definition.short_name}` needs its input `{input_def.name}`",

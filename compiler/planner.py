@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ndg.compiler.definitions import SCALAR_WORDS
-from ndg.compiler.ir import Const, Graph, Use
+from ndg.compiler.ir import Const, Graph, ParamRef
 from ndg.compiler.sizes import graph_shapes
 from ndg.errors import UserError
 from ndg.runtime.scalars import encode_scalar
 from ndg.compiler.layout import RegionAllocator
-from ndg.runtime.plan import CONTROL_BYTES, PAGE_BYTES, VALUE_ENTRY_BYTES, Module, Plan, Step, Value
+from ndg.runtime.plan import CONTROL_BYTES, PAGE_BYTES, VALUE_ENTRY_BYTES, Module, Param, Plan, Step, Value
 
 WASM32_PAGES = 65536
 
@@ -49,6 +49,12 @@ def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None)
                     constants[key] = len(values)
                     values.append({"type": arg.type, "words": key[1], "capacity": len(key[1])})
 
+    param_of: dict[str, int] = {}
+    for param in graph.params.values():
+        param_of[param.name] = len(values)
+        words = encode_scalar(param.type, param.default)
+        values.append({"type": param.type, "words": words, "capacity": len(words), "param": param.name})
+
     slot_of: dict[str, int] = {}
     capacity: dict[str, int] = {}
     shapes = graph_shapes(graph)
@@ -61,7 +67,8 @@ def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None)
         capacity[node.name] = shapes[node.name].words if node.name in shapes else SCALAR_WORDS[definition.output]
         slot_of[node.name] = len(values)
         values.append({"type": definition.output, "capacity": capacity[node.name], "producer": index, "node": node.name})
-        inputs = tuple(constants[(a.type, encode_const(a))] if isinstance(a, Const) else slot_of[a.node]
+        inputs = tuple(constants[(a.type, encode_const(a))] if isinstance(a, Const)
+                       else param_of[a.name] if isinstance(a, ParamRef) else slot_of[a.node]
                        for a in node.args.values())
         steps.append(Step(node.name, kinds[definition.id], slot_of[node.name], inputs, tuple(node.args),
                           node.span.line, node.span.col))
@@ -73,13 +80,14 @@ def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None)
     layout.take("steps", "step index", 4 * len(steps))
     layout.take("records", "step records", 4 * sum(3 + len(s.inputs) for s in steps))
     constants_region = layout.take("constants", "constants", 4 * sum(len(k[1]) for k in constants))
-    layout.take("params", "parameters", 0)
+    params_region = layout.take("params", "parameters", 4 * sum(v["capacity"] for v in values if "param" in v))
     placed = []
-    const_offset = constants_region.offset
+    next_offset = {"constants": constants_region.offset, "params": params_region.offset}
     for value in values:
         if "words" in value:
-            placed.append(Value(value["type"], const_offset, value["capacity"], words=value["words"]))
-            const_offset += 4 * value["capacity"]
+            table = "params" if "param" in value else "constants"
+            placed.append(Value(value["type"], next_offset[table], value["capacity"], words=value["words"]))
+            next_offset[table] += 4 * value["capacity"]
         else:
             slot = layout.take("slot", value["node"], 4 * value["capacity"])
             placed.append(Value(value["type"], slot.offset, value["capacity"], producer=value["producer"]))
@@ -97,4 +105,5 @@ def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None)
         values=tuple(placed),
         steps=tuple(steps),
         output=slot_of[graph.output],
+        params=tuple(Param(p.name, p.type, param_of[p.name], p.min, p.max) for p in graph.params.values()),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -49,6 +50,24 @@ class Arg:
 
 
 @dataclass(frozen=True)
+class BinOp:
+    """Arithmetic: `op` is one of + - * /."""
+
+    op: str
+    left: "Expr"
+    right: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True)
+class Neg:
+    """`-x` for anything but a number literal (those carry their sign themselves)."""
+
+    operand: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True)
 class Call:
     node_id: str
     id_span: Span
@@ -56,7 +75,8 @@ class Call:
     span: Span
 
 
-Expr = Call | Ref | Number | Bool | Vec3
+Literal = Number | Bool | Vec3
+Expr = Call | Ref | BinOp | Neg | Literal
 
 
 @dataclass(frozen=True)
@@ -73,17 +93,71 @@ class BareCall:
     span: Span
 
 
-Statement = Binding | BareCall
+@dataclass(frozen=True)
+class Param:
+    """`param name: type = default in low..high`; the range is optional."""
+
+    name: str
+    name_span: Span
+    type: str
+    type_span: Span
+    default: Literal
+    low: Number | None
+    high: Number | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    key_span: Span
+    value: Literal
+    span: Span
+
+
+@dataclass(frozen=True)
+class Settings:
+    entries: tuple[Setting, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Use:
+    """`use user/namespace`: short node names that several libraries define mean this library's node."""
+
+    library: str
+    span: Span
+
+
+Statement = Binding | BareCall | Param | Settings | Use
+
+
+@dataclass(frozen=True)
+class Comment:
+    text: str
+    line: int
+    col: int
 
 
 @dataclass(frozen=True)
 class Program:
     source: Source
     statements: tuple[Statement, ...]
+    comments: tuple[Comment, ...] = ()
 
 
 def _span(item) -> Span:
     return Span(item.line, item.column, item.end_line, item.end_column)
+
+
+def _number(text: str, span: Span) -> Number:
+    is_int = all(ch.isdigit() for ch in text.lstrip("-"))
+    return Number(text, int(text) if is_int else float(text), span)
+
+
+def _negate(number: Number, span: Span) -> Number:
+    text = number.text[1:] if number.text.startswith("-") else "-" + number.text
+    return Number(text, -number.value, span)
 
 
 @lark.v_args(meta=True)
@@ -113,9 +187,50 @@ class _ToSyntax(lark.Transformer):
         return Arg(str(name), _span(name), value, _span(meta))
 
     def number(self, meta, children):
-        text = "".join(str(c) for c in children)
-        is_int = all(ch.isdigit() for ch in text.lstrip("-"))
-        return Number(text, int(text) if is_int else float(text), _span(meta))
+        return _number(str(children[0]), _span(meta))
+
+    def signed(self, meta, children):
+        number = _number(str(children[-1]), _span(meta))
+        return _negate(number, number.span) if len(children) == 2 else number
+
+    def neg(self, meta, children):
+        operand = children[0]
+        if isinstance(operand, Number):
+            return _negate(operand, _span(meta))
+        return Neg(operand, _span(meta))
+
+    def add(self, meta, children):
+        return BinOp("+", *children, _span(meta))
+
+    def sub(self, meta, children):
+        return BinOp("-", *children, _span(meta))
+
+    def mul(self, meta, children):
+        return BinOp("*", *children, _span(meta))
+
+    def div(self, meta, children):
+        return BinOp("/", *children, _span(meta))
+
+    def param(self, meta, children):
+        name, type_, default, bounds = children
+        low, high = bounds if bounds else (None, None)
+        return Param(str(name), _span(name), str(type_), _span(type_), default, low, high, _span(meta))
+
+    def range(self, meta, children):
+        return tuple(children)
+
+    def settings(self, meta, children):
+        return Settings(tuple(c for c in children if c is not None), _span(meta))
+
+    def setting(self, meta, children):
+        (key, key_span), value = children
+        return Setting(key, key_span, value, _span(meta))
+
+    def setting_key(self, meta, children):
+        return (".".join(str(c) for c in children), _span(meta))
+
+    def use(self, meta, children):
+        return Use(str(children[0]), _span(meta))
 
     def true(self, meta, children):
         return Bool(True, _span(meta))
@@ -136,8 +251,10 @@ def _parser() -> lark.Lark:
 _TOKEN_WORDS = {
     "LPAR": "`(`", "RPAR": "`)`", "COMMA": "`,`", "COLON": "`:`", "EQUAL": "`=`",
     "LSQB": "`[`", "RSQB": "`]`", "NAME": "a name", "NUMBER": "a number",
-    "QUALIFIED_ID": "a node id", "NEGATIVE": "`-`", "TRUE": "`true`", "FALSE": "`false`",
-    "$END": "the end of the file",
+    "QUALIFIED_ID": "a node id", "MINUS": "`-`", "PLUS": "`+`", "STAR": "`*`", "SLASH": "`/`",
+    "TRUE": "`true`", "FALSE": "`false`", "LBRACE": "`{`", "RBRACE": "`}`", "DOT": "`.`",
+    "PARAM": "`param`", "SETTINGS": "`settings`", "USE": "`use`", "IN": "`in`", "LIBRARY": "a node library such as `max/plantarium`",
+    "INPUT_INDEX": "an input index", "_DOTS": "`..`", "$END": "the end of the file",
 }
 
 
@@ -155,16 +272,54 @@ def _syntax_error(source: Source, error: lark.exceptions.UnexpectedInput) -> Dia
     token = error.token
     if token.type == "$END":
         return Diagnostic("E001", "the file ends in the middle of a statement",
-                          Span(line, col, line, col + 1), _describe_expected(error.expected))
-    return Diagnostic("E001", f"unexpected `{token}`", Span(line, col, line, col + len(str(token))),
-                      _describe_expected(error.expected))
+                          Span(line, col, line, col + 1), _describe_expected(getattr(error, "accepts", None) or error.expected))
+    expected = _describe_expected(getattr(error, "accepts", None) or error.expected)
+    if col == 1 and line > 1:
+        return Diagnostic("E001", f"unexpected `{token}`: the statement before this line is not finished",
+                          Span(line, col, line, col + len(str(token))), expected)
+    return Diagnostic("E001", f"unexpected `{token}`", Span(line, col, line, col + len(str(token))), expected)
+
+
+# Past this many syntax errors in one file, the rest are likely follow-ups of the first ones.
+MAX_SYNTAX_ERRORS = 20
+
+
+def _blank_statement(text: str, line: int, col: int) -> str:
+    """`text` with the statement holding a syntax error at `line`:`col` turned into spaces, so the
+    rest can be parsed for errors of its own. A statement starts with a letter or `_` in column 1;
+    an error on the first token of such a line belongs to the statement before it (an unclosed
+    call, for instance)."""
+    lines = text.split("\n")
+    starts = [i for i, content in enumerate(lines) if content[:1].isalpha() or content[:1] == "_"]
+    at = min(line, len(lines)) - 1
+    before = [i for i in starts if i <= at]
+    first = before[-1] if before else 0
+    if first == at and col == 1 and len(before) > 1:
+        first = before[-2]
+    last = next((i for i in starts if i > first), len(lines))
+    for i in range(first, last):
+        lines[i] = re.sub(r"[^\s]", " ", lines[i])
+    return "\n".join(lines)
 
 
 def parse(text: str, name: str = "<input>") -> Program:
-    """Parse a whole file; a syntax error raises SourceErrors pointing at it."""
+    """Parse a whole file; syntax errors raise SourceErrors pointing at each of them."""
     source = Source(name, text)
-    try:
-        tree = _parser().parse(text)
-    except lark.exceptions.UnexpectedInput as error:
-        raise SourceErrors(source, [_syntax_error(source, error)]) from None
-    return Program(source, _ToSyntax().transform(tree))
+    diagnostics: list[Diagnostic] = []
+    remaining = text
+    while len(diagnostics) < MAX_SYNTAX_ERRORS:
+        try:
+            tree = _parser().parse(remaining)
+            break
+        except lark.exceptions.UnexpectedInput as error:
+            diagnostics.append(_syntax_error(source, error))
+            blanked = _blank_statement(remaining, max(error.line, 1), max(error.column, 1))
+            if blanked == remaining:
+                break
+            remaining = blanked
+    if diagnostics:
+        raise SourceErrors(source, diagnostics)
+    comments = tuple(Comment(m.group(), source.text.count("\n", 0, m.start()) + 1,
+                             m.start() - source.text.rfind("\n", 0, m.start()))
+                     for m in re.finditer(r"#[^\n]*", text))
+    return Program(source, _ToSyntax().transform(tree), comments)

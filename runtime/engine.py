@@ -74,6 +74,12 @@ def module_kinds(module: bytes) -> tuple[str, ...]:
     return tuple(kinds)
 
 
+def _describe_range(param) -> str:
+    if param.min is None and param.max is None:
+        return ""
+    return f" from {'-∞' if param.min is None else param.min} to {'∞' if param.max is None else param.max}"
+
+
 class _MemoryBuffer:
     """The memory's bytes for numpy; every view made from it keeps the store (and so the memory)
     alive, so a view held after `close()` still reads valid memory instead of freed memory."""
@@ -206,7 +212,8 @@ class Runner:
             raise UserError(f"the plan has no parameter `{name}`", f"its parameters are: {known}")
         problem = scalar_problem(param.type, value) or range_problem(param, value)
         if problem:
-            raise UserError(f"cannot set parameter `{name}` ({param.type}) to {value!r}: {problem}")
+            raise UserError(f"parameter `{name}` ({param.type}{_describe_range(param)}) cannot be {value!r}: {problem}",
+                            f"give `{name}` a value of type {param.type}{_describe_range(param)}")
         words = encode_scalar(param.type, value)
         offset = self.plan.values[param.value].offset // 4
         if tuple(int(w) for w in self._words[offset : offset + len(words)]) == tuple(words):

@@ -15,7 +15,8 @@ def scalar_problem(type_: str, value) -> str | None:
     def is_number(v):
         return isinstance(v, (int, float)) and not isinstance(v, bool)
     if type_ == "float":
-        if not is_number(value) or not math.isfinite(value) or abs(value) > F32_MAX:
+        # An int is compared as it is: converting a huge one to float would overflow.
+        if not is_number(value) or (isinstance(value, float) and not math.isfinite(value)) or abs(value) > F32_MAX:
             return "expected a finite number that fits a 32-bit float"
     elif type_ in ("integer", "select", "seed"):
         if not isinstance(value, int) or isinstance(value, bool) or not I32_MIN <= value <= I32_MAX:

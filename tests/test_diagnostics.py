@@ -66,3 +66,47 @@ def test_a_graph_needs_exactly_one_output(tmp_path):
     source.write_text("a = box()\n")
     result = CliRunner().invoke(main, ["check", str(source)])
     assert result.exit_code == 2 and "error[E302]" in result.output
+
+
+def test_language_mistakes_are_reported_together_each_with_its_hint(tmp_path):
+    source = tmp_path / "plant.ndg"
+    source.write_text("use max/plantarum\n"
+                      "param length: float = 12 in 0..10\n"
+                      "param count: integr = 3\n"
+                      "a = math(op_type: multiplly, a: length * 2)\n"
+                      "b = math(op_type: add, a: lenght + 1)\n"
+                      "output(input: box(size: 1e39))\n")
+    result = CliRunner().invoke(main, ["check", str(source)])
+    assert result.exit_code == 2
+    expected = [
+        ("E111", "1:1", "did you mean `max/plantarium`?"),
+        ("E203", "2:23", "choose a default from 0 to 10"),
+        ("E112", "3:14", "did you mean `integer`?"),
+        ("E108", "4:19", "did you mean `multiply`?"),
+        ("E102", "5:27", "bind a node to that name first"),
+        ("E203", "6:25", "fits a 32-bit float"),
+    ]
+    blocks = result.output.split("\n\n")
+    for (code, position, hint), block in zip(expected, blocks):
+        assert f"error[{code}]" in block and f"{source}:{position}" in block and hint in block
+    # `length` was declared wrongly: its use on line 4 is not reported a second time.
+    assert result.output.count("error[") == len(expected)
+
+
+def test_a_cycle_is_written_out_node_by_node(tmp_path):
+    source = tmp_path / "loop.ndg"
+    source.write_text("a = math(a: c)\nb = math(a: a)\nc = math(a: b)\noutput(input: box(size: a))\n")
+    result = CliRunner().invoke(main, ["check", str(source)])
+    assert "these nodes feed each other in a cycle: a → b → c → a" in result.output
+
+
+def test_syntax_errors_in_separate_statements_are_all_reported(tmp_path):
+    source = tmp_path / "typos.ndg"
+    source.write_text("a = math(a: 1\noutput(input: box())\nb = math(a: 2 3)\nsettings {\n    x: 1 2,\n}\n"
+                      "c = box(size: @)\nd = box()\n")
+    result = CliRunner().invoke(main, ["check", str(source)])
+    assert result.exit_code == 2
+    found = [line.split("--> ")[1] for line in result.output.splitlines() if "--> " in line]
+    assert found == [f"{source}:2:1", f"{source}:3:15", f"{source}:5:10", f"{source}:7:15"]
+    assert "the statement before this line is not finished" in result.output
+    assert "expected `)` or `,`" in result.output and "expected `,` or `}`" in result.output

@@ -187,7 +187,7 @@ def test_cli_profile_check_and_budget(tmp_path, basics):
 
 def test_set_param_checks_type_range_and_name(with_size_param):
     runner = Runner(*with_size_param)
-    with pytest.raises(UserError, match=r"cannot set parameter `half` \(float\) to 11: `half` takes values from 0.0 to 10.0"):
+    with pytest.raises(UserError, match=r"parameter `half` \(float from 0.0 to 10.0\) cannot be 11: `half` takes values from 0.0 to 10.0"):
         runner.set_param("half", 11)
     with pytest.raises(UserError, match="expected a finite number"):
         runner.set_param("half", "big")

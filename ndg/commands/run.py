@@ -25,9 +25,11 @@ PROFILE_ROWS = 30
 @click.option("--check", is_flag=True, help="Run node by node, validating every output's words and the guard words after each.")
 @click.option("--budget", type=click.FloatRange(min=1, max=1e15), default=None, metavar="FUEL",
               help="Fuel for one run, about one unit per wasm instruction (default 10 billion).")
+@click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
+              help="Give graph parameter NAME a value for this run (repeatable), e.g. --set length=2.5 or --set up=0,1,0.")
 @node_paths_option
 @quiet_and_json_options
-def command(source, outputs, png, size, view, stepped, profile, check, budget, node_paths, quiet, as_json):
+def command(source, outputs, png, size, view, stepped, profile, check, budget, assignments, node_paths, quiet, as_json):
     """Run SOURCE: a compiled plan (.ndp), or a graph (.ndg) compiled on the way."""
     from ndg.api import Result
     from ndg.export import check_destination
@@ -54,6 +56,8 @@ def command(source, outputs, png, size, view, stepped, profile, check, budget, n
             plan, module = load_plan(source)
     with stages.stage("load", "compiling the module with Cranelift"):
         runner = Runner(plan, module, budget=int(budget) if budget else DEFAULT_BUDGET)
+    for assignment in assignments:
+        runner.set_param(*_parse_assignment(assignment, plan))
     with runner:
         with stages.stage("run", f"running {len(plan.steps)} nodes"):
             result = Result(runner.run(stepped=stepped, check=check), plan.source)
@@ -95,6 +99,35 @@ def _result_summary(result) -> dict:
         return result.summary()
     except UserError as error:
         return {"words": len(result.words), "error": error.message}
+
+
+def _parse_assignment(text: str, plan):
+    """`name=value`, the value read as the parameter's type."""
+    from ndg.errors import UserError
+
+    name, sep, value = text.partition("=")
+    name, value = name.strip(), value.strip()
+    if not sep or not name:
+        raise UserError(f"--set {text}: expected NAME=VALUE", "for example --set length=2.5")
+    param = next((p for p in plan.params if p.name == name), None)
+    if param is None:
+        known = ", ".join(f"`{p.name}`" for p in plan.params) or "none"
+        raise UserError(f"--set {text}: the graph has no parameter `{name}`", f"its parameters are: {known}")
+    try:
+        if param.type == "float":
+            return name, float(value)
+        if param.type == "vec3":
+            parts = tuple(float(v) for v in value.split(","))
+            if len(parts) != 3:
+                raise ValueError
+            return name, parts
+        if param.type == "boolean":
+            return name, {"true": True, "false": False}[value]
+        return name, int(value)
+    except (ValueError, KeyError):
+        examples = {"float": "2.5", "vec3": "0,1,0", "boolean": "true or false"}
+        raise UserError(f"--set {text}: `{name}` is a {param.type} parameter, and `{value}` is not one",
+                        f"write it like --set {name}={examples.get(param.type, '3')}") from None
 
 
 def _print_summary(runner, result, written):

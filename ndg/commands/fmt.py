@@ -1,0 +1,39 @@
+from pathlib import Path
+
+import click
+
+from ndg.errors import UserError
+
+
+@click.command("fmt")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; list the files that are not formatted (exit 2 if any).")
+def command(files, check_only):
+    """Rewrite .ndg FILES in the canonical style, keeping comments."""
+    from ndg.compiler.diagnostics import SourceErrors
+    from ndg.compiler.driver import read_source
+    from ndg.compiler.formatter import format_program
+    from ndg.compiler.syntax import parse
+    from ndg.runtime.plan import write_atomically
+
+    unformatted, failed = [], 0
+    for file in files:
+        text = read_source(file)
+        try:
+            formatted = format_program(parse(text, str(file)))
+        except SourceErrors as errors:
+            failed += 1
+            click.echo(errors.render() + "\n", err=True)
+            continue
+        if formatted == text:
+            continue
+        unformatted.append(file)
+        if check_only:
+            click.echo(f"{file}: not formatted")
+        else:
+            write_atomically(file, formatted.encode())
+            click.echo(f"{file}: formatted")
+    if failed:
+        raise UserError(f"{failed} of {len(files)} file(s) do not parse, so they were left as they are")
+    if check_only and unformatted:
+        raise UserError(f"{len(unformatted)} of {len(files)} file(s) are not formatted", "run `ndg fmt` on them")

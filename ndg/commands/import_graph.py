@@ -1,0 +1,31 @@
+import json
+from pathlib import Path
+
+import click
+
+from ndg.commands import node_paths_option
+from ndg.errors import UserError
+
+
+@click.command("import")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="The .ndg file to write (default: SOURCE with .ndg).")
+@node_paths_option
+def command(source, output, node_paths):
+    """Convert a Nodarium graph (JSON) into a .ndg file."""
+    from ndg.compiler.definitions import NodeLibrary
+    from ndg.compiler.driver import read_source
+    from ndg.compiler.interchange import import_graph
+    from ndg.runtime.plan import write_atomically
+
+    try:
+        data = json.loads(read_source(source))
+    except json.JSONDecodeError as error:
+        raise UserError(f"{source} is not JSON: {error}", "export the graph from Nodarium again") from None
+    imported = import_graph(data, NodeLibrary.load(tuple(node_paths)), str(source))
+    for warning in imported.warnings:
+        click.echo(f"warning: {source}: {warning}", err=True)
+    output = output or source.with_suffix(".ndg")
+    write_atomically(output, imported.text.encode())
+    click.echo(f"{output}: {imported.text.count(chr(10))} lines" +
+               (f", {len(imported.warnings)} warning(s)" if imported.warnings else ""))
