@@ -41,8 +41,9 @@ def check(text: str, name: str, library: NodeLibrary) -> Graph:
     return graph
 
 
-def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = ()) -> Compiled:
+def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), layout: str = "keep") -> Compiled:
+    """`layout` is the slot policy: `keep` (every output readable after the run) or `reuse`."""
     library = NodeLibrary.load(node_paths)
     graph = check(text, name, library)
     module = build_library(library.nodes)
-    return Compiled(graph, plan_graph(graph, module.info), module)
+    return Compiled(graph, plan_graph(graph, module.info, policy=layout), module)

@@ -2,8 +2,9 @@
 
 Memory map, in order, each region 16-byte aligned: the module's static region (stack, data and
 its scratch heap, as linked), the control block, the value table, the step index and step
-records, the constants, the graph parameters, then one slot per node output. The total is a whole number of 64 KiB
-pages. This first cut keeps every slot for the whole run, so every node's output stays readable.
+records, the constants, the graph parameters, then the node outputs' slots, laid out by
+`ndg.compiler.layout` under the chosen policy with guard regions between them. The total is a
+whole number of 64 KiB pages.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from ndg.compiler.ir import Const, Graph, Use
 from ndg.compiler.sizes import BulkValue, output_words
 from ndg.errors import UserError
 from ndg.runtime.scalars import encode_scalar
-from ndg.compiler.layout import RegionAllocator
+from ndg.compiler.layout import RegionAllocator, Slot, peak_live_bytes, place_slots
 from ndg.runtime.plan import CONTROL_BYTES, PAGE_BYTES, VALUE_ENTRY_BYTES, Module, Plan, Step, Value
 
 WASM32_PAGES = 65536
@@ -50,8 +51,19 @@ def _size_env(node, graph: Graph, capacity: dict[str, int]) -> dict:
     return env
 
 
-def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None) -> Plan:
-    """Lay out an ordered, typed graph over the given module."""
+def live_until(steps: list[Step], output: int) -> dict[int, int]:
+    """Each slot's last reading step; the output is read after the last step."""
+    last = {step.output: index for index, step in enumerate(steps)}
+    for index, step in enumerate(steps):
+        for value in step.inputs:
+            last[value] = index
+    last[output] = len(steps)
+    return last
+
+
+def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None, policy: str = "keep") -> Plan:
+    """Lay out an ordered, typed graph over the given module; `policy` (`keep` or `reuse`) says how
+    the slots are laid out."""
     kinds = {kind: index for index, kind in enumerate(module.kinds)}
     constants: dict[tuple[str, tuple[int, ...]], int] = {}
     values: list[dict] = []
@@ -87,15 +99,19 @@ def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None)
     layout.take("records", "step records", 4 * sum(3 + len(s.inputs) for s in steps))
     constants_region = layout.take("constants", "constants", 4 * sum(len(k[1]) for k in constants))
     layout.take("params", "parameters", 0)
+    ends = live_until(steps, slot_of[graph.output])
+    slots = [Slot(value["node"], 4 * value["capacity"], value["producer"], ends[index])
+             for index, value in enumerate(values) if "words" not in value]
+    addresses = iter(place_slots(layout, slots, policy))
     placed = []
     const_offset = constants_region.offset
-    for value in values:
+    for index, value in enumerate(values):
         if "words" in value:
             placed.append(Value(value["type"], const_offset, value["capacity"], words=value["words"]))
             const_offset += 4 * value["capacity"]
         else:
-            slot = layout.take("slot", value["node"], 4 * value["capacity"])
-            placed.append(Value(value["type"], slot.offset, value["capacity"], producer=value["producer"]))
+            placed.append(Value(value["type"], next(addresses), value["capacity"], producer=value["producer"],
+                                live_until=ends[index]))
 
     pages = max(-(-layout.top // PAGE_BYTES), module.min_pages, 1)
     if pages > WASM32_PAGES:
@@ -110,4 +126,6 @@ def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None)
         values=tuple(placed),
         steps=tuple(steps),
         output=slot_of[graph.output],
+        layout=policy,
+        peak_live_bytes=peak_live_bytes(slots),
     )

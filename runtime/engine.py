@@ -15,7 +15,7 @@ import numpy as np
 import wasmtime
 
 from ndg.errors import UserError
-from ndg.runtime.plan import ABI_VERSION, CONTROL_FIELDS, Plan, module_digest
+from ndg.runtime.plan import ABI_VERSION, CONTROL_FIELDS, GUARD_WORD, Plan, module_digest
 from ndg.runtime.validate import PlanInvalid, validate_plan
 from ndg.runtime.wasm_sections import custom_sections
 
@@ -115,6 +115,9 @@ class Runner:
         for value in plan.values:
             if value.words:
                 self._write(value.offset, np.array(value.words, dtype=np.int64).astype("<i4").tobytes())
+        for region in plan.regions:
+            if region.kind == "guard":
+                self._write(region.offset, struct.pack("<I", GUARD_WORD) * (region.size // 4))
 
     def _read_control(self) -> _ControlState:
         fields = struct.unpack(f"<{CONTROL_FIELDS}I", self.memory.read(self.store, self._control, self._control + 4 * CONTROL_FIELDS))
