@@ -41,9 +41,9 @@ def main():
 
 
 def _register_commands():
-    from ndg.commands import check, compile, run
+    from ndg.commands import check, compile, plan, run
 
-    for module in (check, compile, run):
+    for module in (check, compile, run, plan):
         main.add_command(module.command)
 
 

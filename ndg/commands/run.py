@@ -4,23 +4,25 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ndg.commands import node_paths_option
+from ndg.commands import layout_option, node_paths_option
 
 
 @click.command("run")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the result's raw words (little-endian i32) here.")
 @click.option("--stepped", is_flag=True, help="Call the module once per node instead of once per run (for profiling).")
+@layout_option
 @node_paths_option
-def command(source, output, stepped, node_paths):
-    """Run SOURCE: a compiled plan (.ndp), or a graph (.ndg) compiled on the way."""
+def command(source, output, stepped, layout, node_paths):
+    """Run SOURCE: a compiled plan (.ndp), or a graph (.ndg) compiled on the way (--layout applies
+    only then: a plan keeps the layout it was compiled with)."""
     from ndg.runtime.engine import Runner
     from ndg.runtime.plan import load_plan, write_atomically
 
     if source.suffix == ".ndg":
         from ndg.compiler.driver import compile_text, read_source
 
-        compiled = compile_text(read_source(source), str(source), tuple(node_paths))
+        compiled = compile_text(read_source(source), str(source), tuple(node_paths), layout)
         plan, module = compiled.plan, compiled.module.wasm
     else:
         plan, module = load_plan(source)
@@ -43,7 +45,9 @@ def _print_summary(runner, result, output):
         table.add_column(column)
     for step in plan.steps:
         value = plan.values[step.output]
-        if step.output != plan.output and "." not in step.node:
+        # Under `reuse`, a value whose last reader has run may have been overwritten.
+        held = plan.layout == "keep" or value.live_until == len(plan.steps)
+        if step.output != plan.output and "." not in step.node and held:
             table.add_row(step.node, value.type, describe_scalar(value.type, runner.value(step.output)))
     if table.row_count:
         console.print(table)
