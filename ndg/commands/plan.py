@@ -35,12 +35,18 @@ def show(plan_file, png, as_json):
 
 
 def slot_bytes(plan) -> int:
-    """The bytes the slot regions take: what the layout policy spends on node outputs."""
+    """The bytes the slot regions hold: the layout's size."""
     return sum(r.size for r in plan.regions if r.kind == "slot")
 
 
+def slot_area_bytes(plan) -> int:
+    """The span of memory the slots take, with the alignment padding and guards between them."""
+    area = [r for r in plan.regions if r.kind in ("slot", "guard")]
+    return max(r.end for r in area) - min(r.offset for r in area)
+
+
 def summary(plan) -> dict:
-    slots = slot_bytes(plan)
+    slots, area = slot_bytes(plan), slot_area_bytes(plan)
     return {
         "source": plan.source,
         "layout": plan.layout,
@@ -48,7 +54,9 @@ def summary(plan) -> dict:
         "memory_pages": plan.memory_pages,
         "slot_bytes": slots,
         "peak_live_bytes": plan.peak_live_bytes,
+        "slot_area_bytes": area,
         "slots_over_peak": round(slots / plan.peak_live_bytes, 4) if plan.peak_live_bytes else None,
+        "area_over_peak": round(area / plan.peak_live_bytes, 4) if plan.peak_live_bytes else None,
         "guards": sum(r.kind == "guard" for r in plan.regions),
         "regions": [{"kind": r.kind, "name": r.name, "offset": r.offset, "size": r.size}
                     for r in sorted(plan.regions, key=lambda r: r.offset)],
@@ -67,8 +75,8 @@ def _print_tables(plan):
     ratio = f" ({data['slots_over_peak']:.3f}× the peak)" if data["slots_over_peak"] else ""
     console.print(f"[bold]{plan.source}[/]: {len(plan.steps)} steps, {plan.memory_pages} pages "
                   f"({plan.memory_bytes:,} bytes) of memory; slots laid out by `{plan.layout}`: "
-                  f"{data['slot_bytes']:,} bytes{ratio}; peak of live bytes {plan.peak_live_bytes:,}; "
-                  f"{data['guards']} guard regions")
+                  f"{data['slot_bytes']:,} bytes{ratio}, {data['slot_area_bytes']:,} with padding and "
+                  f"{data['guards']} guards; peak of live bytes {plan.peak_live_bytes:,}")
     regions = Table(title="memory map", show_edge=False, padding=(0, 2))
     for column in ("offset", "end", "bytes", "kind", "name"):
         regions.add_column(column, justify="right" if column in ("offset", "end", "bytes") else "left",
