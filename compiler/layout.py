@@ -28,10 +28,9 @@ def align(offset: int) -> int:
     return -(-offset // ALIGN) * ALIGN
 
 
-def check_address_space(end: int, what: str) -> None:
-    if end > WASM32_BYTES:
-        raise UserError(f"{what} would end at byte {end:,}, past the {WASM32_BYTES:,} bytes (4 GiB) wasm32 can address",
-                        TOO_BIG_HINT)
+def too_big(end: int, what: str) -> UserError:
+    return UserError(f"{what} would end at byte {end:,}, past the {WASM32_BYTES:,} bytes (4 GiB) wasm32 can address",
+                     TOO_BIG_HINT)
 
 
 class RegionAllocator:
@@ -43,7 +42,8 @@ class RegionAllocator:
 
     def take(self, kind: str, name: str, size: int) -> Region:
         region = Region(kind, name, self.top, size)
-        check_address_space(region.end, f"the {kind} region `{name}` ({size:,} bytes from offset {region.offset:,})")
+        if region.end > WASM32_BYTES:
+            raise too_big(region.end, f"the {kind} region `{name}` ({size:,} bytes from offset {region.offset:,})")
         self.regions.append(region)
         self.top = align(region.end)
         return region
@@ -59,41 +59,49 @@ class Slot:
     end: int
 
 
-def overlapping(slots: list[Slot]) -> list[list[int]]:
-    """For each slot, the slots whose lifetimes overlap its own: a sweep over the steps, so the cost
-    is the number of overlapping pairs, not the square of the number of slots."""
+def earlier_overlapping(slots: list[Slot], rank: list[int]) -> list[list[int]]:
+    """For each slot, the slots of lower rank whose lifetimes overlap its own: a sweep over the
+    steps, so the cost is the number of overlapping pairs, not the square of the number of slots."""
     last_step = max((s.end for s in slots), default=0)
     starting: list[list[int]] = [[] for _ in range(last_step + 1)]
     ending: list[list[int]] = [[] for _ in range(last_step + 1)]
     for index, slot in enumerate(slots):
-        starting[slot.start].append(index)
-        ending[slot.end].append(index)
-    neighbours: list[list[int]] = [[] for _ in slots]
+        if slot.size:
+            starting[slot.start].append(index)
+            ending[slot.end].append(index)
+    before: list[list[int]] = [[] for _ in slots]
     live: set[int] = set()
     for step in range(last_step + 1):
         for index in starting[step]:
+            mine = rank[index]
             for other in live:
-                neighbours[other].append(index)
-                neighbours[index].append(other)
+                if rank[other] < mine:
+                    before[index].append(other)
+                else:
+                    before[other].append(index)
             live.add(index)
         live.difference_update(ending[step])
-    return neighbours
+    return before
 
 
 def greedy_by_size(slots: list[Slot]) -> list[int]:
     """Offsets (bytes, from 0) for slots sharing one region; overlapping lifetimes never share a byte."""
-    neighbours = overlapping(slots)
-    offsets: list[int | None] = [None] * len(slots)
-    for index in sorted(range(len(slots)), key=lambda i: (-slots[i].size, slots[i].start)):
-        size = slots[index].size
-        taken = sorted((offsets[o], offsets[o] + slots[o].size) for o in neighbours[index]
-                       if offsets[o] is not None and slots[o].size)
+    order = sorted(range(len(slots)), key=lambda i: (-slots[i].size, slots[i].start))
+    rank = [0] * len(slots)
+    for position, index in enumerate(order):
+        rank[index] = position
+    before = earlier_overlapping(slots, rank)
+    sizes = [slot.size for slot in slots]
+    offsets = [0] * len(slots)
+    for index in order:
+        size = sizes[index]
         best, best_gap, top = None, None, 0
-        for low, high in taken:
+        for low, high in sorted([(offsets[o], offsets[o] + sizes[o]) for o in before[index]]):
             gap = low - top
             if gap >= size and (best_gap is None or gap < best_gap):
                 best, best_gap = top, gap
-            top = max(top, high)
+            if high > top:
+                top = high
         offsets[index] = top if best is None else best
     return offsets
 
@@ -115,7 +123,8 @@ def peak_live_bytes(slots: list[Slot]) -> int:
 def place_slots(allocator: RegionAllocator, slots: list[Slot], policy: str) -> list[int]:
     """Add the slot and guard regions to `allocator` under `policy`; return each slot's address."""
     for slot in slots:
-        check_address_space(slot.size, f"the output of node `{slot.node}` ({slot.size:,} bytes)")
+        if slot.size > WASM32_BYTES:
+            raise too_big(slot.size, f"the output of node `{slot.node}` ({slot.size:,} bytes)")
     if policy == "keep":
         addresses = []
         for slot in slots:
