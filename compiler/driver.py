@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,9 +43,25 @@ def check(text: str, name: str, library: NodeLibrary) -> Graph:
     return graph
 
 
+@contextmanager
+def cycle_collection_paused():
+    """Analysis and planning allocate many small objects and free them by reference counting; the
+    cycle collector only re-walks them (about a third of the time planning 10,000 nodes)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), layout: str = "keep") -> Compiled:
     """`layout` is the slot policy: `keep` (every output readable after the run) or `reuse`."""
     library = NodeLibrary.load(node_paths)
-    graph = check(text, name, library)
+    with cycle_collection_paused():
+        graph = check(text, name, library)
     module = build_library(library.nodes)
-    return Compiled(graph, plan_graph(graph, module.info, policy=layout), module)
+    with cycle_collection_paused():
+        plan = plan_graph(graph, module.info, policy=layout)
+    return Compiled(graph, plan, module)
