@@ -1,7 +1,7 @@
 """Planner benchmark: planning time on generated graphs, `reuse` layout size against the peak of
 live bytes, and planned against written bytes on every example. Prints one table per question.
 
-    .venv/bin/python bench/bench_planner.py [--sizes 1000,10000,100000] [--repeat 3]
+    .venv/bin/python bench/bench_planner.py [--sizes 1000,10000,100000] [--repeat 5]
 
 Planning time is the passes plus the planner (sizes, lifetimes, offsets, memory map) over an
 already parsed graph, with the cycle collector paused as `compile_text` does, against the node
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import struct
 import time
@@ -144,9 +145,11 @@ def examples_table(console):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     console = Console(width=200)
+    # Timings are only comparable on a quiet machine; say how busy this one was.
+    console.print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the start")
     library = NodeLibrary.load()
     info = build_library(library.nodes).info
     planning_table([int(n) for n in args.sizes.split(",")], args.repeat, library, info, console)
