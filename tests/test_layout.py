@@ -214,3 +214,32 @@ def test_validation_refuses_wrong_lifetimes_peaks_and_guards(reuse_plan):
         validate_plan(dataclasses.replace(plan, regions=without_guards))
     with pytest.raises(PlanInvalid, match="layout"):
         validate_plan(dataclasses.replace(plan, layout="pack"))
+
+
+def live_overlap(plan) -> bool:
+    """Brute force: do two slots live at the same time share a byte?"""
+    slots = [i for i, v in enumerate(plan.values) if v.words is None and v.capacity]
+    for i, j in itertools.combinations(slots, 2):
+        (a_start, a_end), (b_start, b_end) = lifetime(plan, i), lifetime(plan, j)
+        a, b = plan.values[i], plan.values[j]
+        if a_start <= b_end and b_start <= a_end and a.offset < b.offset + 4 * b.capacity and b.offset < a.offset + 4 * a.capacity:
+            return True
+    return False
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(node_choice, min_size=2, max_size=16), st.integers(0, 10**6), st.integers(0, 10**6), st.integers(0, 10**6))
+def test_validation_refuses_a_moved_slot_exactly_when_live_slots_collide(choices, final, which, where):
+    plan = compile_text(graph_text(choices, final), "gen.ndg", layout="reuse").plan
+    shared = plan.region("slot")
+    slots = [i for i, v in enumerate(plan.values) if v.words is None]
+    index = slots[which % len(slots)]
+    value = plan.values[index]
+    room = (shared.size - 4 * value.capacity) // 4
+    moved = dataclasses.replace(value, offset=shared.offset + 4 * (where % (room + 1)))
+    broken = dataclasses.replace(plan, values=tuple(moved if i == index else v for i, v in enumerate(plan.values)))
+    if live_overlap(broken):
+        with pytest.raises(PlanInvalid):
+            validate_plan(broken)
+    else:
+        validate_plan(broken)
