@@ -16,7 +16,7 @@ def command(source, output, layout, node_paths):
     from ndg.commands.plan import slot_bytes
     from ndg.runtime.plan import save_plan
 
-    compiled = compile_text(read_source(source), str(source), tuple(node_paths), layout)
+    compiled = compile_text(read_source(source), str(source), tuple(node_paths), layout=layout)
     output = output or source.with_suffix(".ndp")
     save_plan(output, compiled.plan, compiled.module.wasm)
     plan = compiled.plan

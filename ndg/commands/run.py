@@ -22,7 +22,7 @@ def command(source, output, stepped, layout, node_paths):
     if source.suffix == ".ndg":
         from ndg.compiler.driver import compile_text, read_source
 
-        compiled = compile_text(read_source(source), str(source), tuple(node_paths), layout)
+        compiled = compile_text(read_source(source), str(source), tuple(node_paths), layout=layout)
         plan, module = compiled.plan, compiled.module.wasm
     else:
         plan, module = load_plan(source)
