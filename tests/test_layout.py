@@ -45,7 +45,9 @@ def test_greedy_by_size_never_shares_a_byte_between_live_slots(specs):
     for (i, a), (j, b) in itertools.combinations(enumerate(slots), 2):
         if overlaps(a, b) and a.size and b.size:
             assert offsets[i] + a.size <= offsets[j] or offsets[j] + b.size <= offsets[i], (a, b)
-    assert max(o + s.size for o, s in zip(offsets, slots)) >= peak_live_bytes(slots)
+    peak = max(sum(s.size for s in slots if s.start <= step <= s.end) for step in range(27))
+    assert peak_live_bytes(slots) == peak
+    assert max(o + s.size for o, s in zip(offsets, slots)) >= peak
 
 
 def test_keep_gives_each_slot_its_own_region_and_a_guard_after_it():
@@ -163,6 +165,8 @@ def test_generated_graphs_run_within_their_planned_layouts(choices, final):
         assert_layout_is_sound(plan)
         runner = Runner(plan, compiled.module.wasm)
         results[policy] = runner.run().tobytes()
+        assert_guards_intact(runner)
+        assert runner.run(stepped=True).tobytes() == results[policy]
         for step in plan.steps:
             # Every value here is known at compile time, so the plan is exact, not just an upper bound.
             assert written_words(runner, step.output) == plan.values[step.output].capacity, step.node
