@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
+import gc
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -53,12 +54,29 @@ def _unobserved(name: str, description: str) -> AbstractContextManager:
     return nullcontext()
 
 
-def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage: Stage = _unobserved) -> Compiled:
+@contextmanager
+def cycle_collection_paused():
+    """Analysis and planning allocate many small objects and free them by reference counting; the
+    cycle collector only re-walks them (about a third of the time planning 10,000 nodes)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage: Stage = _unobserved,
+                 layout: str = "keep") -> Compiled:
+    """`layout` is the slot policy: `keep` (every output readable after the run) or `reuse`."""
     with stage("check", f"checking {name}"):
         library = NodeLibrary.load(node_paths)
-        graph = check(text, name, library)
+        with cycle_collection_paused():
+            graph = check(text, name, library)
     with stage("build", f"building the node library ({len(library.nodes)} nodes)"):
         module = build_library(library.nodes)
     with stage("plan", "planning the memory layout"):
-        plan = plan_graph(graph, module.info)
+        with cycle_collection_paused():
+            plan = plan_graph(graph, module.info, policy=layout)
     return Compiled(graph, plan, module)

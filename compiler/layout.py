@@ -1,12 +1,36 @@
-"""Where regions go: an allocator that hands out aligned, disjoint regions from address 0 up."""
+"""Where regions go: the fixed tables bottom-up, then the node outputs' slots under one of two
+policies, with a guard region after every slot region.
+
+A slot's lifetime runs from the step that writes it to the last step that reads it (the graph's
+output to the end of the run). `keep` gives every slot a region of its own for the whole run.
+`reuse` puts all slots in one shared region and lets slots whose lifetimes do not overlap share
+bytes; offsets come from the "greedy by size" heuristic for offset calculation (Pisarchyk and Lee,
+"Efficient Memory Management for Deep Neural Net Inference", 2020, arXiv:2001.03288, section 5;
+the strategy of TensorFlow Lite's arena planner): largest slot first, each put in the smallest gap
+that fits between the already placed slots whose lifetimes overlap its own, else above them all.
+
+Every address is checked against wasm32's 4 GiB address space as it is handed out: a plan too big
+for it is an error that gives the numbers, never a wrapped-around offset.
+"""
 
 from __future__ import annotations
 
-from ndg.runtime.plan import ALIGN, Region
+from dataclasses import dataclass
+
+from ndg.errors import UserError
+from ndg.runtime.plan import ALIGN, GUARD_BYTES, Region
+
+WASM32_BYTES = 1 << 32
+TOO_BIG_HINT = "lower the amounts or resolutions that make the largest outputs"
 
 
 def align(offset: int) -> int:
     return -(-offset // ALIGN) * ALIGN
+
+
+def too_big(end: int, what: str) -> UserError:
+    return UserError(f"{what} would end at byte {end:,}, past the {WASM32_BYTES:,} bytes (4 GiB) wasm32 can address",
+                     TOO_BIG_HINT)
 
 
 class RegionAllocator:
@@ -18,6 +42,99 @@ class RegionAllocator:
 
     def take(self, kind: str, name: str, size: int) -> Region:
         region = Region(kind, name, self.top, size)
+        if region.end > WASM32_BYTES:
+            raise too_big(region.end, f"the {kind} region `{name}` ({size:,} bytes from offset {region.offset:,})")
         self.regions.append(region)
         self.top = align(region.end)
         return region
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A node's output to place: `size` bytes, live from step `start` to step `end` inclusive."""
+
+    node: str
+    size: int
+    start: int
+    end: int
+
+
+def earlier_overlapping(slots: list[Slot], rank: list[int]) -> list[list[int]]:
+    """For each slot, the slots of lower rank whose lifetimes overlap its own: a sweep over the
+    steps, so the cost is the number of overlapping pairs, not the square of the number of slots."""
+    last_step = max((s.end for s in slots), default=0)
+    starting: list[list[int]] = [[] for _ in range(last_step + 1)]
+    ending: list[list[int]] = [[] for _ in range(last_step + 1)]
+    for index, slot in enumerate(slots):
+        if slot.size:
+            starting[slot.start].append(index)
+            ending[slot.end].append(index)
+    before: list[list[int]] = [[] for _ in slots]
+    live: set[int] = set()
+    for step in range(last_step + 1):
+        for index in starting[step]:
+            mine = rank[index]
+            for other in live:
+                if rank[other] < mine:
+                    before[index].append(other)
+                else:
+                    before[other].append(index)
+            live.add(index)
+        live.difference_update(ending[step])
+    return before
+
+
+def greedy_by_size(slots: list[Slot]) -> list[int]:
+    """Offsets (bytes, from 0) for slots sharing one region; overlapping lifetimes never share a byte."""
+    order = sorted(range(len(slots)), key=lambda i: (-slots[i].size, slots[i].start))
+    rank = [0] * len(slots)
+    for position, index in enumerate(order):
+        rank[index] = position
+    before = earlier_overlapping(slots, rank)
+    sizes = [slot.size for slot in slots]
+    offsets = [0] * len(slots)
+    for index in order:
+        size = sizes[index]
+        best, best_gap, top = None, None, 0
+        for low, high in sorted([(offsets[o], offsets[o] + sizes[o]) for o in before[index]]):
+            gap = low - top
+            if gap >= size and (best_gap is None or gap < best_gap):
+                best, best_gap = top, gap
+            if high > top:
+                top = high
+        offsets[index] = top if best is None else best
+    return offsets
+
+
+def peak_live_bytes(slots: list[Slot]) -> int:
+    """The most bytes live at any one step: no layout of these slots can be smaller."""
+    last_step = max((s.end for s in slots), default=0)
+    change = [0] * (last_step + 2)
+    for slot in slots:
+        change[slot.start] += slot.size
+        change[slot.end + 1] -= slot.size
+    peak = live = 0
+    for delta in change:
+        live += delta
+        peak = max(peak, live)
+    return peak
+
+
+def place_slots(allocator: RegionAllocator, slots: list[Slot], policy: str) -> list[int]:
+    """Add the slot and guard regions to `allocator` under `policy`; return each slot's address."""
+    for slot in slots:
+        if slot.size > WASM32_BYTES:
+            raise too_big(slot.size, f"the output of node `{slot.node}` ({slot.size:,} bytes)")
+    if policy == "keep":
+        addresses = []
+        for slot in slots:
+            addresses.append(allocator.take("slot", slot.node, slot.size).offset)
+            allocator.take("guard", f"guard after `{slot.node}`", GUARD_BYTES)
+        return addresses
+    if policy == "reuse":
+        offsets = greedy_by_size(slots)
+        size = max((o + s.size for o, s in zip(offsets, slots)), default=0)
+        shared = allocator.take("slot", "shared slots", size)
+        allocator.take("guard", "guard after the shared slots", GUARD_BYTES)
+        return [shared.offset + offset for offset in offsets]
+    raise UserError(f"unknown layout policy `{policy}`", "use `keep` or `reuse`")

@@ -2,8 +2,9 @@
 
 Memory map, in order, each region 16-byte aligned: the module's static region (stack, data and
 its scratch heap, as linked), the control block, the value table, the step index and step
-records, the constants, the graph parameters, then one slot per node output. The total is a whole number of 64 KiB
-pages. This first cut keeps every slot for the whole run, so every node's output stays readable.
+records, the constants, the graph parameters, then the node outputs' slots, laid out by
+`ndg.compiler.layout` under the chosen policy with guard regions between them. The total is a
+whole number of 64 KiB pages.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from ndg.compiler.ir import Const, Graph, ParamRef
 from ndg.compiler.sizes import graph_shapes
 from ndg.errors import UserError
 from ndg.runtime.scalars import encode_scalar
-from ndg.compiler.layout import RegionAllocator
+from ndg.runtime.validate import MAX_PAGES
+from ndg.compiler.layout import RegionAllocator, Slot, peak_live_bytes, place_slots
 from ndg.runtime.plan import CONTROL_BYTES, PAGE_BYTES, VALUE_ENTRY_BYTES, Module, Param, Plan, Step, Value
-
-WASM32_PAGES = 65536
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,19 @@ def encode_const(const: Const) -> tuple[int, ...]:
     return encode_scalar(const.type, const.value)
 
 
-def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None) -> Plan:
-    """Lay out an ordered, typed graph over the given module."""
+def live_until(steps: list[Step], output: int) -> dict[int, int]:
+    """Each slot's last reading step; the output is read after the last step."""
+    last = {step.output: index for index, step in enumerate(steps)}
+    for index, step in enumerate(steps):
+        for value in step.inputs:
+            last[value] = index
+    last[output] = len(steps)
+    return last
+
+
+def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None, policy: str = "keep") -> Plan:
+    """Lay out an ordered, typed graph over the given module; `policy` (`keep` or `reuse`) says how
+    the slots are laid out."""
     kinds = {kind: index for index, kind in enumerate(module.kinds)}
     constants: dict[tuple[str, tuple[int, ...]], int] = {}
     values: list[dict] = []
@@ -81,21 +92,26 @@ def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None)
     layout.take("records", "step records", 4 * sum(3 + len(s.inputs) for s in steps))
     constants_region = layout.take("constants", "constants", 4 * sum(len(k[1]) for k in constants))
     params_region = layout.take("params", "parameters", 4 * sum(v["capacity"] for v in values if "param" in v))
+    ends = live_until(steps, slot_of[graph.output])
+    slots = [Slot(value["node"], 4 * value["capacity"], value["producer"], ends[index])
+             for index, value in enumerate(values) if "words" not in value]
+    addresses = iter(place_slots(layout, slots, policy))
     placed = []
     next_offset = {"constants": constants_region.offset, "params": params_region.offset}
-    for value in values:
+    for index, value in enumerate(values):
         if "words" in value:
             table = "params" if "param" in value else "constants"
             placed.append(Value(value["type"], next_offset[table], value["capacity"], words=value["words"]))
             next_offset[table] += 4 * value["capacity"]
         else:
-            slot = layout.take("slot", value["node"], 4 * value["capacity"])
-            placed.append(Value(value["type"], slot.offset, value["capacity"], producer=value["producer"]))
+            placed.append(Value(value["type"], next(addresses), value["capacity"], producer=value["producer"],
+                                live_until=ends[index]))
 
     pages = max(-(-layout.top // PAGE_BYTES), module.min_pages, 1)
-    if pages > WASM32_PAGES:
-        raise UserError(f"the plan needs {layout.top:,} bytes of memory, more than wasm32's 4 GiB ({WASM32_PAGES * PAGE_BYTES:,})",
-                        "lower the amounts or resolutions that make the largest outputs")
+    if pages > MAX_PAGES:
+        raise UserError(f"the plan needs {layout.top:,} bytes of memory, more than the {MAX_PAGES * PAGE_BYTES:,} "
+                        "bytes (1 GiB) the runtime gives a plan",
+                        "lower the amounts or resolutions that make the largest outputs, or use --layout reuse")
     return Plan(
         source=graph.source.name,
         module=Module(module.sha256, module.size, module_path),
@@ -106,4 +122,6 @@ def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None)
         steps=tuple(steps),
         output=slot_of[graph.output],
         params=tuple(Param(p.name, p.type, param_of[p.name], p.min, p.max) for p in graph.params.values()),
+        layout=policy,
+        peak_live_bytes=peak_live_bytes(slots),
     )

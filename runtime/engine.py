@@ -91,12 +91,6 @@ class _MemoryBuffer:
                                     "data": (address, False), "version": 3}
 
 
-def _slots_are_kept(plan: Plan) -> bool:
-    """True when no two node outputs share memory, so every output survives the whole run."""
-    slots = sorted((v.offset, v.offset + 4 * v.capacity) for v in plan.values if v.words is None and v.capacity)
-    return all(end <= start for (_, end), (start, _) in zip(slots, slots[1:]))
-
-
 class Runner:
     """A loaded plan, ready to run any number of times; use it as a context manager or `close()` it.
 
@@ -127,7 +121,8 @@ class Runner:
         self._params = {p.name: p for p in plan.params}
         self._param_words: dict[int, tuple[int, ...]] = {}
         # Partial re-runs: which parameter values changed since the last complete run.
-        self._can_rerun_part = _slots_are_kept(plan)
+        # Only when every output survives the whole run can a partial run reuse the others' values.
+        self._can_rerun_part = plan.layout == "keep"
         self._dirty: set[int] = set()
         self._every_step = ((0, len(plan.steps)),)
         self._partial_ranges: dict[frozenset[int], tuple[tuple[int, int], ...]] = {}

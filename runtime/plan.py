@@ -28,8 +28,13 @@ MESSAGE_BYTES = 1024
 CONTROL_BYTES = CONTROL_FIELDS * 4 + MESSAGE_BYTES
 ABI_VERSION = 1
 VALUE_ENTRY_BYTES = 12
-# Fills the guard regions between slots; a changed guard word shows a node wrote past its slot.
+# Guard regions sit after every slot region, filled with this word when a plan is loaded; a run
+# that leaves one changed has written outside its slots.
 GUARD_WORD = 0x4E444721
+GUARD_BYTES = 16
+# How slots are laid out: `keep` gives each its own region for the whole run, `reuse` lets slots
+# whose lifetimes do not overlap share memory (see ndg.compiler.layout).
+LAYOUTS = ("keep", "reuse")
 
 
 @dataclass(frozen=True)
@@ -50,13 +55,15 @@ class Region:
 @dataclass(frozen=True)
 class Value:
     """A constant or a parameter (its `words` given: a parameter's are its default), or a node's
-    output slot (`producer` is its step)."""
+    output slot (`producer` is its step; `live_until` the last step that reads it, or the number of
+    steps for the graph's output, which lives to the end)."""
 
     type: str
     offset: int
     capacity: int
     words: tuple[int, ...] | None = None
     producer: int | None = None
+    live_until: int | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,8 @@ class Plan:
     steps: tuple[Step, ...]
     output: int
     params: tuple[Param, ...] = ()
+    layout: str = "keep"
+    peak_live_bytes: int = 0
     version: int = PLAN_VERSION
     abi_version: int = ABI_VERSION
 

@@ -7,8 +7,8 @@ import math
 
 from ndg.errors import UserError
 from ndg.runtime.scalars import SCALAR_WORDS, decode_scalar
-from ndg.runtime.plan import (ABI_VERSION, ALIGN, CONTROL_BYTES, PAGE_BYTES, PLAN_VERSION, VALUE_ENTRY_BYTES, Plan,
-                              Region, Value)
+from ndg.runtime.plan import (ABI_VERSION, ALIGN, CONTROL_BYTES, GUARD_BYTES, LAYOUTS, PAGE_BYTES, PLAN_VERSION,
+                              VALUE_ENTRY_BYTES, Plan, Region, Value)
 
 # No plan may ask for more than 1 GiB of memory (wasm32 itself would allow 4 GiB).
 MAX_PAGES = 16384
@@ -49,9 +49,9 @@ def _check_fields(plan: Plan):
         if value.words is not None:
             _require(isinstance(value.words, tuple) and all(_is_int(w) and I32_MIN <= w <= U32_MAX for w in value.words)
                      and len(value.words) == value.capacity, f"constant {index} has bad words")
-            _require(value.producer is None, f"constant {index} also names a producer")
+            _require(value.producer is None and value.live_until is None, f"constant {index} also names a producer")
         else:
-            _require(_is_int(value.producer), f"slot {index} names no producing step")
+            _require(_is_int(value.producer) and _is_int(value.live_until), f"slot {index} names no producing step or lifetime")
     for index, step in enumerate(plan.steps):
         _require(isinstance(step.node, str) and _is_int(step.kind) and _is_int(step.output)
                  and _is_int(step.line) and _is_int(step.col), f"step {index} has bad fields")
@@ -59,6 +59,8 @@ def _check_fields(plan: Plan):
         _require(isinstance(step.input_names, tuple) and len(step.input_names) == len(step.inputs)
                  and all(isinstance(n, str) for n in step.input_names), f"step {index} has bad input names")
     _require(_is_int(plan.output), "output is not a value index")
+    _require(plan.layout in LAYOUTS, f"layout {plan.layout!r} is not one of {', '.join(LAYOUTS)}")
+    _require(_is_int(plan.peak_live_bytes), "peak live bytes is not a number")
     names = set()
     for param in plan.params:
         _require(isinstance(param.name, str) and param.name not in names, f"parameter {param.name!r} is unnamed or repeated")
@@ -102,9 +104,11 @@ def _check_regions(plan: Plan) -> dict[str, Region]:
     }
     for kind, size in expected.items():
         _require(tables[kind].size == size, f"the {kind} region holds {tables[kind].size} bytes, not {size}")
-    _require(all(r.kind in TABLE_KINDS or r.kind in ("slot", "guard") for r in plan.regions), "a region has an unknown kind")
-    _require(all(r.size > 0 and r.size % 4 == 0 for r in plan.regions if r.kind == "guard"),
-             "a guard region is not whole words")
+    _require(all(r.kind in (*TABLE_KINDS, "slot", "guard") for r in plan.regions), "a region has an unknown kind")
+    for region, following in zip(ordered, [*ordered[1:], None]):
+        _require(region.kind != "guard" or region.size == GUARD_BYTES, f"guard {region.name!r} is not {GUARD_BYTES} bytes")
+        _require(region.kind != "slot" or (following is not None and following.kind == "guard"),
+                 f"slot region {region.name!r} is not followed by a guard")
     return tables
 
 
@@ -142,24 +146,54 @@ def _check_values_and_steps(plan: Plan, tables: dict[str, Region]):
                      f"step {index} writes over its own input {value_index}")
 
 
-def _check_shared_slots(plan: Plan):
-    """Values may share a slot region only if their lifetimes (written .. last read) are disjoint."""
+def _check_lifetimes(plan: Plan):
+    """Each slot's recorded lifetime (written .. last read; the output to the end) is the real one,
+    and so is the recorded peak of live bytes; slots live at the same time share no byte. Under
+    `keep` every slot counts as live for the whole run."""
+    steps = len(plan.steps)
     last_read = {}
     for index, step in enumerate(plan.steps):
         for value_index in step.inputs:
             last_read[value_index] = index
-    last_read[plan.output] = len(plan.steps)
-    by_region: dict[int, list[tuple[int, int]]] = {}
-    slot_regions = [r for r in plan.regions if r.kind == "slot"]
-    starts = sorted(r.offset for r in slot_regions)
+    last_read[plan.output] = steps
+    starting: list[list[int]] = [[] for _ in range(steps + 1)]
+    ending: list[list[int]] = [[] for _ in range(steps + 1)]
+    change = [0] * (steps + 2)
     for index, value in enumerate(plan.values):
-        if value.words is None:
-            region = starts[bisect.bisect_right(starts, value.offset) - 1]
-            by_region.setdefault(region, []).append((value.producer, last_read.get(index, value.producer)))
-    for lifetimes in by_region.values():
-        lifetimes.sort()
-        for (_, end), (start, _) in zip(lifetimes, lifetimes[1:]):
-            _require(end < start, "two slots share memory while both are live")
+        if value.words is not None:
+            continue
+        expected = last_read.get(index, value.producer)
+        _require(value.live_until == expected, f"slot {index} is recorded as live until step {value.live_until}, "
+                                               f"but it is last read at step {expected}")
+        change[value.producer] += 4 * value.capacity
+        change[expected + 1] -= 4 * value.capacity
+        start, end = (0, steps) if plan.layout == "keep" else (value.producer, expected)
+        starting[start].append(index)
+        ending[end].append(index)
+    live_bytes = peak = 0
+    for delta in change:
+        live_bytes += delta
+        peak = max(peak, live_bytes)
+    _require(plan.peak_live_bytes == peak, f"the recorded peak of {plan.peak_live_bytes} live bytes is not the real {peak}")
+    # Live byte ranges, sorted and pairwise disjoint: a new one overlaps some iff it overlaps a neighbour.
+    live: list[tuple[int, int, int]] = []
+    for step in range(steps + 1):
+        for index in starting[step]:
+            value = plan.values[index]
+            if value.capacity == 0:
+                continue
+            entry = (value.offset, value.offset + 4 * value.capacity, index)
+            at = bisect.bisect(live, entry)
+            for neighbour in live[max(at - 1, 0) : at + 1]:
+                _require(neighbour[1] <= entry[0] or entry[1] <= neighbour[0],
+                         f"slots {neighbour[2]} and {index} share memory while both are live")
+            live.insert(at, entry)
+        for index in ending[step]:
+            value = plan.values[index]
+            entry = (value.offset, value.offset + 4 * value.capacity, index)
+            at = bisect.bisect_left(live, entry)
+            if at < len(live) and live[at] == entry:
+                del live[at]
 
 
 def range_problem(param, value) -> str | None:
@@ -176,4 +210,4 @@ def validate_plan(plan: Plan) -> None:
     _check_fields(plan)
     tables = _check_regions(plan)
     _check_values_and_steps(plan, tables)
-    _check_shared_slots(plan)
+    _check_lifetimes(plan)

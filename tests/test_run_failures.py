@@ -1,9 +1,12 @@
 """Failing nodes are stopped and named as the user wrote them; the runner stays usable."""
 
+import struct
+
 import pytest
 
 from conftest import f32_bits, load, write_nodes
 from ndg.runtime.engine import RunError
+from ndg.runtime.plan import GUARD_WORD
 
 NODES = {
     "panicky": ({"outputs": ["float"], "inputs": {"value": {"type": "float", "value": 0}}}, """
@@ -68,7 +71,11 @@ def test_slot_overrun_is_stopped_before_it_writes_past_the_slot(failing_nodes):
     assert runner.node_value("g").tolist() == []  # a failed step leaves no value that looks complete
     written = runner.memory.read(runner.store, slot.offset, neighbour.offset + 4)
     assert bytes(written[:24]) == bytes([7, 0, 0, 0] * 6)
-    assert bytes(written[24:]) == bytes(len(written) - 24)  # padding and the neighbour untouched
+    guard = next(r for r in runner.plan.regions if r.kind == "guard")
+    start, end = guard.offset - slot.offset, guard.end - slot.offset
+    assert bytes(written[24:start]) == bytes(start - 24)  # padding untouched
+    assert bytes(written[start:end]) == struct.pack("<I", GUARD_WORD) * 4  # the guard intact
+    assert bytes(written[end:]) == bytes(len(written) - end)  # and the neighbour
 
 
 def test_scratch_heap_exhaustion_is_named(failing_nodes):

@@ -27,3 +27,13 @@ def plan_summary(plan) -> dict:
 
 def echo_json(data: dict) -> None:
     click.echo(json.dumps(data, indent=2))
+
+
+LAYOUT_HELP = ("How node outputs are laid out: `keep` gives each its own memory for the whole run, so every "
+               "node's value stays readable afterwards; `reuse` lets outputs whose lifetimes do not overlap "
+               "share memory (least memory).")
+
+
+def layout_option(function):
+    return click.option("--layout", type=click.Choice(["keep", "reuse"]), default="keep", show_default=True,
+                        help=LAYOUT_HELP)(function)

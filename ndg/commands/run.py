@@ -5,7 +5,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ndg.commands import echo_json, node_paths_option, plan_summary, quiet_and_json_options
+from ndg.commands import echo_json, layout_option, node_paths_option, plan_summary, quiet_and_json_options
 
 OUTPUT_HELP = ("Write the result here, in the format the extension names (repeatable): meshes .glb .gltf .obj "
                ".stl .ply; raw words .bin (little-endian i32) or .json (an array of ints, as Nodarium's viewer gets).")
@@ -27,10 +27,13 @@ PROFILE_ROWS = 30
               help="Fuel for one run, about one unit per wasm instruction (default 10 billion).")
 @click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
               help="Give graph parameter NAME a value for this run (repeatable), e.g. --set length=2.5 or --set up=0,1,0.")
+@layout_option
 @node_paths_option
 @quiet_and_json_options
-def command(source, outputs, png, size, view, stepped, profile, check, budget, assignments, node_paths, quiet, as_json):
-    """Run SOURCE: a compiled plan (.ndp), or a graph (.ndg) compiled on the way."""
+def command(source, outputs, png, size, view, stepped, profile, check, budget, assignments, layout, node_paths,
+            quiet, as_json):
+    """Run SOURCE: a compiled plan (.ndp), or a graph (.ndg) compiled on the way (--layout applies
+    only then: a plan keeps the layout it was compiled with)."""
     from ndg.api import Result
     from ndg.export import check_destination
     from ndg.progress import Stages
@@ -49,7 +52,8 @@ def command(source, outputs, png, size, view, stepped, profile, check, budget, a
     if source.suffix == ".ndg":
         from ndg.compiler.driver import compile_text, read_source
 
-        compiled = compile_text(read_source(source), str(source), tuple(node_paths), stage=stages.stage)
+        compiled = compile_text(read_source(source), str(source), tuple(node_paths), stage=stages.stage,
+                                layout=layout)
         plan, module = compiled.plan, compiled.module.wasm
     else:
         with stages.stage("read", f"reading {source}"):
@@ -142,7 +146,9 @@ def _print_summary(runner, result, written):
         table.add_column(column)
     for step in plan.steps:
         value = plan.values[step.output]
-        if step.output != plan.output and "." not in step.node:
+        # Under `reuse`, a value whose last reader has run may have been overwritten.
+        held = plan.layout == "keep" or value.live_until == len(plan.steps)
+        if step.output != plan.output and "." not in step.node and held:
             table.add_row(step.node, value.type, describe_scalar(value.type, runner.value(step.output)))
     if table.row_count:
         console.print(table)
