@@ -1,4 +1,4 @@
-"""The README's Python example runs as written."""
+"""The README's examples work as written."""
 
 import re
 
@@ -13,3 +13,16 @@ def test_runtime_api_example_in_readme_runs(monkeypatch):
     namespace = {}
     exec(compile(code, "README.md", "exec"), namespace)
     assert namespace["kept"].tolist()[:2] == [0, 1] and len(namespace["kept"]) == 95
+
+
+def test_graphs_shown_in_readme_pass_every_check():
+    from ndg.compiler.definitions import NodeLibrary
+    from ndg.compiler.driver import check
+
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"^```(\w*)\n(.*?)^```", readme, re.S | re.M)
+    graphs = [text for language, text in blocks if not language and re.match(r"# \w+\.ndg", text)]
+    assert len(graphs) >= 2
+    library = NodeLibrary.load()
+    for graph in graphs:
+        check(graph, "README.md", library)
