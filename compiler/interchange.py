@@ -10,13 +10,13 @@ silently. Export writes the checked graph back: every node with the arguments wr
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from dataclasses import dataclass, field
 
 from ndg.compiler.definitions import RESULT_TYPE, InputDef, NodeDef, NodeLibrary
 from ndg.compiler.ir import Const, Graph, ParamRef, Use
+from ndg.compiler.toposort import stable_order
 from ndg.errors import UserError
 from ndg.runtime.scalars import I32_MAX, scalar_problem
 
@@ -139,23 +139,8 @@ def _read_edges(data, name: str, nodes, warnings: list[str]) -> dict[int, dict[s
 def _flow_order(kept: list[int], feeds) -> list[int]:
     """Every node after the nodes feeding it, ties broken by the graph file's order; a cycle's
     nodes come last in file order (`ndg check` then reports the cycle)."""
-    position = {node_id: i for i, node_id in enumerate(kept)}
-    waiting = {n: len(set(feeds[n].values())) for n in kept}
-    users: dict[int, set[int]] = {n: set() for n in kept}
-    for n in kept:
-        for source in set(feeds[n].values()):
-            users[source].add(n)
-    ready = [(position[n], n) for n in kept if waiting[n] == 0]
-    heapq.heapify(ready)
-    ordered = []
-    while ready:
-        _, n = heapq.heappop(ready)
-        ordered.append(n)
-        for user in users[n]:
-            waiting[user] -= 1
-            if waiting[user] == 0:
-                heapq.heappush(ready, (position[user], user))
-    return ordered + [n for n in kept if n not in ordered]
+    ordered, stuck = stable_order(kept, {n: feeds[n].values() for n in kept})
+    return ordered + stuck
 
 
 def import_graph(data, library: NodeLibrary, name: str = "graph.json") -> Imported:

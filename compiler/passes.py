@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import math
 import operator
 from dataclasses import replace
@@ -11,6 +10,7 @@ from ndg.compiler import syntax
 from ndg.compiler.definitions import RESULT_TYPE, InputDef, NodeDef, NodeLibrary
 from ndg.compiler.diagnostics import Diagnostic, Span, did_you_mean
 from ndg.compiler.ir import Arg, Const, Graph, GraphParam, Node, ParamRef, SettingValue, Use
+from ndg.compiler.toposort import stable_order
 from ndg.runtime.scalars import SCALAR_WORDS, scalar_problem
 
 # What Nodarium's editor fills in for an input that has no default of its own.
@@ -461,27 +461,10 @@ def fill_defaults(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
 
 def order(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
     """Execution order: every node after the nodes it uses, ties broken by source order; cycles are errors."""
-    position = {name: i for i, name in enumerate(graph.nodes)}
-    users: dict[str, list[str]] = {name: [] for name in graph.nodes}
-    waiting = {}
-    for node in graph.nodes.values():
-        uses = set(node.uses())
-        waiting[node.name] = len(uses)
-        for used in uses:
-            users[used].append(node.name)
-    ready = [(position[n], n) for n, count in waiting.items() if count == 0]
-    heapq.heapify(ready)
-    ordered = []
-    while ready:
-        _, name = heapq.heappop(ready)
-        ordered.append(name)
-        for user in users[name]:
-            waiting[user] -= 1
-            if waiting[user] == 0:
-                heapq.heappush(ready, (position[user], user))
-    if len(ordered) == len(graph.nodes):
+    ordered, stuck = stable_order(graph.nodes, {node.name: node.uses() for node in graph.nodes.values()})
+    if not stuck:
         return replace(graph, nodes={n: graph.nodes[n] for n in ordered}), []
-    return graph, [_cycle_diagnostic(graph, {n for n, c in waiting.items() if c > 0})]
+    return graph, [_cycle_diagnostic(graph, set(stuck))]
 
 
 def _cycle_diagnostic(graph: Graph, stuck: set[str]) -> Diagnostic:
