@@ -136,6 +136,12 @@ def _read_edges(data, name: str, nodes, warnings: list[str]) -> dict[int, dict[s
     return feeds
 
 
+def _from_settings(graph: Graph, input_def: InputDef, arg: Const) -> bool:
+    """Whether the value came from the settings block (it then points there) rather than an argument."""
+    setting = graph.settings.get(input_def.setting)
+    return setting is not None and arg.span == setting.span
+
+
 def _flow_order(kept: list[int], feeds) -> list[int]:
     """Every node after the nodes feeding it, ties broken by the graph file's order; a cycle's
     nodes come last in file order (`ndg check` then reports the cycle)."""
@@ -250,7 +256,7 @@ def export_graph(graph: Graph) -> tuple[dict, list[str]]:
                 props[input_name] = _json_value(param.default)
                 warnings.append(f"`{name}.{input_name}` uses parameter `{arg.name}`, which Nodarium does not have; "
                                 f"exported as its default {param.default!r}")
-            elif input_def.setting and arg.span is not None:
+            elif input_def.setting and arg.span is not None and not _from_settings(graph, input_def, arg):
                 warnings.append(f"`{name}.{input_name}` is set to {arg.value!r} here, but Nodarium gives every "
                                 f"`{input_name}` the graph setting `{input_def.setting}`; not exported")
             elif not input_def.setting and (arg.span is not None or input_def.value is None):

@@ -244,3 +244,16 @@ def test_numbers_outside_32_bits_are_dropped_with_a_warning_and_whole_floats_are
         f"prop `a` of node 1 (math) dropped: {10**400!r} is not a valid float; the definition's value is used",
         "prop `b` of node 1 (math) dropped: 1e+300 is not a valid float; the definition's value is used",
         f"setting `big` dropped: {10**400!r} is not a 32-bit number, a boolean or a vec3"]
+
+
+def test_settings_block_values_export_without_warnings_and_overrides_warn():
+    from conftest import EXAMPLES
+
+    library = NodeLibrary.load()
+    plant = check((EXAMPLES / "plant.ndg").read_text(), "plant.ndg", library)
+    data, warnings = export_graph(plant)
+    assert warnings == []
+    assert data["settings"] == {"resolution.circle": 26, "resolution.curve": 39}
+    tree = check((EXAMPLES / "tree.ndg").read_text(), "tree.ndg", library)
+    _, warnings = export_graph(tree)
+    assert warnings and all("resolution_curve` is set to" in w for w in warnings)  # its per-level overrides
