@@ -202,12 +202,18 @@ def decode_plan(data: bytes) -> tuple[Plan, bytes | None]:
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename: readers never see half a file."""
     path = Path(path)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    except OSError as error:
+        raise UserError(f"cannot write {path}: {error.strerror}", "check that its folder exists and is writable") from None
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise UserError(f"cannot write {path}: {error.strerror}", "check that it is not a folder and that there is space") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -220,6 +226,8 @@ def save_plan(path: Path, plan: Plan, module: bytes | None) -> None:
 def load_plan(path: Path) -> tuple[Plan, bytes]:
     """Read a plan file and its module (embedded, or the file its header names)."""
     path = Path(path)
+    if path.suffix == ".ndg":
+        raise UserError(f"{path} is a graph, not a plan", f"compile it first: `ndg compile {path}`")
     try:
         data = path.read_bytes()
     except OSError as error:

@@ -128,3 +128,13 @@ def test_generated_graphs_get_sound_layouts(calls):
     compiled = compile_text("\n".join(lines), "gen.ndg")
     assert_sound_layout(compiled.plan)
     validate_plan(compiled.plan)
+
+
+def test_unwritable_destinations_and_graphs_given_as_plans_are_user_errors(tmp_path):
+    source = str(EXAMPLES / "basics.ndg")
+    for target in (tmp_path / "missing" / "x.ndp", tmp_path):
+        result = CliRunner().invoke(main, ["compile", source, "-o", str(target)])
+        assert result.exit_code == 2 and f"cannot write {target}" in result.output, result.output
+    assert os.listdir(tmp_path) == []
+    result = CliRunner().invoke(main, ["plan", "show", source])
+    assert result.exit_code == 2 and "is a graph, not a plan" in result.output and "ndg compile" in result.output
