@@ -4,7 +4,6 @@ actually happens when generated graphs run on the layouts the planner makes."""
 import dataclasses
 import itertools
 import json
-import struct
 
 import pytest
 from hypothesis import given, settings
@@ -17,8 +16,10 @@ from ndg.compiler.layout import WASM32_BYTES, RegionAllocator, Slot, greedy_by_s
 from ndg.compiler.planner import plan_graph
 from ndg.errors import UserError
 from ndg.runtime.engine import Runner
-from ndg.runtime.plan import ALIGN, GUARD_BYTES, GUARD_WORD, PAGE_BYTES
+from ndg.runtime.plan import GUARD_BYTES
 from ndg.runtime.validate import PlanInvalid, validate_plan
+
+from layout_checks import assert_guards_intact, assert_layout_is_sound, lifetime, written_words
 
 
 def test_greedy_by_size_puts_the_largest_first_and_fills_gaps():
@@ -115,44 +116,6 @@ def graph_text(choices, final) -> str:
             floats.append(index)
     lines.append(f"output(input: box(size: {float_arg(final, 1.5)}))")
     return "\n".join(lines)
-
-
-def lifetime(plan, index: int) -> tuple[int, int]:
-    value = plan.values[index]
-    return (0, len(plan.steps)) if plan.layout == "keep" else (value.producer, value.live_until)
-
-
-def assert_layout_is_sound(plan):
-    memory = plan.memory_pages * PAGE_BYTES
-    regions = sorted(plan.regions, key=lambda r: r.offset)
-    assert regions[0].kind == "static" and regions[0].offset == 0
-    for region in regions:
-        assert region.offset % ALIGN == 0 and region.end <= memory
-    for before, after in zip(regions, regions[1:]):
-        assert before.end <= after.offset, (before, after)
-    slots = [i for i, v in enumerate(plan.values) if v.words is None]
-    for value in plan.values:
-        holders = [r.kind for r in regions if r.offset <= value.offset and value.offset + 4 * value.capacity <= r.end]
-        assert holders == (["constants"] if value.words is not None else ["slot"])
-    for i, j in itertools.combinations(slots, 2):
-        (a_start, a_end), (b_start, b_end) = lifetime(plan, i), lifetime(plan, j)
-        a, b = plan.values[i], plan.values[j]
-        if a_start <= b_end and b_start <= a_end and a.capacity and b.capacity:
-            assert a.offset + 4 * a.capacity <= b.offset or b.offset + 4 * b.capacity <= a.offset, (i, j)
-    assert sum(r.size for r in regions if r.kind == "slot") >= plan.peak_live_bytes
-
-
-def written_words(runner, index: int) -> int:
-    entry = runner.plan.region("values").offset + 12 * index
-    return struct.unpack("<I", runner.memory.read(runner.store, entry + 8, entry + 12))[0]
-
-
-def assert_guards_intact(runner):
-    guards = [r for r in runner.plan.regions if r.kind == "guard"]
-    assert guards
-    for guard in guards:
-        data = bytes(runner.memory.read(runner.store, guard.offset, guard.end))
-        assert data == struct.pack("<I", GUARD_WORD) * (GUARD_BYTES // 4), guard
 
 
 @settings(max_examples=25, deadline=None)
