@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -440,6 +440,7 @@ MATH_OPERATIONS = {"add": operator.add, "subtract": operator.sub, "multiply": op
                    "divide": operator.truediv}
 PASS_THROUGH = ("max/plantarium/float", "max/plantarium/integer", "max/plantarium/boolean")
 MATH, RANDOM = "max/plantarium/math", "max/plantarium/random"
+FOLLOWED = (*PASS_THROUGH, MATH, RANDOM)
 
 
 def _no_range_hint(input_def: InputDef) -> str:
@@ -475,7 +476,7 @@ def _arg_bound(graph: Graph, arg, input_def: InputDef, bounds: dict):
 
 
 def _scalar_bound(graph: Graph, node: Node, bounds: dict):
-    """The range of a scalar node's output when it is one the planner can follow, else None."""
+    """The range of the output of a scalar node that is one of FOLLOWED (None: an unknown boolean)."""
     def arg(name):
         return _arg_bound(graph, node.args[name], node.definition.input(name), bounds)
 
@@ -485,8 +486,6 @@ def _scalar_bound(graph: Graph, node: Node, bounds: dict):
     if node_id == RANDOM:
         low, high = arg("min"), arg("max")
         return low if isinstance(low, Unbounded) else high if isinstance(high, Unbounded) else low.hull(high)
-    if node_id != MATH:
-        return None
     op, a, b = arg("op_type"), arg("a"), arg("b")
     for operand in (op, a, b):
         if isinstance(operand, Unbounded):
@@ -516,10 +515,9 @@ def graph_shapes(graph: Graph) -> dict[str, BulkValue]:
     shapes: dict[str, BulkValue] = {}
     bounds: dict = {}
     for node in graph.nodes.values():
+        if node.definition.id in FOLLOWED:
+            bounds[node.name] = _scalar_bound(graph, node, bounds)
         if node.definition.output in SCALAR_WORDS:
-            bound = _scalar_bound(graph, node, bounds)
-            if bound is not None:
-                bounds[node.name] = bound
             continue
         env = _scalar_env(graph, node, bounds)
         env.update({name: shapes[arg.node] for name, arg in node.args.items()

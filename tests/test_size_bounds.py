@@ -78,6 +78,9 @@ def sized_library(tmp_path_factory):
                    "size": "paths(count, 2, 1)"}, rust),
         "capped": ({"outputs": ["path"], "inputs": {"count": {"type": "float", "value": 1, "min": 0, "max": 5}},
                     "size": "paths(count, 2, 1)"}, rust),
+        "flagged": ({"outputs": ["path"], "inputs": {"flag": {"type": "boolean", "value": False}},
+                     "size": "when(flag, paths(3, 2, 1))"}, "pub fn execute(flag: bool, out: &mut ndg_util::Writer) "
+                                                           "-> ndg_util::NodeResult { let _ = (flag, out); Ok(()) }\n"),
         "opaque": ({"outputs": ["float"], "inputs": {}}, "pub fn execute() -> f32 { 2.0 }\n"),
     })
     return NodeLibrary.load((root,))
@@ -98,6 +101,9 @@ def paths_planned(text: str, library) -> int:
     ("param x: float = 1 in 1..2\nf = float(value: x)\np = sized(count: f)", 2),
     ("param mode: integer = 0 in 0..2\nm = math(op_type: mode, a: 3, b: 2)\np = sized(count: m)", 6),  # 5, 1 or 6
     ("v = opaque()\np = capped(count: v)", 5),  # an unknown node: the input's own range
+    ("p = flagged(flag: false)", 0),
+    ("param g: boolean = false\np = flagged(flag: g)", 3),  # a condition that may hold
+    ("param g: boolean = false\nb = boolean(value: g)\np = flagged(flag: b)", 3),
 ])
 def test_run_time_values_are_bounded_through_the_nodes_that_compute_them(sized_library, text, paths):
     assert paths_planned(text, sized_library) == paths
