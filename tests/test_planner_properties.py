@@ -28,7 +28,7 @@ def random_param_values(plan, rng: random.Random) -> dict:
             for p in plan.params}
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32), nodes=st.integers(1, 6), with_params=st.booleans())
 def test_generated_plant_graphs_run_soundly_on_both_layouts(seed, nodes, with_params):
     text = plant_graph(random.Random(seed), nodes, with_params)
