@@ -1,5 +1,6 @@
 """Planner benchmark: planning time on generated graphs, `reuse` layout size against the peak of
-live bytes, and planned against written bytes on every example. Prints one table per question.
+live bytes, and planned against written bytes on every example and on generated plant graphs
+(with parameters: at their defaults and at the top of their ranges). Prints one table per question.
 
     .venv/bin/python bench/bench_planner.py [--sizes 1000,10000,100000] [--repeat 5]
 
@@ -7,6 +8,7 @@ Planning time is the passes plus the planner (sizes, lifetimes, offsets, memory 
 already parsed graph, with the cycle collector paused as `compile_text` does, against the node
 library's module built once (its ModuleInfo reused), so no Rust build and no parsing are timed. Generated graphs are DAGs of the nodes that exist: chains of
 math nodes reading the recent floats and a few graph-wide knobs, vec3s, and boxes sized by them.
+Generated plant graphs are those of the property tests (tests/plant_graphs.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import math
 import os
 import random
 import struct
+import sys
 import time
 from pathlib import Path
 
@@ -28,8 +31,12 @@ from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.driver import compile_text, cycle_collection_paused
 from ndg.compiler.passes import analyse
 from ndg.compiler.planner import plan_graph
+from ndg.compiler.sizes import graph_shapes
 from ndg.compiler.syntax import parse
 from ndg.runtime.engine import Runner
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from plant_graphs import plant_graph  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 KNOBS = 8
@@ -121,24 +128,72 @@ def written_bytes(runner: Runner) -> int:
     return total
 
 
+def planned_bytes(plan) -> int:
+    return sum(4 * plan.values[s.output].capacity for s in plan.steps)
+
+
+def at_top_of_ranges(runner: Runner) -> Runner:
+    """The runner with every integer and float parameter at the top of its range."""
+    for param in runner.plan.params:
+        if param.type in ("integer", "float") and param.max is not None:
+            runner.set_param(param.name, param.max)
+    return runner
+
+
+def layout_and_runs(text: str, name: str):
+    """Both plans, their runners run at the parameters' defaults, whether every size is known,
+    and whether both layouts gave the same bytes."""
+    runs = {}
+    for policy in ("keep", "reuse"):
+        compiled = compile_text(text, name, layout=policy)
+        runner = Runner(compiled.plan, compiled.module.wasm)
+        runs[policy] = (compiled.plan, runner, runner.run().tobytes())
+    known = all(shape.exact for shape in graph_shapes(compiled.graph).values())
+    return runs, known, runs["keep"][2] == runs["reuse"][2]
+
+
 def examples_table(console):
     table = Table(title="examples: layout against the peak of live bytes, plan against what the run wrote")
-    for column in ("example", "peak live B", "keep slots B", "reuse slots B", "reuse area B", "reuse / peak",
-                   "reuse area / peak", "planned B", "written B", "planned / written", "keep = reuse"):
+    for column in ("example", "sizes known", "peak live B", "keep slots B", "reuse slots B", "reuse area B",
+                   "reuse / peak", "reuse area / peak", "planned B", "written B", "planned / written",
+                   "at range tops", "keep = reuse"):
         table.add_column(column, justify="right")
     for path in sorted(EXAMPLES.glob("*.ndg")):
-        runs = {}
-        for policy in ("keep", "reuse"):
-            compiled = compile_text(path.read_text(), path.name, layout=policy)
-            runner = Runner(compiled.plan, compiled.module.wasm)
-            runs[policy] = (compiled.plan, runner, runner.run().tobytes())
+        runs, known, same = layout_and_runs(path.read_text(), path.name)
         keep, reuse = runs["keep"][0], runs["reuse"][0]
-        planned = sum(4 * keep.values[s.output].capacity for s in keep.steps)
-        written = written_bytes(runs["keep"][1])
-        table.add_row(path.name, f"{reuse.peak_live_bytes:,}", f"{slot_bytes(keep):,}", f"{slot_bytes(reuse):,}",
-                      f"{slot_area_bytes(reuse):,}", f"{slot_bytes(reuse) / reuse.peak_live_bytes:.4f}",
+        planned, written = planned_bytes(keep), written_bytes(runs["keep"][1])
+        top = at_top_of_ranges(runs["keep"][1])
+        top.run()
+        table.add_row(path.name, "yes" if known else "bounded", f"{reuse.peak_live_bytes:,}", f"{slot_bytes(keep):,}",
+                      f"{slot_bytes(reuse):,}", f"{slot_area_bytes(reuse):,}",
+                      f"{slot_bytes(reuse) / reuse.peak_live_bytes:.4f}",
                       f"{slot_area_bytes(reuse) / reuse.peak_live_bytes:.4f}", f"{planned:,}", f"{written:,}",
-                      f"{planned / written:.4f}", "yes" if runs["keep"][2] == runs["reuse"][2] else "NO")
+                      f"{planned / written:.4f}", f"{planned / written_bytes(top):.4f}", "yes" if same else "NO")
+    console.print(table)
+
+
+def plant_graphs_table(console, count: int):
+    """Generated plant graphs of a few sizes, with and without parameters: the worst and the mean
+    of each ratio over `count` graphs."""
+    table = Table(title=f"generated plant graphs ({count} of each kind): worst / mean")
+    for column in ("path nodes", "parameters", "reuse / peak", "reuse area / peak", "planned / written",
+                   "planned / written at range tops", "keep = reuse"):
+        table.add_column(column, justify="right")
+    for nodes in (4, 8, 16):
+        for with_params in (False, True):
+            ratios = {key: [] for key in ("reuse", "area", "defaults", "tops")}
+            same = 0
+            for seed in range(count):
+                runs, _, agree = layout_and_runs(plant_graph(random.Random(seed), nodes, with_params), "plant.ndg")
+                same += agree
+                reuse, (keep, runner, _) = runs["reuse"][0], runs["keep"]
+                ratios["reuse"].append(slot_bytes(reuse) / reuse.peak_live_bytes)
+                ratios["area"].append(slot_area_bytes(reuse) / reuse.peak_live_bytes)
+                ratios["defaults"].append(planned_bytes(keep) / written_bytes(runner))
+                at_top_of_ranges(runner).run()
+                ratios["tops"].append(planned_bytes(keep) / written_bytes(runner))
+            table.add_row(str(nodes), "yes" if with_params else "no",
+                          *(f"{max(r):.4f} / {sum(r) / len(r):.4f}" for r in ratios.values()), f"{same}/{count}")
     console.print(table)
 
 
@@ -146,6 +201,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--plants", type=int, default=20, help="generated plant graphs of each kind")
     args = parser.parse_args()
     console = Console(width=200)
     # Timings are only comparable on a quiet machine; say how busy this one was.
@@ -155,6 +211,7 @@ def main():
     planning_table([int(n) for n in args.sizes.split(",")], args.repeat, library, info, console)
     shapes_table(library, info, console)
     examples_table(console)
+    plant_graphs_table(console, args.plants)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ bytes; offsets come from the "greedy by size" heuristic for offset calculation (
 "Efficient Memory Management for Deep Neural Net Inference", 2020, arXiv:2001.03288, section 5;
 the strategy of TensorFlow Lite's arena planner): largest slot first, each put in the smallest gap
 that fits between the already placed slots whose lifetimes overlap its own, else above them all.
+When that ends more than 1% above the peak of live bytes (no layout can be smaller), a short
+seeded search over other placement orders keeps the smallest layout it finds.
 
 Every address is checked against wasm32's 4 GiB address space as it is handed out: a plan too big
 for it is an error that gives the numbers, never a wrapped-around offset.
@@ -15,6 +17,7 @@ for it is an error that gives the numbers, never a wrapped-around offset.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 from ndg.errors import UserError
@@ -84,9 +87,9 @@ def earlier_overlapping(slots: list[Slot], rank: list[int]) -> list[list[int]]:
     return before
 
 
-def greedy_by_size(slots: list[Slot]) -> list[int]:
-    """Offsets (bytes, from 0) for slots sharing one region; overlapping lifetimes never share a byte."""
-    order = sorted(range(len(slots)), key=lambda i: (-slots[i].size, slots[i].start))
+def place_in_order(slots: list[Slot], order: list[int]) -> list[int]:
+    """Offsets (bytes, from 0) for slots sharing one region, placed one by one in `order`, each
+    in the smallest gap that fits; overlapping lifetimes never share a byte."""
     rank = [0] * len(slots)
     for position, index in enumerate(order):
         rank[index] = position
@@ -104,6 +107,50 @@ def greedy_by_size(slots: list[Slot]) -> list[int]:
                 top = high
         offsets[index] = top if best is None else best
     return offsets
+
+
+def size_order(slots: list[Slot]) -> list[int]:
+    return sorted(range(len(slots)), key=lambda i: (-slots[i].size, slots[i].start))
+
+
+def greedy_by_size(slots: list[Slot]) -> list[int]:
+    """Offsets placing the largest slot first."""
+    return place_in_order(slots, size_order(slots))
+
+
+def extent(slots: list[Slot], offsets: list[int]) -> int:
+    return max((o + s.size for o, s in zip(offsets, slots)), default=0)
+
+
+# Greedy by size is kept when it is within 1% of the peak of live bytes. Otherwise other orders
+# are tried: the size order with a few neighbours swapped, and shuffles, seeded so that a graph
+# always gets the same plan; the search places at most SEARCH_PLACEMENTS slots in all, so it
+# costs nothing on big graphs (where greedy by size is close to the peak anyway).
+CLOSE_TO_PEAK = 1.01
+SEARCH_PLACEMENTS = 200_000
+SEARCH_ORDERS = 64
+
+
+def reuse_offsets(slots: list[Slot]) -> list[int]:
+    """Offsets for the shared region: the smallest layout found, greedy by size first."""
+    order = size_order(slots)
+    best = place_in_order(slots, order)
+    best_extent, peak = extent(slots, best), peak_live_bytes(slots)
+    rng = random.Random(0)
+    for attempt in range(min(SEARCH_ORDERS, SEARCH_PLACEMENTS // max(len(slots), 1))):
+        if best_extent <= CLOSE_TO_PEAK * peak:
+            break
+        candidate = order[:]
+        if attempt % 2:
+            rng.shuffle(candidate)
+        else:
+            for _ in range(3):
+                i = rng.randrange(len(candidate) - 1)
+                candidate[i], candidate[i + 1] = candidate[i + 1], candidate[i]
+        offsets = place_in_order(slots, candidate)
+        if extent(slots, offsets) < best_extent:
+            best, best_extent = offsets, extent(slots, offsets)
+    return best
 
 
 def peak_live_bytes(slots: list[Slot]) -> int:
@@ -132,8 +179,8 @@ def place_slots(allocator: RegionAllocator, slots: list[Slot], policy: str) -> l
             allocator.take("guard", f"guard after `{slot.node}`", GUARD_BYTES)
         return addresses
     if policy == "reuse":
-        offsets = greedy_by_size(slots)
-        size = max((o + s.size for o, s in zip(offsets, slots)), default=0)
+        offsets = reuse_offsets(slots)
+        size = extent(slots, offsets)
         shared = allocator.take("slot", "shared slots", size)
         allocator.take("guard", "guard after the shared slots", GUARD_BYTES)
         return [shared.offset + offset for offset in offsets]

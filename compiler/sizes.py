@@ -14,10 +14,17 @@ downstream read in turn. A rule that is a plain number gives a word count and no
 - `max_depth(x)` is the largest depth of a path in `x` (0 when there is none);
 - `x.points .depth .vertices .faces .instances .is_path` read the one item `x` holds;
 - `max(a, b, …)`, `min(a, b, …)`.
+
+A scalar input known only when the graph runs (a parameter, or a value computed from one) is an
+interval, and rules are evaluated over intervals: numbers are ranges, conditions may be unknown,
+and items come in groups whose number is a range. The word count is the largest the rule allows,
+a sound upper bound; when every input is known, every range is one number and the count is exact.
 """
 
 from __future__ import annotations
 
+import math
+import operator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -25,8 +32,8 @@ from importlib import resources
 import lark
 
 from ndg.compiler.diagnostics import Diagnostic, SourceErrors
-from ndg.compiler.definitions import BULK_TYPES, SCALAR_WORDS, NodeDef
-from ndg.compiler.ir import Const, Graph, Use
+from ndg.compiler.definitions import BULK_TYPES, SCALAR_WORDS, InputDef, NodeDef
+from ndg.compiler.ir import Const, Graph, Node, ParamRef, Use
 from ndg.errors import UserError
 from ndg.runtime.format import GEOMETRY, INSTANCES, PATH
 
@@ -34,6 +41,66 @@ LIST_BRACKET_WORDS = 4
 ITEM_NAME = "item"
 FUNCTIONS = ("paths", "geometry", "instances", "each", "when", "count", "max_depth", "max", "min")
 ATTRIBUTES = ("points", "depth", "vertices", "faces", "instances", "is_path")
+FIELDS = ("points", "depth", "vertices", "faces", "instances")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """The closed range [lo, hi]; bounds are ints inside rules, and may be floats or ±inf for
+    scalar values computed before a rule reads them."""
+
+    lo: float
+    hi: float
+
+    @classmethod
+    def point(cls, value) -> "Interval":
+        return cls(value, value)
+
+    @property
+    def is_point(self) -> bool:
+        return self.lo == self.hi
+
+    @property
+    def bounded(self) -> bool:
+        return math.isfinite(self.lo) and math.isfinite(self.hi)
+
+    def __add__(self, other: "Interval") -> "Interval":
+        return Interval(self.lo + other.lo, self.hi + other.hi)
+
+    def __sub__(self, other: "Interval") -> "Interval":
+        return Interval(self.lo - other.hi, self.hi - other.lo)
+
+    def __mul__(self, other: "Interval") -> "Interval":
+        products = [_times(a, b) for a in (self.lo, self.hi) for b in (other.lo, other.hi)]
+        return Interval(min(products), max(products))
+
+    def __truediv__(self, other: "Interval") -> "Interval":
+        """Unbounded when the divisor's range holds 0."""
+        if other.lo <= 0 <= other.hi:
+            return Interval(-math.inf, math.inf)
+        quotients = [a / b for a in (self.lo, self.hi) for b in (other.lo, other.hi)]
+        return Interval(min(quotients), max(quotients))
+
+    def hull(self, other: "Interval") -> "Interval":
+        return Interval(min(self.lo, other.lo), max(self.hi, other.hi))
+
+    def as_integer(self) -> "Interval":
+        """The whole numbers a node can make of these values: a known value truncated as the node
+        does, a range rounded outward so that it holds every truncation."""
+        if self.is_point:
+            return Interval.point(int(self.lo))
+        return Interval(math.floor(self.lo), math.ceil(self.hi))
+
+    def __str__(self) -> str:
+        return str(self.lo) if self.is_point else f"{self.lo} to {self.hi}"
+
+
+def _times(a, b):
+    """Products where 0 × ∞ is 0: a zero factor makes no words, however large the other."""
+    return 0 if a == 0 or b == 0 else a * b
+
+
+ZERO, ONE = Interval.point(0), Interval.point(1)
 
 
 @dataclass(frozen=True)
@@ -61,18 +128,81 @@ class ItemShape:
 
 
 @dataclass(frozen=True)
+class ItemBound:
+    """An item whose fields are ranges; its kind is always known."""
+
+    kind: int
+    points: Interval = ZERO
+    depth: Interval = ZERO
+    vertices: Interval = ZERO
+    faces: Interval = ZERO
+    instances: Interval = ZERO
+
+    @classmethod
+    def of(cls, item: ItemShape) -> "ItemBound":
+        return cls(item.kind, *(Interval.point(getattr(item, f)) for f in FIELDS))
+
+    @property
+    def largest(self) -> ItemShape:
+        return ItemShape(self.kind, *(getattr(self, f).hi for f in FIELDS))
+
+    @property
+    def exact(self) -> ItemShape | None:
+        if all(getattr(self, f).is_point for f in FIELDS):
+            return self.largest
+        return None
+
+
+@dataclass(frozen=True)
+class Group:
+    """`count` items alike, one after the other."""
+
+    item: ItemBound
+    count: Interval
+
+
+@dataclass(frozen=True)
 class BulkValue:
-    """What the planner knows of a bulk value: its size, whether it is a list or one item, and
-    its items when its node's rule declares them."""
+    """What the planner knows of a bulk value: its size (at most `words`, exactly that when
+    `exact`), whether it is a list or one item, and its items when its node's rule declares them."""
 
     words: int
     layout: str
-    items: tuple[ItemShape, ...] | None = None
+    groups: tuple[Group, ...] | None = None
+    exact: bool = True
 
     @classmethod
     def of_items(cls, items: tuple[ItemShape, ...], layout: str) -> "BulkValue":
+        return cls.of_groups(tuple(Group(ItemBound.of(i), ONE) for i in items), layout)
+
+    @classmethod
+    def of_groups(cls, groups: tuple[Group, ...], layout: str) -> "BulkValue":
         brackets = LIST_BRACKET_WORDS if layout == "list" else 0
-        return cls(brackets + sum(i.words for i in items), layout, items)
+        exact = all(g.count.is_point and g.item.exact is not None for g in groups)
+        return cls(brackets + sum(g.count.hi * g.item.largest.words for g in groups), layout, groups, exact)
+
+    @property
+    def items(self) -> tuple[ItemShape, ...] | None:
+        """Every item, when the value's items are known exactly."""
+        if self.groups is None or not self.exact:
+            return None
+        return tuple(item for g in self.groups for item in (g.item.exact,) * g.count.lo)
+
+
+@dataclass(frozen=True)
+class Unbounded:
+    """A scalar input with no range, and why: what a rule that reads it reports."""
+
+    reason: str
+    hint: str
+
+
+class UnboundedSize(UserError):
+    """A size rule read an input with no range; `input` names it, for the caret."""
+
+    def __init__(self, message: str, hint: str, input_name: str):
+        super().__init__(message, hint)
+        self.input = input_name
 
 
 @cache
@@ -110,39 +240,59 @@ def _parse(rule: str) -> lark.Tree:
     return _parser().parse(rule)
 
 
-_COMPARE = {"==": int.__eq__, "!=": int.__ne__, ">=": int.__ge__, "<=": int.__le__, ">": int.__gt__, "<": int.__lt__}
+def _compare(operator_: str, a: Interval, b: Interval) -> bool | None:
+    """Whether the comparison holds for every value in the ranges (True), for none (False), or
+    only for some (None)."""
+    if operator_ in ("==", "!="):
+        if a.is_point and b.is_point:
+            equal = a.lo == b.lo
+        elif a.hi < b.lo or b.hi < a.lo:
+            equal = False
+        else:
+            return None
+        return equal if operator_ == "==" else not equal
+    if operator_ in ("<=", "<"):
+        a, b, operator_ = b, a, operator_.replace("<", ">")
+    if operator_ == ">=":
+        return True if a.lo >= b.hi else False if a.hi < b.lo else None
+    return True if a.lo > b.hi else False if a.hi <= b.lo else None
+
+
+def _scaled(groups: tuple[Group, ...], count: Interval) -> tuple[Group, ...]:
+    return tuple(Group(g.item, g.count * count) for g in groups)
 
 
 class _Evaluate(lark.visitors.Interpreter):
-    """Values are ints, bools, and tuples of ItemShape (items)."""
+    """Values are Intervals, conditions (True, False, or None for "depends on run-time values"),
+    and tuples of Groups (items)."""
 
     def __init__(self, definition: NodeDef, env: dict, node_name: str):
         self.definition = definition
         self.env = env
         self.node_name = node_name
-        self.item: tuple[ItemShape, ...] | None = None
+        self.item: tuple[Group, ...] | None = None
 
     def fail(self, problem: str) -> UserError:
         return _rule_error(self.definition, problem)
 
     def number(self, tree):
-        return int(tree.children[0])
+        return Interval.point(int(tree.children[0]))
 
-    def integer(self, tree) -> int:
+    def integer(self, tree) -> Interval:
         value = self.visit(tree)
-        if isinstance(value, tuple) or isinstance(value, bool):
+        if not isinstance(value, Interval):
             raise self.fail("uses items or a condition where it needs a number")
         return value
 
-    def shape(self, tree) -> tuple[ItemShape, ...]:
+    def shape(self, tree) -> tuple[Group, ...]:
         value = self.visit(tree)
         if not isinstance(value, tuple):
             raise self.fail("uses a number where it needs items")
         return value
 
-    def condition(self, tree) -> bool:
+    def condition(self, tree) -> bool | None:
         value = self.visit(tree)
-        if not isinstance(value, bool):
+        if not (value is None or isinstance(value, bool)):
             raise self.fail("needs a condition (a comparison or `.is_path`) here")
         return value
 
@@ -156,21 +306,31 @@ class _Evaluate(lark.visitors.Interpreter):
             raise UserError(f"the output size of `{self.node_name}` depends on `{name}`, "
                             "which is only known when the graph runs", f"give `{name}` a constant value")
         value = self.env[name]
+        if isinstance(value, Unbounded):
+            raise UnboundedSize(f"the output size of `{self.node_name}` depends on its input `{name}`, "
+                                f"which has no bound: {value.reason}", value.hint, name)
         if isinstance(value, BulkValue):
-            if value.items is None:
+            if value.groups is None:
                 raise UserError(f"the output size of `{self.node_name}` depends on the items of its input `{name}`, "
                                 "whose node declares only a word count", "declare that node's size rule as items")
-            return value.items
+            return value.groups
         if isinstance(value, tuple):
             raise self.fail(f"uses the vec3 `{name}`, which is not a number")
-        return value if isinstance(value, bool) else int(value)
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, Interval):
+            return value.as_integer()
+        return Interval.point(int(value))
 
     def attribute(self, tree):
-        items = self.shape(tree.children[0])
-        if len(items) != 1:
+        groups = self.shape(tree.children[0])
+        total = sum((g.count for g in groups), ZERO)
+        if total != ONE:
             raise UserError(f"the output size of `{self.node_name}` reads `.{tree.children[1]}` of an input that holds "
-                            f"{len(items)} items, not one", "connect a node that outputs a single item")
-        return getattr(items[0], str(tree.children[1]))
+                            f"{total} items, not one", "connect a node that outputs a single item")
+        item = next(g.item for g in groups if g.count == ONE)
+        attribute = str(tree.children[1])
+        return item.kind == PATH if attribute == "is_path" else getattr(item, attribute)
 
     def add(self, tree):
         return self.integer(tree.children[0]) + self.integer(tree.children[1])
@@ -185,25 +345,28 @@ class _Evaluate(lark.visitors.Interpreter):
         return self.shape(tree.children[0]) + self.shape(tree.children[1])
 
     def compare(self, tree):
-        left, operator, right = tree.children
-        return _COMPARE[str(operator)](self.integer(left), self.integer(right))
+        left, operator_, right = tree.children
+        return _compare(str(operator_), self.integer(left), self.integer(right))
 
     def both(self, tree):
-        return self.condition(tree.children[0]) and self.condition(tree.children[1])
+        conditions = (self.condition(tree.children[0]), self.condition(tree.children[1]))
+        if False in conditions:
+            return False
+        return True if conditions == (True, True) else None
 
-    def _count(self, tree, what: str) -> int:
+    def _count(self, tree, what: str) -> Interval:
         value = self.integer(tree)
-        if value < 0:
+        if value.hi < 0 or (value.is_point and value.lo < 0):
             raise UserError(f"the output size of `{self.node_name}` has {value} {what}",
                             "a size rule must never be negative for values in the inputs' ranges")
-        return value
+        return Interval(max(value.lo, 0), value.hi)
 
-    def _for_each_item(self, source, body):
-        """Yields `body` once per item of `source`, with `item` bound to that item."""
+    def _for_each_group(self, source, body):
+        """Yields (group, `body` evaluated with `item` bound to one of the group's items)."""
         outer = self.item
-        for item in self.shape(source):
-            self.item = (item,)
-            yield body
+        for group in self.shape(source):
+            self.item = (Group(group.item, ONE),)
+            yield group, self.visit(body)
         self.item = outer
 
     def call(self, tree):
@@ -214,57 +377,156 @@ class _Evaluate(lark.visitors.Interpreter):
             raise self.fail(f"calls {function}(…) with {len(arguments)} arguments instead of {arity[function]}")
         if function == "paths":
             count, points, depth = (self._count(a, "paths, points or depth") for a in arguments)
-            return (ItemShape(PATH, points=points, depth=depth),) * count
+            return (Group(ItemBound(PATH, points=points, depth=depth), count),)
         if function == "geometry":
             vertices, faces = (self._count(a, "vertices or faces") for a in arguments)
-            return (ItemShape(GEOMETRY, vertices=vertices, faces=faces),)
+            return (Group(ItemBound(GEOMETRY, vertices=vertices, faces=faces), ONE),)
         if function == "instances":
             vertices, faces, count = (self._count(a, "vertices, faces or instances") for a in arguments)
-            return (ItemShape(INSTANCES, vertices=vertices, faces=faces, instances=count),)
+            return (Group(ItemBound(INSTANCES, vertices=vertices, faces=faces, instances=count), ONE),)
         if function == "each":
-            return tuple(i for body in self._for_each_item(*arguments) for i in self.shape(body))
+            return tuple(g for group, body in self._for_each_group(*arguments) for g in self._repeat(body, group.count))
         if function == "count":
-            return sum(self.condition(body) for body in self._for_each_item(*arguments))
+            return sum((self._counted(holds, group.count) for group, holds in self._for_each_group(*arguments)), ZERO)
         if function == "when":
-            return self.shape(arguments[1]) if self.condition(arguments[0]) else ()
+            holds, groups = self.condition(arguments[0]), self.shape(arguments[1])
+            return groups if holds else () if holds is False else _scaled(groups, Interval(0, 1))
         if function == "max_depth":
-            return max((i.depth for i in self.shape(arguments[0]) if i.is_path), default=0)
+            return self._max_depth(self.shape(arguments[0]))
         values = [self.integer(a) for a in arguments]
-        return max(values) if function == "max" else min(values)
+        pick = max if function == "max" else min
+        return Interval(pick(v.lo for v in values), pick(v.hi for v in values))
+
+    def _repeat(self, body, count: Interval) -> tuple[Group, ...]:
+        """`body` once for each of `count` items: item by item (so a known shape keeps its item
+        order) when the count is known, else every group's count scaled by the range."""
+        if not isinstance(body, tuple):
+            raise self.fail("uses a number where it needs items")
+        return body * count.lo if count.is_point else _scaled(body, count)
+
+    def _counted(self, holds, count: Interval) -> Interval:
+        if holds is not None and not isinstance(holds, bool):
+            raise self.fail("needs a condition (a comparison or `.is_path`) here")
+        return count if holds else ZERO if holds is False else Interval(0, count.hi)
+
+    @staticmethod
+    def _max_depth(groups: tuple[Group, ...]) -> Interval:
+        paths = [g for g in groups if g.item.kind == PATH and g.count.hi > 0]
+        surely = [g.item.depth.lo for g in paths if g.count.lo > 0]
+        return Interval(max(surely, default=0), max((g.item.depth.hi for g in paths), default=0))
 
 
 def output_shape(definition: NodeDef, env: dict, node_name: str) -> BulkValue:
-    """What bulk node `node_name` writes, given its known inputs: numbers for scalars, BulkValue
-    for bulk ones."""
+    """What bulk node `node_name` writes, at most, given its inputs: numbers or Intervals for
+    scalars (True, False or None for booleans), BulkValue for bulk ones, Unbounded for a scalar
+    with no range."""
     layout = definition.layout if definition.output in BULK_TYPES else "list"
     value = _Evaluate(definition, env, node_name).visit(parse_rule(definition))
-    if isinstance(value, bool):
+    if value is None or isinstance(value, bool):
         raise _rule_error(definition, "gives a condition, not a size")
-    if isinstance(value, int):
-        if value < 0:
+    if isinstance(value, Interval):
+        if value.hi < 0 or (value.is_point and value.lo < 0):
             raise UserError(f"size rule of `{definition.id}` gives {value} words for these inputs",
                             "a size rule must never be negative for values in the inputs' ranges")
-        return BulkValue(value, layout)
-    if layout == "item" and len(value) != 1:
-        raise _rule_error(definition, f"gives {len(value)} items for a node whose layout is one item")
-    return BulkValue.of_items(value, layout)
+        return BulkValue(value.hi, layout, exact=value.is_point)
+    total = sum((g.count for g in value), ZERO)
+    if layout == "item" and total != ONE:
+        raise _rule_error(definition, f"gives {total} items for a node whose layout is one item")
+    return BulkValue.of_groups(tuple(g for g in value if g.count.hi > 0), layout)
 
+
+# The scalar nodes whose value the planner can bound: what each computes, over Intervals.
+MATH_OPERATIONS = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul,
+                   "divide": operator.truediv}
+PASS_THROUGH = ("max/plantarium/float", "max/plantarium/integer", "max/plantarium/boolean")
+MATH, RANDOM = "max/plantarium/math", "max/plantarium/random"
+FOLLOWED = (*PASS_THROUGH, MATH, RANDOM)
+
+
+def _no_range_hint(input_def: InputDef) -> str:
+    return f"give `{input_def.name}` a constant, or a parameter declared with a range (`in LOW..HIGH`)"
+
+
+def _param_bound(graph: Graph, ref: ParamRef):
+    param = graph.params[ref.name]
+    if param.type == "boolean":
+        return None
+    if param.min is None:
+        return Unbounded(f"parameter `{param.name}` has no range",
+                         f"declare a range for `{param.name}`: `param {param.name}: {param.type} = "
+                         f"{param.default!r} in LOW..HIGH`, or use a constant instead")
+    return Interval(param.min, param.max)
+
+
+def _arg_bound(graph: Graph, arg, input_def: InputDef, bounds: dict):
+    """What a rule may assume of a scalar argument: its value, its range, or why it has none."""
+    if isinstance(arg, Const):
+        if isinstance(arg.value, (bool, tuple)):
+            return arg.value
+        return Interval.point(arg.value)
+    if isinstance(arg, ParamRef):
+        return _param_bound(graph, arg)
+    if arg.node in bounds:
+        return bounds[arg.node]
+    if input_def.min is not None and input_def.max is not None:
+        return Interval(input_def.min, input_def.max)
+    producer = graph.nodes[arg.node].definition.short_name
+    return Unbounded(f"it comes from `{arg.node}`, a `{producer}` node whose value is only known when the "
+                     f"graph runs, and `{input_def.name}` declares no range", _no_range_hint(input_def))
+
+
+def _scalar_bound(graph: Graph, node: Node, bounds: dict):
+    """The range of the output of a scalar node that is one of FOLLOWED (None: an unknown boolean)."""
+    def arg(name):
+        return _arg_bound(graph, node.args[name], node.definition.input(name), bounds)
+
+    node_id = node.definition.id
+    if node_id in PASS_THROUGH:
+        return arg("value")
+    if node_id == RANDOM:
+        low, high = arg("min"), arg("max")
+        return low if isinstance(low, Unbounded) else high if isinstance(high, Unbounded) else low.hull(high)
+    op, a, b = arg("op_type"), arg("a"), arg("b")
+    for operand in (op, a, b):
+        if isinstance(operand, Unbounded):
+            return operand
+    options = node.definition.input("op_type").options
+    result = None
+    for index in range(max(op.lo, 0), min(op.hi, len(options) - 1) + 1):
+        value = MATH_OPERATIONS[options[index]](a, b)
+        result = value if result is None else result.hull(value)
+    if result is None or not result.bounded:
+        return Unbounded(f"`{node.name}` divides by a value whose range holds 0",
+                         "keep the divisor's range away from 0, or use a constant")
+    return result
+
+
+def _scalar_env(graph: Graph, node: Node, bounds: dict) -> dict:
+    """The bounds of a bulk node's scalar arguments."""
+    return {name: _arg_bound(graph, arg, node.definition.input(name), bounds) for name, arg in node.args.items()
+            if not isinstance(arg, Use) or graph.nodes[arg.node].definition.output in SCALAR_WORDS}
 
 
 def graph_shapes(graph: Graph) -> dict[str, BulkValue]:
     """The shape of every bulk node's output, node by node in the graph's order, so that each rule
-    reads the shapes of its bulk inputs. Scalars made by other nodes are only known at run time
-    and are left out of what a rule can read. A rule that cannot be evaluated is reported at the
-    node's call in the source."""
+    reads the shapes of its bulk inputs and the ranges of its scalar ones. A rule that cannot be
+    evaluated is reported at the node's call in the source; one that reads an input with no range,
+    at that input."""
     shapes: dict[str, BulkValue] = {}
+    bounds: dict = {}
     for node in graph.nodes.values():
+        if node.definition.id in FOLLOWED:
+            bounds[node.name] = _scalar_bound(graph, node, bounds)
         if node.definition.output in SCALAR_WORDS:
             continue
-        env = {name: arg.value for name, arg in node.args.items() if isinstance(arg, Const)}
+        env = _scalar_env(graph, node, bounds)
         env.update({name: shapes[arg.node] for name, arg in node.args.items()
                     if isinstance(arg, Use) and arg.node in shapes})
         try:
             shapes[node.name] = output_shape(node.definition, env, node.name)
+        except UnboundedSize as error:
+            span = getattr(node.args[error.input], "span", None) or node.span
+            raise SourceErrors(graph.source, [Diagnostic("E402", error.message, span, error.hint)]) from None
         except UserError as error:
             raise SourceErrors(graph.source, [Diagnostic("E401", error.message, node.span, error.hint)]) from None
     return shapes

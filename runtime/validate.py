@@ -6,7 +6,7 @@ import bisect
 import math
 
 from ndg.errors import UserError
-from ndg.runtime.scalars import SCALAR_WORDS, decode_scalar
+from ndg.runtime.scalars import SCALAR_WORDS, decode_scalar, encode_scalar
 from ndg.runtime.plan import (ABI_VERSION, ALIGN, CONTROL_BYTES, GUARD_BYTES, LAYOUTS, PAGE_BYTES, PLAN_VERSION,
                               VALUE_ENTRY_BYTES, Plan, Region, Value)
 
@@ -196,11 +196,18 @@ def _check_lifetimes(plan: Plan):
                 del live[at]
 
 
+def _as_f32(value: float) -> float:
+    return decode_scalar("float", encode_scalar("float", value))
+
+
 def range_problem(param, value) -> str | None:
     """Why `value` is outside the parameter's range, or None."""
     if param.type in ("boolean", "vec3"):
         return None
-    if (param.min is not None and value < param.min) or (param.max is not None and value > param.max):
+    low, high = param.min, param.max
+    if param.type == "float":  # compared as stored: `= 0.84 in 0.84..1` rounds both ends alike
+        value, low, high = (None if v is None else _as_f32(v) for v in (value, low, high))
+    if (low is not None and value < low) or (high is not None and value > high):
         return f"`{param.name}` takes values from {param.min} to {param.max}"
     return None
 

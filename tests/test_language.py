@@ -136,7 +136,7 @@ def test_run_set_overrides_parameters_per_run(tmp_path):
         assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
 
 
-def test_a_size_rule_that_depends_on_a_parameter_is_a_compile_error(tmp_path):
+def test_a_size_rule_that_depends_on_a_parameter_with_no_range_is_a_compile_error(tmp_path):
     sized = tmp_path / "sized"
     (sized / "src").mkdir(parents=True)
     (sized / "definition.json").write_text(json.dumps({
@@ -145,8 +145,10 @@ def test_a_size_rule_that_depends_on_a_parameter_is_a_compile_error(tmp_path):
     (sized / "src" / "lib.rs").write_text("pub fn execute(count: i32, out: &mut ndg_util::Writer) -> ndg_util::NodeResult "
                                           "{ let _ = (count, out); Ok(()) }\n")
     with pytest.raises(SourceErrors) as errors:
-        load("param n: integer = 3 in 0..9\np = sized(count: n)\noutput(input: box())\n", node_paths=[tmp_path])
-    assert "depends on `count`, which is only known when the graph runs" in errors.value.render()
+        load("param n: integer = 3\np = sized(count: n)\noutput(input: box())\n", node_paths=[tmp_path])
+    rendered = errors.value.render()
+    assert "error[E402]: the output size of `p` depends on its input `count`, which has no bound" in rendered
+    assert "2 | p = sized(count: n)" in rendered
 
 
 SETTING_NODE = ({"outputs": ["float"], "inputs": {

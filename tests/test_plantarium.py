@@ -279,10 +279,12 @@ def test_output_passes_geometry_and_instances_through(run_ndg):
     assert kinds == [0, 1, 2]  # the path, its tube, the instances block
 
 
-def test_a_size_that_depends_on_a_run_time_value_is_refused_where_the_node_is_called():
+def test_a_size_that_depends_on_a_value_with_no_range_is_refused_at_that_input():
+    source = "param n: integer = 3\nk = integer(value: n)\n\nstems = stem(amount: k)\noutput(input: stems)\n"
     with pytest.raises(SourceErrors) as error:
-        check("n = integer(value: 3)\n\nstems = stem(amount: n)\noutput(input: stems)\n", "plant.ndg", NodeLibrary.load())
+        check(source, "plant.ndg", NodeLibrary.load())
     rendered = error.value.render()
-    assert "error[E401]: the output size of `stems` depends on `amount`, which is only known when the graph runs" in rendered
-    assert " --> plant.ndg:3:9" in rendered and "3 | stems = stem(amount: n)" in rendered
-    assert "hint: give `amount` a constant value" in rendered
+    assert ("error[E402]: the output size of `stems` depends on its input `amount`, which has no bound: "
+            "parameter `n` has no range") in rendered
+    assert " --> plant.ndg:4:22" in rendered and "4 | stems = stem(amount: k)" in rendered
+    assert "hint: declare a range for `n`: `param n: integer = 3 in LOW..HIGH`, or use a constant instead" in rendered
