@@ -8,7 +8,7 @@ import math
 from ndg.errors import UserError
 from ndg.runtime.scalars import SCALAR_WORDS, decode_scalar
 from ndg.runtime.plan import (ABI_VERSION, ALIGN, CONTROL_BYTES, GUARD_BYTES, LAYOUTS, PAGE_BYTES, PLAN_VERSION,
-                              VALUE_ENTRY_BYTES, Plan, Region, Value)
+                              VALUE_ENTRY_BYTES, Plan, Region, Value, record_words)
 
 # No plan may ask for more than 1 GiB of memory (wasm32 itself would allow 4 GiB).
 MAX_PAGES = 16384
@@ -98,7 +98,7 @@ def _check_regions(plan: Plan) -> dict[str, Region]:
         "control": CONTROL_BYTES,
         "values": VALUE_ENTRY_BYTES * len(plan.values),
         "steps": 4 * len(plan.steps),
-        "records": 4 * sum(3 + len(s.inputs) for s in plan.steps),
+        "records": 4 * sum(record_words(len(s.inputs)) for s in plan.steps),
         "constants": 4 * sum(len(v.words) for i, v in enumerate(plan.values) if v.words is not None and i not in params),
         "params": 4 * sum(len(plan.values[i].words) for i in params),
     }
