@@ -15,7 +15,6 @@
 
 use crate::error::NodeError;
 use crate::items::Items;
-use crate::writer::Writer;
 
 pub const ABI_VERSION: u32 = 2;
 /// Words before a record's inputs, and per input.
@@ -54,7 +53,8 @@ pub struct Value {
     pub len: u32,
 }
 
-/// A step's inputs, each a slice of the shared memory.
+/// A step's inputs, each a slice of the shared memory. Two words, passed by value.
+#[derive(Clone, Copy)]
 pub struct Inputs<'a> {
     /// `(ptr, len_ptr)` per input, straight out of the step record.
     pairs: &'a [u32],
@@ -108,10 +108,11 @@ impl<'a> Inputs<'a> {
     }
 }
 
-/// What the generated dispatcher provides: each kind's input count, and the call into a node.
+/// What the generated dispatcher provides: each kind's input count, and the call into a node,
+/// which fills `slot` from `inputs` and returns how many words it wrote.
 pub struct Library {
     pub arities: &'static [u32],
-    pub call: fn(kind: u32, out: &mut Writer, inputs: &Inputs) -> Result<(), NodeError>,
+    pub call: fn(kind: u32, slot: &mut [i32], inputs: Inputs) -> Result<usize, NodeError>,
 }
 
 fn fail(control: &mut Control, status: u32, detail: u32, message: &str) -> u32 {
@@ -168,12 +169,14 @@ pub unsafe fn run(control: *mut Control, first: u32, end: u32, library: &Library
         let slot = std::slice::from_raw_parts_mut(header[1] as usize as *mut i32, header[2] as usize);
         let out_len = header[3] as usize as *mut u32;
         let pairs = words_at(record + 4 * RECORD_HEADER_WORDS as u32, RECORD_INPUT_WORDS * n_inputs as usize);
-        let mut writer = Writer::new(slot);
-        let outcome = (library.call)(kind, &mut writer, &Inputs { pairs });
+        let outcome = (library.call)(kind, slot, Inputs { pairs });
         // A failed step leaves an empty value rather than a partial one that looks complete.
-        *out_len = if outcome.is_ok() { writer.len() as u32 } else { 0 };
+        *out_len = match outcome {
+            Ok(len) => len as u32,
+            Err(_) => 0,
+        };
         match outcome {
-            Ok(()) => {}
+            Ok(_) => {}
             Err(NodeError::Capacity { capacity }) => {
                 return fail(control, STATUS_CAPACITY, capacity, "output slot is full");
             }
