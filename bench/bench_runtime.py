@@ -1,7 +1,9 @@
 """Runtime benchmarks, printed as tables (numbers measured side by side in one run).
 
 1. Per-step cost of fused replay (one host call for the whole step table) against stepped replay
-   (one host call per step) on a chain of 10,000 math nodes, and the cost of one empty host call.
+   (one host call per step) on a chain of 10,000 math nodes cycling through add, subtract and
+   multiply; fused on the same chain adding throughout (no data-dependent branch in the node) and
+   on a chain of pass-through nodes (the dispatcher's floor); one empty host call.
 2. Time from process start to result for `ndg run PLAN.ndp`, with the compiled-code cache cold
    and warm.
 3. Resident memory (RSS) and wasm memory before and after 10,000 runs of each example.
@@ -29,12 +31,21 @@ from ndg.runtime.engine import Runner, shared_engine
 from ndg.runtime.plan import save_plan
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ("basics.ndg", "plant.ndg")  # plant.ndg is used when present
+EXAMPLES = ("basics.ndg", "plant.ndg")
 
 
-def math_chain(length: int) -> str:
+def math_chain(length: int, ops: int = 3) -> str:
+    """Math nodes in a chain, cycling through the first `ops` operations (add, subtract, multiply)."""
     lines = ["n0 = float(value: 1)"]
-    lines += [f"n{i} = math(op_type: {i % 3}, a: n{i - 1}, b: 1.0001)" for i in range(1, length)]
+    lines += [f"n{i} = math(op_type: {i % ops}, a: n{i - 1}, b: 1.0001)" for i in range(1, length)]
+    lines.append(f"output(input: box(size: n{length - 1}))")
+    return "\n".join(lines)
+
+
+def pass_through_chain(length: int) -> str:
+    """Nodes that copy one float: what remains per step is the dispatcher's own work."""
+    lines = ["n0 = float(value: 1)"]
+    lines += [f"n{i} = float(value: n{i - 1})" for i in range(1, length)]
     lines.append(f"output(input: box(size: n{length - 1}))")
     return "\n".join(lines)
 
@@ -54,16 +65,18 @@ def rss_bytes() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def replay_table(runner: Runner) -> Table:
+def replay_table(runner: Runner, adding: Runner, pass_through: Runner) -> Table:
     steps = len(runner.plan.steps)
-    runner.run(full=True)
-    fused = best_of(lambda: runner.run(full=True), 30)
+    fused, one_op, floor = (best_of(lambda: r.run(full=True), 30) for r in (runner, adding, pass_through))
     stepped = best_of(lambda: runner.run(stepped=True, full=True), 3)
     empty = best_of(runner.empty_call, 200)
     table = Table(title=f"replay of a {steps}-step math chain (best of several runs)")
     for column in ("mode", "host calls", "per run", "per step"):
         table.add_column(column, justify="right" if column != "mode" else "left")
     table.add_row("fused", "1", f"{fused * 1e3:.3f} ms", f"{fused / steps * 1e9:.1f} ns")
+    table.add_row("fused, adding throughout", "1", f"{one_op * 1e3:.3f} ms", f"{one_op / steps * 1e9:.1f} ns")
+    table.add_row("fused, pass-through chain", "1", f"{floor * 1e3:.3f} ms",
+                  f"{floor / len(pass_through.plan.steps) * 1e9:.1f} ns")
     table.add_row("stepped", f"{steps}", f"{stepped * 1e3:.1f} ms", f"{stepped / steps * 1e9:.0f} ns")
     table.add_row("empty host call", "1", f"{empty * 1e6:.1f} µs", "")
     table.caption = f"fused is {stepped / fused:.0f}× faster than stepped"
@@ -74,8 +87,9 @@ def startup_table(plan_path: Path, module: bytes) -> Table:
     table = Table(title=f"`ndg run {plan_path.name}`: process start to result")
     table.add_column("what")
     table.add_column("wall time", justify="right")
-    command = [str(Path(sys.executable).parent / "ndg"), "run", str(plan_path), "-o", os.devnull]
     with tempfile.TemporaryDirectory() as cache:
+        command = [str(Path(sys.executable).parent / "ndg"), "run", str(plan_path), "-q",
+                   "-o", str(Path(cache) / "result.bin")]
         environment = {**os.environ, "NDG_CACHE_DIR": cache}
 
         def start():
@@ -121,17 +135,17 @@ def main():
     console.print(f"compiling a {options.chain}-node math chain …")
     chain = compile_text(math_chain(options.chain), "chain.ndg")
     chain_runner = Runner(chain.plan, chain.module.wasm)
-    console.print(replay_table(chain_runner))
+    others = [compile_text(source, name) for source, name in ((math_chain(options.chain, ops=1), "adding.ndg"),
+                                                              (pass_through_chain(options.chain), "pass_through.ndg"))]
+    console.print(replay_table(chain_runner, *(Runner(c.plan, c.module.wasm) for c in others)))
 
     runners = {}
     with tempfile.TemporaryDirectory() as folder:
         for name in EXAMPLES:
-            source = ROOT / "examples" / name
-            if source.exists():
-                compiled = compile_text(read_source(source), name)
-                runners[name] = Runner(compiled.plan, compiled.module.wasm)
-                plan_path, module = Path(folder) / name.replace(".ndg", ".ndp"), compiled.module.wasm
-                save_plan(plan_path, compiled.plan, module)  # the last one, the plant when there is one
+            compiled = compile_text(read_source(ROOT / "examples" / name), name)
+            runners[name] = Runner(compiled.plan, compiled.module.wasm)
+            plan_path, module = Path(folder) / name.replace(".ndg", ".ndp"), compiled.module.wasm
+            save_plan(plan_path, compiled.plan, module)  # the last one: the plant
         console.print(startup_table(plan_path, module))
     runners[f"chain of {options.chain}"] = chain_runner
     console.print(memory_table(runners, options.runs))

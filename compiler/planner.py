@@ -18,7 +18,8 @@ from ndg.errors import UserError
 from ndg.runtime.scalars import encode_scalar
 from ndg.runtime.validate import MAX_PAGES
 from ndg.compiler.layout import RegionAllocator, Slot, peak_live_bytes, place_slots
-from ndg.runtime.plan import CONTROL_BYTES, PAGE_BYTES, VALUE_ENTRY_BYTES, Module, Param, Plan, Step, Value
+from ndg.runtime.plan import (CONTROL_BYTES, PAGE_BYTES, VALUE_ENTRY_BYTES, Module, Param, Plan, Step, Value,
+                              record_words)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None,
     layout.take("control", "control block", CONTROL_BYTES)
     layout.take("values", "value table", VALUE_ENTRY_BYTES * len(values))
     layout.take("steps", "step index", 4 * len(steps))
-    layout.take("records", "step records", 4 * sum(3 + len(s.inputs) for s in steps))
+    layout.take("records", "step records", 4 * sum(record_words(len(s.inputs)) for s in steps))
     constants_region = layout.take("constants", "constants", 4 * sum(len(k[1]) for k in constants))
     params_region = layout.take("params", "parameters", 4 * sum(v["capacity"] for v in values if "param" in v))
     ends = live_until(steps, slot_of[graph.output])

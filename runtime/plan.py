@@ -26,8 +26,14 @@ ALIGN = 16
 CONTROL_FIELDS = 9
 MESSAGE_BYTES = 1024
 CONTROL_BYTES = CONTROL_FIELDS * 4 + MESSAGE_BYTES
-ABI_VERSION = 1
+ABI_VERSION = 2
 VALUE_ENTRY_BYTES = 12
+# A value table entry is `[ptr, capacity, len]`; records point straight at the `len` word.
+LEN_FIELD_BYTES = 8
+# A step record: `[kind, out_ptr, out_capacity, out_len_ptr, n_inputs]`, then `[ptr, len_ptr]`
+# per input, all resolved byte addresses so the module does no table lookups per step.
+RECORD_HEADER_WORDS = 5
+RECORD_INPUT_WORDS = 2
 # Guard regions sit after every slot region, filled with this word when a plan is loaded; a run
 # that leaves one changed has written outside its slots.
 GUARD_WORD = 0x4E444721
@@ -122,7 +128,23 @@ class Plan:
         return next(r for r in self.regions if r.kind == kind)
 
     def step_records(self) -> list[list[int]]:
-        return [[s.kind, s.output, len(s.inputs), *s.inputs] for s in self.steps]
+        table = self.region("values").offset
+
+        def length_at(index: int) -> int:
+            return table + VALUE_ENTRY_BYTES * index + LEN_FIELD_BYTES
+
+        records = []
+        for step in self.steps:
+            output = self.values[step.output]
+            record = [step.kind, output.offset, output.capacity, length_at(step.output), len(step.inputs)]
+            for index in step.inputs:
+                record += [self.values[index].offset, length_at(index)]
+            records.append(record)
+        return records
+
+
+def record_words(n_inputs: int) -> int:
+    return RECORD_HEADER_WORDS + RECORD_INPUT_WORDS * n_inputs
 
 
 def module_digest(module: bytes) -> str:

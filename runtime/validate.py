@@ -8,7 +8,8 @@ import math
 from ndg.errors import UserError
 from ndg.runtime.scalars import SCALAR_WORDS, decode_scalar, encode_scalar
 from ndg.runtime.plan import (ABI_VERSION, ALIGN, CONTROL_BYTES, GUARD_BYTES, LAYOUTS, PAGE_BYTES, PLAN_VERSION,
-                              VALUE_ENTRY_BYTES, Plan, Region, Value)
+                              LEN_FIELD_BYTES, RECORD_HEADER_WORDS, VALUE_ENTRY_BYTES, Plan, Region, Value,
+                              record_words)
 
 # No plan may ask for more than 1 GiB of memory (wasm32 itself would allow 4 GiB).
 MAX_PAGES = 16384
@@ -98,7 +99,7 @@ def _check_regions(plan: Plan) -> dict[str, Region]:
         "control": CONTROL_BYTES,
         "values": VALUE_ENTRY_BYTES * len(plan.values),
         "steps": 4 * len(plan.steps),
-        "records": 4 * sum(3 + len(s.inputs) for s in plan.steps),
+        "records": 4 * sum(record_words(len(s.inputs)) for s in plan.steps),
         "constants": 4 * sum(len(v.words) for i, v in enumerate(plan.values) if v.words is not None and i not in params),
         "params": 4 * sum(len(plan.values[i].words) for i in params),
     }
@@ -144,6 +145,34 @@ def _check_values_and_steps(plan: Plan, tables: dict[str, Region]):
             overlaps = read.offset < output.offset + 4 * output.capacity and output.offset < read.offset + 4 * read.capacity
             _require(not overlaps or read.capacity == 0 or output.capacity == 0,
                      f"step {index} writes over its own input {value_index}")
+
+
+def _check_records(plan: Plan, tables: dict[str, Region]):
+    """Every address the module will follow, as the step records hold it: an output's words inside a
+    slot region, an input's inside the region of its kind, every length pointer at the `len` word
+    of a value-table entry. The records are derived from the values checked above; this checks the
+    derivation, so that a wrong record cannot send the module outside the plan's regions."""
+    data = sorted((r for r in plan.regions if r.kind in ("slot", "constants", "params")), key=lambda r: r.offset)
+    starts = [r.offset for r in data]
+    table = tables["values"]
+
+    def within(address: int, words: int, kinds: tuple[str, ...]) -> bool:
+        at = bisect.bisect_right(starts, address) - 1
+        return at >= 0 and data[at].kind in kinds and address % 4 == 0 and address + 4 * words <= data[at].end
+
+    def length_of(address: int, step: int) -> Value:
+        index, rest = divmod(address - table.offset - LEN_FIELD_BYTES, VALUE_ENTRY_BYTES)
+        _require(rest == 0 and 0 <= index < len(plan.values), f"step {step}'s record points a length outside the value table")
+        return plan.values[index]
+
+    for index, record in enumerate(plan.step_records()):
+        out_ptr, out_capacity, out_len, n_inputs = record[1:RECORD_HEADER_WORDS]
+        _require(len(record) == record_words(n_inputs), f"step {index}'s record has the wrong length")
+        _require(within(out_ptr, out_capacity, ("slot",)) and length_of(out_len, index).capacity == out_capacity,
+                 f"step {index}'s record puts its output outside its slot")
+        for ptr, length in zip(record[RECORD_HEADER_WORDS::2], record[RECORD_HEADER_WORDS + 1::2]):
+            _require(within(ptr, length_of(length, index).capacity, ("slot", "constants", "params")),
+                     f"step {index}'s record reads an input outside the plan's values")
 
 
 def _check_lifetimes(plan: Plan):
@@ -217,4 +246,5 @@ def validate_plan(plan: Plan) -> None:
     _check_fields(plan)
     tables = _check_regions(plan)
     _check_values_and_steps(plan, tables)
+    _check_records(plan, tables)
     _check_lifetimes(plan)

@@ -160,3 +160,37 @@ def test_the_plan_dataclass_round_trips_the_header(original):
     header, module, _ = original
     plan, _ = decode_plan(encode_header(header, module))
     assert json.loads(json.dumps(dataclasses.asdict(plan))) == header
+
+
+def test_step_records_hold_the_values_addresses(original):
+    header, module, _ = original
+    plan, _ = decode_plan(encode_header(header, module))
+    table = plan.region("values").offset
+    for step, record in zip(plan.steps, plan.step_records()):
+        output = plan.values[step.output]
+        inputs = [word for index in step.inputs for word in (plan.values[index].offset, table + 12 * index + 8)]
+        assert record == [step.kind, output.offset, output.capacity, table + 12 * step.output + 8, len(step.inputs),
+                          *inputs]
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda record, plan: record.__setitem__(1, plan.region("control").offset), "record puts its output outside its slot"),
+    (lambda record, plan: record.__setitem__(2, record[2] + 1), "record puts its output outside its slot"),
+    (lambda record, plan: record.__setitem__(3, record[3] + 4), "points a length outside the value table"),
+    (lambda record, plan: record.__setitem__(5, plan.region("records").offset), "reads an input outside the plan's values"),
+    (lambda record, plan: record.append(0), "record has the wrong length"),
+])
+def test_a_record_with_a_wrong_address_is_refused(original, monkeypatch, damage, message):
+    """The validator checks the records themselves, not only the values they are made from."""
+    header, module, _ = original
+    plan, _ = decode_plan(encode_header(header, module))
+    made = type(plan).step_records
+
+    def damaged(self):
+        records = made(self)
+        damage(records[0], self)
+        return records
+
+    monkeypatch.setattr(type(plan), "step_records", damaged)
+    with pytest.raises(UserError, match=message):
+        Runner(plan, module)

@@ -7,15 +7,19 @@
 //!
 //! Layouts (all little-endian u32 words, byte addresses):
 //! - value table: one `Value { ptr, capacity, len }` per value; `len` of a slot is written here
-//!   after its step runs, constants have it preset.
-//! - step table: `n_steps` byte addresses, each of a record `[kind, output, n_inputs, inputs…]`
-//!   whose entries are value indices.
+//!   after its step runs, constants have it preset. The host reads results through it.
+//! - step table: `n_steps` byte addresses, each of a record
+//!   `[kind, out_ptr, out_capacity, out_len_ptr, n_inputs, (in_ptr, in_len_ptr)…]`: the output
+//!   slot and every input as resolved addresses, each `len_ptr` the `len` word of the value's
+//!   table entry. Lengths are read at run time, since a node may write fewer words than planned.
 
 use crate::error::NodeError;
 use crate::items::Items;
-use crate::writer::Writer;
 
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
+/// Words before a record's inputs, and per input.
+pub const RECORD_HEADER_WORDS: usize = 5;
+pub const RECORD_INPUT_WORDS: usize = 2;
 pub const MESSAGE_BYTES: usize = 1024;
 
 pub const STATUS_OK: u32 = 0;
@@ -49,20 +53,25 @@ pub struct Value {
     pub len: u32,
 }
 
-/// A step's inputs, each a slice of the shared memory.
+/// A step's inputs, each a slice of the shared memory. Two words, passed by value.
+#[derive(Clone, Copy)]
 pub struct Inputs<'a> {
-    values: &'a [Value],
-    indices: &'a [u32],
+    /// `(ptr, len_ptr)` per input, straight out of the step record.
+    pairs: &'a [u32],
 }
 
 impl<'a> Inputs<'a> {
-    #[inline]
+    #[inline(always)]
     pub fn words(&self, input: u32) -> &'a [i32] {
-        let value = self.values[self.indices[input as usize] as usize];
-        unsafe { std::slice::from_raw_parts(value.ptr as usize as *const i32, value.len as usize) }
+        let at = RECORD_INPUT_WORDS * input as usize;
+        let (ptr, len_ptr) = (self.pairs[at], self.pairs[at + 1]);
+        unsafe {
+            let len = *(len_ptr as usize as *const u32);
+            std::slice::from_raw_parts(ptr as usize as *const i32, len as usize)
+        }
     }
 
-    #[inline]
+    #[inline(always)]
     fn scalar(&self, input: u32, width: usize) -> Result<&'a [i32], NodeError> {
         let words = self.words(input);
         if words.len() == width {
@@ -72,22 +81,22 @@ impl<'a> Inputs<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn i32(&self, input: u32) -> Result<i32, NodeError> {
         Ok(self.scalar(input, 1)?[0])
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn f32(&self, input: u32) -> Result<f32, NodeError> {
         Ok(crate::encoding::decode_float(self.i32(input)?))
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn bool(&self, input: u32) -> Result<bool, NodeError> {
         Ok(self.i32(input)? != 0)
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn vec3(&self, input: u32) -> Result<[f32; 3], NodeError> {
         let w = self.scalar(input, 3)?;
         let f = crate::encoding::decode_float;
@@ -99,10 +108,11 @@ impl<'a> Inputs<'a> {
     }
 }
 
-/// What the generated dispatcher provides: each kind's input count, and the call into a node.
+/// What the generated dispatcher provides: each kind's input count, and the call into a node,
+/// which fills `slot` from `inputs` and returns how many words it wrote.
 pub struct Library {
     pub arities: &'static [u32],
-    pub call: fn(kind: u32, out: &mut Writer, inputs: &Inputs) -> Result<(), NodeError>,
+    pub call: fn(kind: u32, slot: &mut [i32], inputs: Inputs) -> Result<usize, NodeError>,
 }
 
 fn fail(control: &mut Control, status: u32, detail: u32, message: &str) -> u32 {
@@ -144,33 +154,29 @@ pub unsafe fn run(control: *mut Control, first: u32, end: u32, library: &Library
     if control.abi_version != ABI_VERSION || first > end || end > control.n_steps {
         return fail(control, STATUS_BAD_CONTROL, 0, "control block does not match this module");
     }
-    let values = std::slice::from_raw_parts_mut(
-        control.values as usize as *mut Value,
-        control.n_values as usize,
-    );
     let steps = words_at(control.steps, control.n_steps as usize);
     for step in first..end {
+        // Read after a trap (fuel, panic, scratch) to name the node that caused it.
         control.current_step = step;
         crate::scratch_reset();
-        let header = words_at(steps[step as usize], 3);
-        let (kind, output, n_inputs) = (header[0], header[1] as usize, header[2] as usize);
-        let arity = library.arities.get(kind as usize).copied();
-        if arity != Some(n_inputs as u32) || output >= values.len() {
+        let record = steps[step as usize];
+        let header = words_at(record, RECORD_HEADER_WORDS);
+        let kind = header[0];
+        let n_inputs = header[4];
+        if library.arities.get(kind as usize) != Some(&n_inputs) {
             return fail(control, STATUS_BAD_STEP, kind, "step record does not match the node kind");
         }
-        // Input indices are bounds-checked where they are read (`Inputs::words`): the host has
-        // validated them, and a bad one traps instead of reading outside the value table.
-        let indices = &words_at(steps[step as usize], 3 + n_inputs)[3..];
-        let slot = values[output];
-        let slot_words =
-            std::slice::from_raw_parts_mut(slot.ptr as usize as *mut i32, slot.capacity as usize);
-        let mut writer = Writer::new(slot_words);
-        let inputs = Inputs { values: &*values, indices };
-        let outcome = (library.call)(kind, &mut writer, &inputs);
+        let slot = std::slice::from_raw_parts_mut(header[1] as usize as *mut i32, header[2] as usize);
+        let out_len = header[3] as usize as *mut u32;
+        let pairs = words_at(record + 4 * RECORD_HEADER_WORDS as u32, RECORD_INPUT_WORDS * n_inputs as usize);
+        let outcome = (library.call)(kind, slot, Inputs { pairs });
         // A failed step leaves an empty value rather than a partial one that looks complete.
-        values[output].len = if outcome.is_ok() { writer.len() as u32 } else { 0 };
+        *out_len = match outcome {
+            Ok(len) => len as u32,
+            Err(_) => 0,
+        };
         match outcome {
-            Ok(()) => {}
+            Ok(_) => {}
             Err(NodeError::Capacity { capacity }) => {
                 return fail(control, STATUS_CAPACITY, capacity, "output slot is full");
             }

@@ -14,10 +14,12 @@ pub struct Writer<'a> {
 pub struct Open(usize);
 
 impl<'a> Writer<'a> {
+    #[inline(always)]
     pub fn new(slot: &'a mut [i32]) -> Self {
         Writer { slot, len: 0 }
     }
 
+    #[inline(always)]
     pub fn len(&self) -> usize {
         self.len
     }
@@ -40,7 +42,7 @@ impl<'a> Writer<'a> {
     }
 
     /// Makes room for `count` more words and returns them, or fails without writing anything.
-    #[inline]
+    #[inline(always)]
     pub fn reserve(&mut self, count: usize) -> Result<&mut [i32], NodeError> {
         let end = self.len.checked_add(count).filter(|&end| end <= self.slot.len());
         match end {
@@ -53,23 +55,23 @@ impl<'a> Writer<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, word: i32) -> Result<(), NodeError> {
         self.reserve(1)?[0] = word;
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn push_f32(&mut self, value: f32) -> Result<(), NodeError> {
         self.push(encode_float(value))
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn push_bool(&mut self, value: bool) -> Result<(), NodeError> {
         self.push(value as i32)
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn push_vec3(&mut self, value: [f32; 3]) -> Result<(), NodeError> {
         self.extend(&value.map(encode_float))
     }
