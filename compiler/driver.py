@@ -86,8 +86,14 @@ def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage:
         with stage("link", f"linking {len(used)} node modules at their places"):
             plan, module = link_for_plan(built, plan)
         return Compiled(graph, plan, module)
-    with stage("build", f"building the node library ({len(library.nodes)} nodes)"):
-        module = build_library(library.nodes)
+    prebuilt = next((node for node in graph.nodes.values() if node.definition.prebuilt_module), None)
+    if prebuilt is not None:
+        raise UserError(f"{name}:{prebuilt.span.line}: node `{prebuilt.name}` is a `{prebuilt.definition.id}`, published "
+                        f"as a built module ({prebuilt.definition.prebuilt_module}), which cannot join the one module",
+                        "compile with --modules per-node")
+    buildable = tuple(node for node in library.nodes if node.prebuilt_module is None)
+    with stage("build", f"building the node library ({len(buildable)} nodes)"):
+        module = build_library(buildable)
     with stage("plan", "planning the memory layout"):
         with cycle_collection_paused():
             plan = plan_graph(graph, module.info, policy=layout)

@@ -168,47 +168,88 @@ def assemble(text: str) -> bytes:
 
 
 @dataclass(frozen=True)
-class NodeModules:
-    """A graph's node types built as separate modules, measured but not yet placed."""
+class UnplacedModule:
+    """One node type's module before the plan places it: a static library ndg links where the plan
+    says, or a prebuilt module whose static region is already fixed."""
 
-    nodes: tuple[NodeDef, ...]
-    archives: tuple[Path, ...]
-    sizes: tuple[int, ...]
+    node: NodeDef
+    archive: Path | None
+    prebuilt: bytes | None
+    region: StaticRegion  # as linked at PROBE_BASE for an archive; where it is for a prebuilt module
+
+    @property
+    def planned(self) -> tuple[str, int, int | None]:
+        """(node id, region size, fixed offset or None), 16-byte aligned, as the planner takes it."""
+        start = self.region.start - self.region.start % MODULE_ALIGN
+        end = -(-self.region.end // MODULE_ALIGN) * MODULE_ALIGN
+        return self.node.id, end - start, start if self.prebuilt is not None else None
+
+
+@dataclass(frozen=True)
+class NodeModules:
+    """A graph's node types as separate modules, measured but not yet placed."""
+
+    modules: tuple[UnplacedModule, ...]
     dispatcher: bytes
     cached: bool
 
     def module_info(self) -> ModuleInfo:
-        return ModuleInfo(module_digest(self.dispatcher), len(self.dispatcher), tuple(n.id for n in self.nodes), 0, 0,
-                          statics=tuple(zip((n.id for n in self.nodes), self.sizes)))
+        return ModuleInfo(module_digest(self.dispatcher), len(self.dispatcher), tuple(m.node.id for m in self.modules),
+                          0, 0, statics=tuple(m.planned for m in self.modules))
+
+
+def _prebuilt(node: NodeDef, path: Path) -> UnplacedModule:
+    try:
+        module = path.read_bytes()
+    except OSError as error:
+        raise UserError(f"cannot read the module of node `{node.id}` ({path}): {error.strerror}") from None
+    return UnplacedModule(node, None, module, check_node_module(module, node.id))
+
+
+def check_fixed_regions(modules: tuple[UnplacedModule, ...]) -> None:
+    """Prebuilt modules keep their own addresses: refuse any that overlap address 0 or each other."""
+    fixed = sorted((m for m in modules if m.prebuilt is not None), key=lambda m: m.planned[2])
+    top, below = MODULE_ALIGN, "address 0 (kept unused so that no data has the null address)"
+    for module in fixed:
+        _, size, offset = module.planned
+        if offset < top:
+            raise UserError(f"the prebuilt module of node `{module.node.id}` ({module.node.prebuilt_module}) has its "
+                            f"static data and stack at {module.region.start:#x}..{module.region.end:#x}, "
+                            f"overlapping {below}",
+                            f"relink it with wasm-ld --global-base={top} or higher (without --stack-first), "
+                            "or publish the node's source instead")
+        top, below = offset + size, f"the static data of node `{module.node.id}`'s module"
 
 
 def build_node_modules(nodes: tuple[NodeDef, ...]) -> NodeModules:
     if len(nodes) > MAX_NODE_MODULES:
         raise UserError(f"the graph uses {len(nodes)} node types; separate modules allow at most {MAX_NODE_MODULES}",
                         "compile it as one module (the default)")
-    archives, sizes, cached = [], [], True
+    modules, cached = [], True
     for node in nodes:
+        if node.prebuilt_module is not None:
+            modules.append(_prebuilt(node, node.prebuilt_module))
+            continue
         archive, was_cached = build_archive(node)
-        region = check_node_module(link(archive, PROBE_BASE), node.id)
-        archives.append(archive)
-        sizes.append(-(-(region.end - region.start) // MODULE_ALIGN) * MODULE_ALIGN)
+        modules.append(UnplacedModule(node, archive, None, check_node_module(link(archive, PROBE_BASE), node.id)))
         cached = cached and was_cached
-    return NodeModules(nodes, tuple(archives), tuple(sizes), assemble(dispatcher_text(len(nodes))), cached)
+    check_fixed_regions(tuple(modules))
+    return NodeModules(tuple(modules), assemble(dispatcher_text(len(nodes))), cached)
 
 
 def link_for_plan(built: NodeModules, plan: Plan) -> tuple[Plan, BuiltModule]:
     """Link every node at the region the plan gives it, check it lies there, and record the modules."""
     regions = {r.name: r for r in plan.regions if r.kind == "module"}
     modules, records, found = [], [], {}
-    for node, archive in zip(built.nodes, built.archives):
-        planned = regions[node.id]
-        module = link(archive, planned.offset)
-        found[node.id] = region = check_node_module(module, node.id)
+    for built_module in built.modules:
+        node_id, planned = built_module.node.id, regions[built_module.node.id]
+        module = built_module.prebuilt or link(built_module.archive, planned.offset)
+        found[node_id] = region = check_node_module(module, node_id)
         if not planned.offset <= region.start <= region.end <= planned.end:
-            raise UserError(f"module `{node.id}` linked at {planned.offset:#x} occupies {region.start:#x}..{region.end:#x}, "
+            raise UserError(f"module `{node_id}` linked at {planned.offset:#x} occupies {region.start:#x}..{region.end:#x}, "
                             f"outside its planned region {planned.offset:#x}..{planned.end:#x}")
         modules.append(module)
-        records.append(NodeModule(node.id, module_digest(module), len(module)))
+        records.append(NodeModule(node_id, module_digest(module), len(module)))
     others = tuple((f"the plan's {r.kind} region", r.offset, r.end) for r in plan.regions if r.kind != "module")
     check_disjoint(found, others)
     blob = built.dispatcher + b"".join(modules)

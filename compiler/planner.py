@@ -31,8 +31,9 @@ class ModuleInfo:
     kinds: tuple[str, ...]
     static_end: int
     min_pages: int
-    # Per-node modules: each node id with the size of the static region its module needs.
-    statics: tuple[tuple[str, int], ...] = ()
+    # Per-node modules: each node id, the size of the static region its module needs, and the
+    # region's fixed offset for a prebuilt module (None for one ndg links where the plan says).
+    statics: tuple[tuple[str, int, int | None], ...] = ()
 
 
 def encode_const(const: Const) -> tuple[int, ...]:
@@ -91,8 +92,11 @@ def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None,
     if module.statics:
         # Address 0 stays unused, so no module's data has the null address.
         layout.take("static", "address 0, never used", ALIGN)
-        for node_id, size in module.statics:
-            layout.take("module", node_id, size)
+        for node_id, size, offset in sorted((s for s in module.statics if s[2] is not None), key=lambda s: s[2]):
+            layout.take_at("module", node_id, offset, size)
+        for node_id, size, offset in module.statics:
+            if offset is None:
+                layout.take("module", node_id, size)
     else:
         layout.take("static", "module static data and stack", module.static_end)
     layout.take("control", "control block", CONTROL_BYTES)

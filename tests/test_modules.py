@@ -3,6 +3,7 @@ the planner gives it. Results byte-identical to single-module plans; static regi
 from the binaries disjoint; modules that break the contract refused with a message."""
 
 import dataclasses
+import json
 import subprocess
 
 import pytest
@@ -219,3 +220,70 @@ def test_a_rust_module_linked_at_its_default_layout_is_read_back_whole():
       (data (i32.const 65536) "data")
       (func (export "ndg_step") (param i32 i32) (result i32) (i32.const 0)))""")
     assert static_region(stack_first, "x").start == 0 and static_region(stack_first, "x").end == 70000
+
+
+# Nodes published as built modules: a `node.wasm` beside the definition instead of Rust source.
+FLOAT = NodeLibrary.load(()).by_id("max/plantarium/float")
+GRAPH = "half = {node}(value: 0.5)\nsize = math(op_type: 0, a: half, b: 1)\noutput(input: box(size: size))\n"
+
+
+def publish(root, name: str, module: bytes):
+    """A node folder like max/plantarium/float, id test/prebuilt/NAME, published as `module`."""
+    definition = json.loads((FLOAT.folder / "definition.json").read_text())
+    (root / name).mkdir(parents=True)
+    (root / name / "definition.json").write_text(json.dumps({**definition, "id": f"test/prebuilt/{name}"}))
+    (root / name / "node.wasm").write_bytes(module)
+    return root
+
+
+def float_linked_at(base: int) -> bytes:
+    return link(build_archive(FLOAT)[0], base)
+
+
+def test_a_prebuilt_module_is_placed_where_it_was_linked_and_gives_the_same_bytes(tmp_path):
+    base = 8 << 20
+    nodes = publish(tmp_path, "pfloat", float_linked_at(base))
+    compiled = compile_text(GRAPH.format(node="pfloat"), "p.ndg", (nodes,), modules="per-node")
+    region = next(r for r in compiled.plan.regions if r.kind == "module" and r.name == "test/prebuilt/pfloat")
+    assert region.offset == base
+    assert_modules_placed(compiled.plan, compiled.module.wasm)
+    single = compile_text(GRAPH.format(node="float"), "p.ndg")
+    with Runner(single.plan, single.module.wasm) as one, Runner(compiled.plan, compiled.module.wasm) as many:
+        assert many.run().tobytes() == one.run().tobytes()
+        assert many.run(stepped=True, full=True).tobytes() == one.run().tobytes()
+
+
+def test_a_prebuilt_module_cannot_join_a_single_module_plan(tmp_path):
+    nodes = publish(tmp_path, "pfloat", float_linked_at(8 << 20))
+    with pytest.raises(UserError, match=r"p\.ndg:1: node `half` is a `test/prebuilt/pfloat`, published as a built module") as error:
+        compile_text(GRAPH.format(node="pfloat"), "p.ndg", (nodes,))
+    assert error.value.hint == "compile with --modules per-node"
+
+
+def test_prebuilt_modules_whose_static_data_collide_are_refused(tmp_path):
+    nodes = publish(publish(tmp_path, "pa", float_linked_at(8 << 20)), "pb", float_linked_at((8 << 20) + 4096))
+    graph = "a = pa(value: 1)\nb = pb(value: 2)\noutput(input: box(size: math(op_type: 0, a: a, b: b)))\n"
+    with pytest.raises(UserError, match=r"prebuilt module of node `test/prebuilt/pb` .* overlapping the static data "
+                                        r"of node `test/prebuilt/pa`'s module") as error:
+        compile_text(graph, "p.ndg", (nodes,), modules="per-node")
+    assert "--global-base=" in error.value.hint
+
+
+def test_a_prebuilt_module_with_data_at_address_0_is_refused(tmp_path):
+    nodes = publish(tmp_path, "pfloat", float_linked_at(0))
+    with pytest.raises(UserError, match=r"overlapping address 0") as error:
+        compile_text(GRAPH.format(node="pfloat"), "p.ndg", (nodes,), modules="per-node")
+    assert "--global-base=16" in error.value.hint
+
+
+@pytest.mark.parametrize("module, message", [
+    (lambda: node_module(2048, '(export "memory" (memory 0))'), "module `test/prebuilt/pfloat` exports its own memory"),
+    (lambda: node_module(2048, imports='(import "env" "memory" (memory 1)) (import "env" "now" (func))'),
+     r"module `test/prebuilt/pfloat` imports env\.now \(func\), which ndg does not provide"),
+    (lambda: wat('(module (import "env" "memory" (memory 1)) (global (export "__heap_base") i32 (i32.const 64)))'),
+     "does not export the function ndg_step"),
+])
+def test_prebuilt_modules_that_break_the_contract_are_refused(tmp_path, module, message):
+    nodes = publish(tmp_path, "pfloat", module())
+    with pytest.raises(UserError, match=message):
+        compile_text(GRAPH.format(node="pfloat"), "p.ndg", (nodes,), modules="per-node")
