@@ -1,7 +1,7 @@
 """Per-node modules: each node type of a graph is a wasm module of its own, linked at the address
 the planner gives it, and all of them share the host's one memory.
 
-A node is built once (cached by content hash) as a wasm32 static library whose only export is
+A node is built once (cached by content hash) as a relocatable wasm32 object whose only export is
 `ndg_step(control, step)`. For a plan it is linked with wasm-ld at the planned `--global-base`:
 wasm-ld (without `--stack-first`) puts the data at the base, the stack right after it and
 `__heap_base` at the stack's top, so the module's whole static region is `[base, __heap_base)`.
@@ -105,19 +105,20 @@ def _crate_files(node: NodeDef) -> dict[str, str]:
                                                                     util_path=util),
         "lib.rs": env.get_template("step_lib.rs.j2").render(node=view, max_kinds=MAX_NODE_MODULES,
                                                             id_bytes=node.id.encode()),
+        ".cargo/config.toml": env.get_template("step_config.toml.j2").render(),
     }
 
 
-def build_archive(node: NodeDef) -> tuple[Path, bool]:
-    """The node's static library for wasm32 (and whether it came from the cache)."""
+def build_object(node: NodeDef) -> tuple[Path, bool]:
+    """The node as a relocatable wasm32 object (and whether it came from the cache)."""
     files = _crate_files(node)
     key = build_key((node,), files)
-    archive = cache_dir() / "archives" / f"{key}.a"
-    if archive.exists():
-        return archive, True
+    built = cache_dir() / "objects" / f"{key}.o"
+    if built.exists():
+        return built, True
     crate = cache_dir() / "crates" / f"step-{key}"
-    crate.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
+        (crate / name).parent.mkdir(parents=True, exist_ok=True)
         (crate / name).write_text(text)
     toolchain = find_toolchain()
     target = crate / "target"
@@ -128,12 +129,12 @@ def build_archive(node: NodeDef) -> tuple[Path, bool]:
     if done.returncode != 0:
         raise UserError(f"building node `{node.id}` failed:\n{done.stderr.strip()}",
                         "the Rust error above names the node file and line")
-    archive.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(archive, (target / TARGET / "release" / "libndg_step.a").read_bytes())
-    return archive, False
+    built.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(built, (target / TARGET / "release" / "ndg_step.wasm").read_bytes())
+    return built, False
 
 
-def link(archive: Path, base: int) -> bytes:
+def link(built: Path, base: int) -> bytes:
     """The node's module, its data at `base` and its stack right after."""
     with tempfile.TemporaryDirectory() as folder:
         undefined = Path(folder) / "imports.txt"
@@ -144,10 +145,10 @@ def link(archive: Path, base: int) -> bytes:
         done = subprocess.run([str(linker), *flavor, "--no-entry", "--import-memory", f"--global-base={base}",
                                "-z", f"stack-size={STACK_BYTES}", f"--allow-undefined-file={undefined}",
                                f"--export={STEP_EXPORT}", "--export=__heap_base", "--export=__data_end",
-                               "--gc-sections", "--strip-debug", str(archive), "-o", str(output)],
+                               "--gc-sections", "--strip-debug", str(built), "-o", str(output)],
                               capture_output=True, text=True)
         if done.returncode != 0:
-            raise UserError(f"linking {archive.name} failed: {done.stderr.strip()}")
+            raise UserError(f"linking {built.name} failed: {done.stderr.strip()}")
         return output.read_bytes()
 
 
@@ -173,9 +174,9 @@ class UnplacedModule:
     says, or a prebuilt module whose static region is already fixed."""
 
     node: NodeDef
-    archive: Path | None
+    obj: Path | None  # the relocatable object ndg links, or None for a prebuilt module
     prebuilt: bytes | None
-    region: StaticRegion  # as linked at PROBE_BASE for an archive; where it is for a prebuilt module
+    region: StaticRegion  # as linked at PROBE_BASE for an object; where it is for a prebuilt module
 
     @property
     def planned(self) -> tuple[str, int, int | None]:
@@ -230,8 +231,8 @@ def build_node_modules(nodes: tuple[NodeDef, ...]) -> NodeModules:
         if node.prebuilt_module is not None:
             modules.append(_prebuilt(node, node.prebuilt_module))
             continue
-        archive, was_cached = build_archive(node)
-        modules.append(UnplacedModule(node, archive, None, check_node_module(link(archive, PROBE_BASE), node.id)))
+        obj, was_cached = build_object(node)
+        modules.append(UnplacedModule(node, obj, None, check_node_module(link(obj, PROBE_BASE), node.id)))
         cached = cached and was_cached
     check_fixed_regions(tuple(modules))
     return NodeModules(tuple(modules), assemble(dispatcher_text(len(nodes))), cached)
@@ -243,7 +244,7 @@ def link_for_plan(built: NodeModules, plan: Plan) -> tuple[Plan, BuiltModule]:
     modules, records, found = [], [], {}
     for built_module in built.modules:
         node_id, planned = built_module.node.id, regions[built_module.node.id]
-        module = built_module.prebuilt or link(built_module.archive, planned.offset)
+        module = built_module.prebuilt or link(built_module.obj, planned.offset)
         found[node_id] = region = check_node_module(module, node_id)
         if not planned.offset <= region.start <= region.end <= planned.end:
             raise UserError(f"module `{node_id}` linked at {planned.offset:#x} occupies {region.start:#x}..{region.end:#x}, "

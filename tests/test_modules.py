@@ -14,7 +14,7 @@ from conftest import EXAMPLES
 from ndg.cli import main
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.driver import compile_text, read_source
-from ndg.compiler.modules import (PROBE_BASE, build_archive, check_disjoint, check_node_module, link,
+from ndg.compiler.modules import (PROBE_BASE, build_object, check_disjoint, check_node_module, link,
                                   static_region)
 from ndg.compiler.wasm_inspect import wasm_tools
 from ndg.errors import UserError
@@ -124,8 +124,8 @@ def test_the_dispatcher_refuses_a_bad_step_range(basics):
 def relinked(compiled, kind: int, base: int):
     """The plan with kind `kind`'s module linked at `base` instead of its planned place."""
     dispatcher, modules = split_modules(compiled.plan, compiled.module.wasm)
-    archive, _ = build_archive(NodeLibrary.load(()).by_id(compiled.plan.kinds[kind]))
-    moved = link(archive, base)
+    obj, _ = build_object(NodeLibrary.load(()).by_id(compiled.plan.kinds[kind]))
+    moved = link(obj, base)
     records = list(compiled.plan.modules)
     records[kind] = dataclasses.replace(records[kind], sha256=module_digest(moved), size=len(moved))
     blob = dispatcher + b"".join(moved if index == kind else m for index, m in enumerate(modules))
@@ -211,8 +211,8 @@ def test_two_modules_whose_static_data_collide_are_refused():
 
 def test_a_rust_module_linked_at_its_default_layout_is_read_back_whole():
     """rustc's own layout puts the stack below the data; its region then reaches address 0."""
-    archive, _ = build_archive(NodeLibrary.load(()).by_id("max/plantarium/float"))
-    region = static_region(link(archive, PROBE_BASE), "float")
+    obj, _ = build_object(NodeLibrary.load(()).by_id("max/plantarium/float"))
+    region = static_region(link(obj, PROBE_BASE), "float")
     assert region.start == PROBE_BASE and region.end > PROBE_BASE
     stack_first = wat("""(module (import "env" "memory" (memory 1))
       (global $sp (mut i32) (i32.const 65536))
@@ -237,7 +237,7 @@ def publish(root, name: str, module: bytes):
 
 
 def float_linked_at(base: int) -> bytes:
-    return link(build_archive(FLOAT)[0], base)
+    return link(build_object(FLOAT)[0], base)
 
 
 def test_a_prebuilt_module_is_placed_where_it_was_linked_and_gives_the_same_bytes(tmp_path):
