@@ -154,16 +154,17 @@ class Runner:
                               lambda ptr, length: owner()._on_panic(ptr, length))
         provided = dict(zip(PROVIDED_IMPORTS, (self.memory, panic)))
         if self.plan.modules:
+            # The node modules first: the dispatcher imports their step functions.
             self._node_steps = tuple(self._instantiate_node(kind, provided) for kind in range(len(self.plan.kinds)))
             provided.update({(dispatcher_import(kind), STEP_EXPORT): step for kind, step in enumerate(self._node_steps)})
-        else:
-            exports = self._instance(self.module, provided, "the module").exports(self.store)
+        self.instance = self._instance(self.module, provided, "the module")
+        exports = self.instance.exports(self.store)
+        if not self.plan.modules:
             heap_base = exports.get("__heap_base")
             static = self.plan.region("static")
             if not isinstance(heap_base, wasmtime.Global) or not 0 <= heap_base.value(self.store) <= static.end:
                 raise PlanInvalid("the module's static data does not fit the plan's static region")
-        self.instance = self._instance(self.module, provided, "the module")
-        self._run = self.instance.exports(self.store).get("ndg_run")
+        self._run = exports.get("ndg_run")
         if not isinstance(self._run, wasmtime.Func):
             raise PlanInvalid("the module has no ndg_run dispatcher")
         self._bytes = np.asarray(_MemoryBuffer(self.store, self.memory))

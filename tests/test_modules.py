@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, f32_bits, write_nodes
+from test_run_failures import NODES as FAILING
 from ndg.cli import main
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.driver import compile_text, read_source
@@ -18,7 +19,7 @@ from ndg.compiler.modules import (PROBE_BASE, build_object, check_disjoint, chec
                                   static_region)
 from ndg.compiler.wasm_inspect import wasm_tools
 from ndg.errors import UserError
-from ndg.runtime.engine import Runner
+from ndg.runtime.engine import RunError, Runner
 from ndg.runtime.plan import decode_plan, encode_plan, module_digest, split_modules
 from ndg.runtime.validate import PlanInvalid, validate_plan
 
@@ -287,3 +288,23 @@ def test_prebuilt_modules_that_break_the_contract_are_refused(tmp_path, module, 
     nodes = publish(tmp_path, "pfloat", module())
     with pytest.raises(UserError, match=message):
         compile_text(GRAPH.format(node="pfloat"), "p.ndg", (nodes,), modules="per-node")
+
+
+@pytest.fixture(scope="module")
+def failing_nodes(tmp_path_factory):
+    return write_nodes(tmp_path_factory.mktemp("nodes"), {name: FAILING[name] for name in ("panicky", "greedy")})
+
+
+@pytest.mark.parametrize("stepped", [False, True])
+def test_failures_in_node_modules_name_the_node_and_leave_the_runner_usable(failing_nodes, stepped):
+    text = "ok = panicky(value: 0.5)\n\nbad = panicky(value: {})\nfull = greedy(count: {})\noutput(input: box())\n"
+    compiled = compile_text(text.format(3, 1), "plant.ndg", (failing_nodes,), modules="per-node")
+    with Runner(compiled.plan, compiled.module.wasm) as runner:
+        for _ in range(2):
+            with pytest.raises(RunError, match=r"node `bad` \(plant\.ndg:3\) panicked: .*value 3 is too large"):
+                runner.run(stepped=stepped)
+    compiled = compile_text(text.format(0.75, 9), "plant.ndg", (failing_nodes,), modules="per-node")
+    with Runner(compiled.plan, compiled.module.wasm) as runner:
+        with pytest.raises(RunError, match=r"node `full` \(plant\.ndg:4\) needs more than its 6-word output slot"):
+            runner.run(stepped=stepped)
+        assert runner.node_value("bad").tolist() == [f32_bits(1.5)]
