@@ -88,10 +88,15 @@ def check_disjoint(regions: dict[str, StaticRegion], taken: tuple[tuple[str, int
     """No two modules' static regions overlap each other, or any other region of the plan."""
     spans = sorted([(r.start, r.end, f"module `{name}`") for name, r in regions.items()]
                    + [(start, end, what) for what, start, end in taken])
-    for (start, end, what), (next_start, _, next_what) in zip(spans, spans[1:]):
-        if next_start < end and start < end:
-            raise UserError(f"the static data of {what} ({start:#x}..{end:#x}) overlaps {next_what} (from {next_start:#x})",
+    reach, before = 0, None  # the furthest end so far, and what reaches it
+    for start, end, what in spans:
+        if start < reach and start < end:
+            first, first_start, first_end = before
+            raise UserError(f"the static data of {first} ({first_start:#x}..{first_end:#x}) overlaps {what} "
+                            f"(from {start:#x})",
                             "relink the module at another --global-base, or build it from source so ndg can place it")
+        if end > reach:
+            reach, before = end, (what, start, end)
 
 
 def _crate_files(node: NodeDef) -> dict[str, str]:
