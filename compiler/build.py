@@ -48,17 +48,24 @@ def build_key(nodes: tuple[NodeDef, ...], generated: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def check_module(module: bytes) -> ModuleInfo:
-    """The contract every module must keep; refused with a message otherwise."""
+def check_imports_and_memory(module: bytes, what: str = "the module") -> None:
+    """A module may import only the host's memory and panic channel, and must not export a memory."""
     shape = inspect_module(module)
     unexpected = [f"{m}.{n} ({k})" for m, n, k in shape.imports if (m, n, k) not in ALLOWED_IMPORTS]
     if unexpected:
-        raise UserError(f"the module imports {', '.join(unexpected)}, which ndg does not provide",
+        raise UserError(f"{what} imports {', '.join(unexpected)}, which ndg does not provide",
                         "a node may only use env.memory and env.ndg_panic; remove what needs the rest")
     if ("env", "memory", "memory") not in shape.imports:
-        raise UserError("the module does not import env.memory", "build it with `-C link-arg=--import-memory`")
+        raise UserError(f"{what} does not import env.memory", "build it with `-C link-arg=--import-memory`")
     if any(kind == "memory" for _, kind in shape.exports):
-        raise UserError("the module exports its own memory", "build it with `-C link-arg=--import-memory`")
+        raise UserError(f"{what} exports its own memory",
+                        "build it with `-C link-arg=--import-memory` so it uses the memory ndg gives it")
+
+
+def check_module(module: bytes) -> ModuleInfo:
+    """The contract every module must keep; refused with a message otherwise."""
+    check_imports_and_memory(module)
+    shape = inspect_module(module)
     if shape.exported_kind("ndg_run") != "func":
         raise UserError("the module does not export the ndg_run dispatcher")
     if shape.heap_base is None:
@@ -99,5 +106,5 @@ def build_library(nodes: tuple[NodeDef, ...]) -> BuiltModule:
     info = ModuleInfo(**{**asdict(check_module(built)), "kinds": kinds})
     module_path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(module_path, built)
-    write_atomically(info_path, json.dumps({k: v for k, v in asdict(info).items() if k != "kinds"}).encode())
+    write_atomically(info_path, json.dumps({k: v for k, v in asdict(info).items() if k not in ("kinds", "statics")}).encode())
     return BuiltModule(module_path, info, cached=False)

@@ -17,6 +17,7 @@ INPUT_TYPES = (*SCALAR_WORDS, *BULK_TYPES)
 # What a node with no declared outputs (Nodarium's output node) produces: the graph's result.
 RESULT_TYPE = "result"
 DEFINITION_FILE = "definition.json"
+PREBUILT_FILE = "node.wasm"
 NODE_PATH_VARIABLE = "NDG_NODE_PATH"
 
 
@@ -51,6 +52,12 @@ class NodeDef:
     @property
     def crate_name(self) -> str:
         return "ndg_node_" + self.short_name
+
+    @property
+    def prebuilt_module(self) -> Path | None:
+        """A node published as a built wasm module beside its definition, instead of Rust source."""
+        path = self.folder / PREBUILT_FILE
+        return path if path.is_file() and not (self.folder / "src" / "lib.rs").exists() else None
 
     def input(self, name: str) -> InputDef | None:
         return next((i for i in self.inputs if i.name == name), None)

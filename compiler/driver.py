@@ -12,6 +12,7 @@ from ndg.compiler.build import BuiltModule, build_library
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors
 from ndg.compiler.ir import Graph
+from ndg.compiler.modules import build_node_modules, link_for_plan
 from ndg.compiler.passes import analyse
 from ndg.compiler.planner import plan_graph
 from ndg.compiler.sizes import graph_shapes
@@ -68,14 +69,31 @@ def cycle_collection_paused():
 
 
 def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage: Stage = _unobserved,
-                 layout: str = "keep") -> Compiled:
-    """`layout` is the slot policy: `keep` (every output readable after the run) or `reuse`."""
+                 layout: str = "keep", modules: str = "single") -> Compiled:
+    """`layout` is the slot policy: `keep` (every output readable after the run) or `reuse`;
+    `modules` is `single` (every node in one module) or `per-node` (a module per node type used)."""
     with stage("check", f"checking {name}"):
         library = NodeLibrary.load(node_paths)
         with cycle_collection_paused():
             graph = check(text, name, library)
-    with stage("build", f"building the node library ({len(library.nodes)} nodes)"):
-        module = build_library(library.nodes)
+    if modules == "per-node":
+        used = tuple({node.definition.id: node.definition for node in graph.nodes.values()}.values())
+        with stage("build", f"building {len(used)} node modules"):
+            built = build_node_modules(used)
+        with stage("plan", "planning the memory layout"):
+            with cycle_collection_paused():
+                plan = plan_graph(graph, built.module_info(), policy=layout)
+        with stage("link", f"linking {len(used)} node modules at their places"):
+            plan, module = link_for_plan(built, plan)
+        return Compiled(graph, plan, module)
+    prebuilt = next((node for node in graph.nodes.values() if node.definition.prebuilt_module), None)
+    if prebuilt is not None:
+        raise UserError(f"{name}:{prebuilt.span.line}: node `{prebuilt.name}` is a `{prebuilt.definition.id}`, published "
+                        f"as a built module ({prebuilt.definition.prebuilt_module}), which cannot join the one module",
+                        "compile with --modules per-node")
+    buildable = tuple(node for node in library.nodes if node.prebuilt_module is None)
+    with stage("build", f"building the node library ({len(buildable)} nodes)"):
+        module = build_library(buildable)
     with stage("plan", "planning the memory layout"):
         with cycle_collection_paused():
             plan = plan_graph(graph, module.info, policy=layout)

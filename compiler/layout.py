@@ -52,6 +52,14 @@ class RegionAllocator:
         return region
 
 
+    def take_at(self, kind: str, name: str, offset: int, size: int) -> Region:
+        """A region at a fixed, aligned offset at or above the top; the gap below it stays unused."""
+        if offset < self.top or offset % ALIGN:
+            raise ValueError(f"region `{name}` cannot start at {offset}: the top is {self.top}")
+        self.top = offset
+        return self.take(kind, name, size)
+
+
 @dataclass(frozen=True)
 class Slot:
     """A node's output to place: `size` bytes, live from step `start` to step `end` inclusive."""

@@ -1,7 +1,8 @@
 """The planner: every value's size and address, fixed before the run.
 
 Memory map, in order, each region 16-byte aligned: the module's static region (stack, data and
-its scratch heap, as linked), the control block, the value table, the step index and step
+its scratch heap, as linked) or, when every node type is a module of its own, 16 unused bytes at
+address 0 and then each module's static region, the control block, the value table, the step index and step
 records, the constants, the graph parameters, then the node outputs' slots, laid out by
 `ndg.compiler.layout` under the chosen policy with guard regions between them. The total is a
 whole number of 64 KiB pages.
@@ -18,7 +19,7 @@ from ndg.errors import UserError
 from ndg.runtime.scalars import encode_scalar
 from ndg.runtime.validate import MAX_PAGES
 from ndg.compiler.layout import RegionAllocator, Slot, peak_live_bytes, place_slots
-from ndg.runtime.plan import (CONTROL_BYTES, PAGE_BYTES, VALUE_ENTRY_BYTES, Module, Param, Plan, Step, Value,
+from ndg.runtime.plan import (ALIGN, CONTROL_BYTES, PAGE_BYTES, VALUE_ENTRY_BYTES, Module, Param, Plan, Step, Value,
                               record_words)
 
 
@@ -31,6 +32,9 @@ class ModuleInfo:
     kinds: tuple[str, ...]
     static_end: int
     min_pages: int
+    # Per-node modules: each node id, the size of the static region its module needs, and the
+    # region's fixed offset for a prebuilt module (None for one ndg links where the plan says).
+    statics: tuple[tuple[str, int, int | None], ...] = ()
 
 
 def encode_const(const: Const) -> tuple[int, ...]:
@@ -86,7 +90,16 @@ def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None,
                           node.span.line, node.span.col))
 
     layout = RegionAllocator(0)
-    layout.take("static", "module static data and stack", module.static_end)
+    if module.statics:
+        # Address 0 stays unused, so no module's data has the null address.
+        layout.take("static", "address 0, never used", ALIGN)
+        for node_id, size, offset in sorted((s for s in module.statics if s[2] is not None), key=lambda s: s[2]):
+            layout.take_at("module", node_id, offset, size)
+        for node_id, size, offset in module.statics:
+            if offset is None:
+                layout.take("module", node_id, size)
+    else:
+        layout.take("static", "module static data and stack", module.static_end)
     layout.take("control", "control block", CONTROL_BYTES)
     layout.take("values", "value table", VALUE_ENTRY_BYTES * len(values))
     layout.take("steps", "step index", 4 * len(steps))

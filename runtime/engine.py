@@ -24,10 +24,11 @@ import wasmtime
 from ndg.errors import UserError
 from ndg.runtime.code_cache import load_module
 from ndg.runtime.format import FormatError, split_items
-from ndg.runtime.plan import ABI_VERSION, CONTROL_FIELDS, GUARD_WORD, Plan, module_digest
+from ndg.runtime.plan import (ABI_VERSION, CONTROL_FIELDS, GUARD_WORD, STEP_EXPORT, Plan, dispatcher_import,
+                              module_digest, split_modules)
 from ndg.runtime.scalars import encode_scalar, scalar_problem
-from ndg.runtime.validate import PlanInvalid, range_problem, validate_plan
-from ndg.runtime.wasm_sections import custom_sections
+from ndg.runtime.validate import PlanInvalid, module_region_problem, range_problem, validate_plan
+from ndg.runtime.wasm_sections import custom_sections, data_segments, mutable_i32_globals
 
 STATUS_OK, STATUS_CAPACITY, STATUS_BAD_INPUT, STATUS_INVALID = 0, 1, 2, 3
 STATUS_BAD_STEP, STATUS_SCRATCH_EXHAUSTED, STATUS_BAD_CONTROL = 4, 5, 6
@@ -100,11 +101,14 @@ class Runner:
 
     def __init__(self, plan: Plan, module: bytes, budget: int = DEFAULT_BUDGET):
         validate_plan(plan)
+        node_modules: tuple[bytes, ...] = ()
+        if plan.modules:
+            module, node_modules = split_modules(plan, module)
         digest = module_digest(module)
         if digest != plan.module.sha256:
             raise UserError("the plan's module does not match the SHA-256 recorded in the plan",
                             "the module was changed or swapped; compile the graph again")
-        if module_kinds(module) != plan.kinds:
+        if not plan.modules and module_kinds(module) != plan.kinds:
             raise PlanInvalid("its node kinds do not match the module's")
         if not isinstance(budget, int) or budget < 1:
             raise UserError(f"a run's budget must be a positive number of fuel units, not {budget!r}")
@@ -115,6 +119,9 @@ class Runner:
             self.module, self.code_cached = load_module(self.engine, module, digest, ENGINE_SETTINGS)
         except wasmtime.WasmtimeError as error:
             raise UserError(f"the plan's module does not load: {error}") from None
+        self._node_modules = tuple(_load_node_module(self.engine, plan, index, data)
+                                   for index, data in enumerate(node_modules))
+        self._node_steps: tuple[wasmtime.Func, ...] = ()
         self._control = plan.region("control").offset
         self._value_table = plan.region("values").offset // 4
         self._guards = [r for r in plan.regions if r.kind == "guard"]
@@ -146,21 +153,17 @@ class Runner:
         panic = wasmtime.Func(self.store, wasmtime.FuncType([wasmtime.ValType.i32()] * 2, []),
                               lambda ptr, length: owner()._on_panic(ptr, length))
         provided = dict(zip(PROVIDED_IMPORTS, (self.memory, panic)))
-        imports = []
-        for wanted in self.module.imports:
-            if (wanted.module, wanted.name) not in provided:
-                raise UserError(f"the module imports {wanted.module}.{wanted.name}, which ndg does not provide",
-                                "a node module may import only env.memory and env.ndg_panic")
-            imports.append(provided[(wanted.module, wanted.name)])
-        try:
-            self.instance = wasmtime.Instance(self.store, self.module, imports)
-        except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
-            raise PlanInvalid(f"the module does not fit the plan's memory ({error})") from None
+        if self.plan.modules:
+            # The node modules first: the dispatcher imports their step functions.
+            self._node_steps = tuple(self._instantiate_node(kind, provided) for kind in range(len(self.plan.kinds)))
+            provided.update({(dispatcher_import(kind), STEP_EXPORT): step for kind, step in enumerate(self._node_steps)})
+        self.instance = self._instance(self.module, provided, "the module")
         exports = self.instance.exports(self.store)
-        heap_base = exports.get("__heap_base")
-        static = self.plan.region("static")
-        if not isinstance(heap_base, wasmtime.Global) or not 0 <= heap_base.value(self.store) <= static.end:
-            raise PlanInvalid("the module's static data does not fit the plan's static region")
+        if not self.plan.modules:
+            heap_base = exports.get("__heap_base")
+            static = self.plan.region("static")
+            if not isinstance(heap_base, wasmtime.Global) or not 0 <= heap_base.value(self.store) <= static.end:
+                raise PlanInvalid("the module's static data does not fit the plan's static region")
         self._run = exports.get("ndg_run")
         if not isinstance(self._run, wasmtime.Func):
             raise PlanInvalid("the module has no ndg_run dispatcher")
@@ -168,6 +171,29 @@ class Runner:
         self._words = self._bytes.view("<i4")
         self._u32 = self._bytes.view("<u4")
         self._current = False
+
+    def _instance(self, module: wasmtime.Module, provided: dict, what: str) -> wasmtime.Instance:
+        imports = []
+        for wanted in module.imports:
+            if (wanted.module, wanted.name) not in provided:
+                raise UserError(f"{what} imports {wanted.module}.{wanted.name}, which ndg does not provide",
+                                "a node module may import only env.memory and env.ndg_panic")
+            imports.append(provided[(wanted.module, wanted.name)])
+        try:
+            return wasmtime.Instance(self.store, module, imports)
+        except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
+            raise PlanInvalid(f"{what} does not fit the plan's memory ({error})") from None
+
+    def _instantiate_node(self, kind: int, provided: dict) -> wasmtime.Func:
+        node = self.plan.kinds[kind]
+        exports = self._instance(self._node_modules[kind], provided, f"the module of node `{node}`").exports(self.store)
+        heap_base, step = exports.get("__heap_base"), exports.get(STEP_EXPORT)
+        region = next(r for r in self.plan.regions if r.kind == "module" and r.name == node)
+        if not isinstance(heap_base, wasmtime.Global) or not region.offset <= heap_base.value(self.store) <= region.end:
+            raise PlanInvalid(f"the module of node `{node}` has its heap base outside its static region")
+        if not isinstance(step, wasmtime.Func):
+            raise PlanInvalid(f"the module of node `{node}` has no {STEP_EXPORT} function")
+        return step
 
     def _on_panic(self, ptr: int, length: int):
         if 0 <= ptr < len(self._bytes):
@@ -252,9 +278,19 @@ class Runner:
         return _ControlState(fields[5], fields[6], fields[7], message.decode("utf-8", "replace"))
 
     def _call(self, first: int, end: int):
+        self._invoke(self._run, first, end)
+
+    def _call_step(self, index: int):
+        """One step: in a per-node plan, a direct call into the module of the step's kind."""
+        if self._node_steps:
+            self._invoke(self._node_steps[self.plan.steps[index].kind], index)
+        else:
+            self._call(index, index + 1)
+
+    def _invoke(self, function: wasmtime.Func, *args: int):
         self._panic_message = None
         try:
-            status = self._run(self.store, self._control, first, end)
+            status = function(self.store, self._control, *args)
         except wasmtime.Trap as trap:
             state = self._read_control()
             # The instance is in an unknown state after a trap; start a fresh one on the same plan.
@@ -327,7 +363,7 @@ class Runner:
         for first, end in ranges:
             if stepped or check:
                 for index in range(first, end):
-                    self._call(index, index + 1)
+                    self._call_step(index)
                     if check:
                         self._check_step(index)
             else:
@@ -344,7 +380,7 @@ class Runner:
         times = []
         for index in range(len(self.plan.steps)):
             start = time.perf_counter_ns()
-            self._call(index, index + 1)
+            self._call_step(index)
             times.append(time.perf_counter_ns() - start)
         self._dirty.clear()
         self._current = True
@@ -377,13 +413,30 @@ class Runner:
         """Release the instance and the memory now (views still held keep the memory until they go)."""
         if not self._closed:
             self._closed = True
-            del self.instance, self._run, self.memory, self._bytes, self._words, self._u32, self.store
+            del self.instance, self._run, self._node_steps, self.memory, self._bytes, self._words, self._u32, self.store
 
     def __enter__(self) -> Runner:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _load_node_module(engine: wasmtime.Engine, plan: Plan, index: int, data: bytes) -> wasmtime.Module:
+    """A per-node plan's module for kind `index`, checked against the plan before it is compiled:
+    its digest, and its static data, stack and heap base all inside its own region."""
+    recorded = plan.modules[index]
+    if module_digest(data) != recorded.sha256:
+        raise UserError(f"the module of node `{recorded.node}` does not match the SHA-256 recorded in the plan",
+                        "the module was changed or swapped; compile the graph again")
+    region = next(r for r in plan.regions if r.kind == "module" and r.name == recorded.node)
+    problem = module_region_problem(region, data_segments(data), mutable_i32_globals(data))
+    if problem:
+        raise PlanInvalid(f"the module of node `{recorded.node}` does not keep to its static region: {problem}")
+    try:
+        return load_module(engine, data, recorded.sha256, ENGINE_SETTINGS)[0]
+    except wasmtime.WasmtimeError as error:
+        raise UserError(f"the module of node `{recorded.node}` does not load: {error}") from None
 
 
 def _ranges(steps: list[int]) -> tuple[tuple[int, int], ...]:

@@ -2,7 +2,8 @@
 
 A plan file is `MAGIC`, a little-endian u32 format version, a u32 header length, the SHA-256 of
 the header, the header as UTF-8 JSON, then the module's bytes when the module is embedded (the
-header records the module's SHA-256 too). A damaged file is therefore refused, not run with a
+header records the module's SHA-256 too). A per-node plan's modules are the dispatcher's bytes
+followed by each node module's, in kind order. A damaged file is therefore refused, not run with a
 changed constant; and `ndg.runtime.validate` checks every plan completely before anything runs.
 """
 
@@ -45,8 +46,8 @@ LAYOUTS = ("keep", "reuse")
 
 @dataclass(frozen=True)
 class Region:
-    """A named range of the memory; `kind` is static, control, values, steps, records, constants,
-    params, slot or guard."""
+    """A named range of the memory; `kind` is static, module (a per-node module's static region,
+    named by its node id), control, values, steps, records, constants, params, slot or guard."""
 
     kind: str
     name: str
@@ -105,6 +106,16 @@ class Module:
 
 
 @dataclass(frozen=True)
+class NodeModule:
+    """In a per-node plan, the module of one node kind (kinds and modules are in the same order):
+    its bytes' SHA-256 and size. Its static region is the `module` region named by the node id."""
+
+    node: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
 class Plan:
     source: str
     module: Module
@@ -117,6 +128,8 @@ class Plan:
     params: tuple[Param, ...] = ()
     layout: str = "keep"
     peak_live_bytes: int = 0
+    # Empty for a plan over one module; otherwise `module` is the dispatcher and these the nodes'.
+    modules: tuple[NodeModule, ...] = ()
     version: int = PLAN_VERSION
     abi_version: int = ABI_VERSION
 
@@ -149,6 +162,28 @@ def record_words(n_inputs: int) -> int:
 
 def module_digest(module: bytes) -> str:
     return hashlib.sha256(module).hexdigest()
+
+
+# A per-node module's one function, run(control, step) -> status, and where the dispatcher imports it from.
+STEP_EXPORT = "ndg_step"
+
+
+def dispatcher_import(kind: int) -> str:
+    return f"kind{kind}"
+
+
+def split_modules(plan: Plan, modules: bytes) -> tuple[bytes, tuple[bytes, ...]]:
+    """A per-node plan's module bytes as the dispatcher and each node's module, by the recorded sizes."""
+    sizes = [plan.module.size, *(m.size for m in plan.modules)]
+    if not all(isinstance(size, int) and not isinstance(size, bool) and size > 0 for size in sizes):
+        raise _corrupt("a module's size is not a positive number")
+    if sum(sizes) != len(modules):
+        raise _corrupt(f"its modules hold {len(modules)} bytes, not the {sum(sizes)} its header lists")
+    parts, at = [], 0
+    for size in sizes:
+        parts.append(modules[at : at + size])
+        at += size
+    return parts[0], tuple(parts[1:])
 
 
 def _corrupt(why: str) -> UserError:
@@ -186,6 +221,7 @@ def plan_from_header(header: dict) -> Plan:
             "values": tuple(_build(Value, v, _value) for v in data.get("values") or ()),
             "steps": tuple(_build(Step, s, _step) for s in data.get("steps") or ()),
             "params": tuple(_build(Param, p) for p in data.get("params") or ()),
+            "modules": tuple(_build(NodeModule, m) for m in data.get("modules") or ()),
         }
     return _build(Plan, header, plan_fields)
 

@@ -11,6 +11,8 @@ from ndg.runtime.plan import (ABI_VERSION, ALIGN, CONTROL_BYTES, GUARD_BYTES, LA
                               LEN_FIELD_BYTES, RECORD_HEADER_WORDS, VALUE_ENTRY_BYTES, Plan, Region, Value,
                               record_words)
 
+# The dispatcher of a per-node plan has a table of at most this many kinds.
+MAX_NODE_MODULES = 256
 # No plan may ask for more than 1 GiB of memory (wasm32 itself would allow 4 GiB).
 MAX_PAGES = 16384
 TABLE_KINDS = ("static", "control", "values", "steps", "records", "constants", "params")
@@ -105,12 +107,39 @@ def _check_regions(plan: Plan) -> dict[str, Region]:
     }
     for kind, size in expected.items():
         _require(tables[kind].size == size, f"the {kind} region holds {tables[kind].size} bytes, not {size}")
-    _require(all(r.kind in (*TABLE_KINDS, "slot", "guard") for r in plan.regions), "a region has an unknown kind")
+    _require(all(r.kind in (*TABLE_KINDS, "module", "slot", "guard") for r in plan.regions), "a region has an unknown kind")
     for region, following in zip(ordered, [*ordered[1:], None]):
         _require(region.kind != "guard" or region.size == GUARD_BYTES, f"guard {region.name!r} is not {GUARD_BYTES} bytes")
         _require(region.kind != "slot" or (following is not None and following.kind == "guard"),
                  f"slot region {region.name!r} is not followed by a guard")
     return tables
+
+
+def _check_modules(plan: Plan):
+    """A per-node plan has one module per kind, in kind order, each with its own `module` region;
+    a plan over one module has no such regions."""
+    regions = [r for r in plan.regions if r.kind == "module"]
+    if not plan.modules:
+        _require(not regions, "module regions without per-node modules")
+        return
+    _require(len(plan.kinds) <= MAX_NODE_MODULES, f"more than {MAX_NODE_MODULES} node modules")
+    _require([m.node for m in plan.modules] == list(plan.kinds), "the node modules are not one per kind, in kind order")
+    for module in plan.modules:
+        _require(isinstance(module.sha256, str) and len(module.sha256) == 64 and _is_int(module.size) and module.size > 0,
+                 f"module {module.node!r} has a bad digest or size")
+    _require(sorted(r.name for r in regions) == sorted(plan.kinds), "the module regions are not one per node module")
+
+
+def module_region_problem(region: Region, segments, stack_pointers) -> str | None:
+    """Why a node module's static data or stack (read from its binary) is not all inside its
+    region, or None."""
+    for address, length in segments:
+        if not region.offset <= address <= address + length <= region.end:
+            return f"a data segment ({address}+{length}) lies outside its region {region.offset}..{region.end}"
+    for pointer in stack_pointers:
+        if not region.offset <= pointer <= region.end:
+            return f"its stack ({pointer}) lies outside its region {region.offset}..{region.end}"
+    return None
 
 
 def _inside(value: Value, region: Region) -> bool:
@@ -245,6 +274,7 @@ def validate_plan(plan: Plan) -> None:
     """Raise PlanInvalid naming the first problem; return only for a plan that is safe to run."""
     _check_fields(plan)
     tables = _check_regions(plan)
+    _check_modules(plan)
     _check_values_and_steps(plan, tables)
     _check_records(plan, tables)
     _check_lifetimes(plan)

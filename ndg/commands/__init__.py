@@ -37,3 +37,13 @@ LAYOUT_HELP = ("How node outputs are laid out: `keep` gives each its own memory 
 def layout_option(function):
     return click.option("--layout", type=click.Choice(["keep", "reuse"]), default="keep", show_default=True,
                         help=LAYOUT_HELP)(function)
+
+
+MODULES_HELP = ("How the nodes are built: `single` links every node into one module; `per-node` builds a module "
+                "per node type the graph uses, each placed in its own part of the shared memory, as node "
+                "packages are published one by one.")
+
+
+def modules_option(function):
+    return click.option("--modules", type=click.Choice(["single", "per-node"]), default="single", show_default=True,
+                        help=MODULES_HELP)(function)

@@ -2,16 +2,17 @@ from pathlib import Path
 
 import click
 
-from ndg.commands import echo_json, layout_option, node_paths_option, plan_summary, quiet_and_json_options
+from ndg.commands import echo_json, layout_option, modules_option, node_paths_option, plan_summary, quiet_and_json_options
 
 
 @click.command("compile")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Plan file to write (default: SOURCE with .ndp).")
 @layout_option
+@modules_option
 @node_paths_option
 @quiet_and_json_options
-def command(source, output, layout, node_paths, quiet, as_json):
+def command(source, output, layout, modules, node_paths, quiet, as_json):
     """Compile SOURCE (.ndg) into a self-contained plan file (.ndp)."""
     from ndg.commands.plan import slot_bytes
     from ndg.compiler.driver import compile_text, read_source
@@ -19,7 +20,8 @@ def command(source, output, layout, node_paths, quiet, as_json):
     from ndg.runtime.plan import save_plan
 
     stages = Stages(quiet)
-    compiled = compile_text(read_source(source), str(source), tuple(node_paths), stage=stages.stage, layout=layout)
+    compiled = compile_text(read_source(source), str(source), tuple(node_paths), stage=stages.stage, layout=layout,
+                            modules=modules)
     output = output or source.with_suffix(".ndp")
     with stages.stage("write", f"writing {output}"):
         save_plan(output, compiled.plan, compiled.module.wasm)

@@ -5,7 +5,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ndg.commands import echo_json, layout_option, node_paths_option, plan_summary, quiet_and_json_options
+from ndg.commands import echo_json, layout_option, modules_option, node_paths_option, plan_summary, quiet_and_json_options
 
 OUTPUT_HELP = ("Write the result here, in the format the extension names (repeatable): meshes .glb .gltf .obj "
                ".stl .ply; raw words .bin (little-endian i32) or .json (an array of ints, as Nodarium's viewer gets).")
@@ -28,12 +28,13 @@ PROFILE_ROWS = 30
 @click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
               help="Give graph parameter NAME a value for this run (repeatable), e.g. --set length=2.5 or --set up=0,1,0.")
 @layout_option
+@modules_option
 @node_paths_option
 @quiet_and_json_options
-def command(source, outputs, png, size, view, stepped, profile, check, budget, assignments, layout, node_paths,
+def command(source, outputs, png, size, view, stepped, profile, check, budget, assignments, layout, modules, node_paths,
             quiet, as_json):
-    """Run SOURCE: a compiled plan (.ndp), or a graph (.ndg) compiled on the way (--layout applies
-    only then: a plan keeps the layout it was compiled with)."""
+    """Run SOURCE: a compiled plan (.ndp), or a graph (.ndg) compiled on the way (--layout and
+    --modules apply only then: a plan keeps what it was compiled with)."""
     from ndg.api import Result
     from ndg.export import check_destination
     from ndg.progress import Stages
@@ -53,7 +54,7 @@ def command(source, outputs, png, size, view, stepped, profile, check, budget, a
         from ndg.compiler.driver import compile_text, read_source
 
         compiled = compile_text(read_source(source), str(source), tuple(node_paths), stage=stages.stage,
-                                layout=layout)
+                                layout=layout, modules=modules)
         plan, module = compiled.plan, compiled.module.wasm
     else:
         with stages.stage("read", f"reading {source}"):

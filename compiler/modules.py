@@ -1,0 +1,264 @@
+"""Per-node modules: each node type of a graph is a wasm module of its own, linked at the address
+the planner gives it, and all of them share the host's one memory.
+
+A node is built once (cached by content hash) as a relocatable wasm32 object whose only export is
+`ndg_step(control, step)`. For a plan it is linked with wasm-ld at the planned `--global-base`:
+wasm-ld (without `--stack-first`) puts the data at the base, the stack right after it and
+`__heap_base` at the stack's top, so the module's whole static region is `[base, __heap_base)`.
+What each linked module really occupies is read back from the binary and must be the region the
+planner gave it. A small dispatcher module, assembled from WebAssembly text, imports every
+module's `ndg_step` and walks the step table for fused runs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ndg.cache import cache_dir
+from ndg.compiler.build import BuiltModule, build_key, check_imports_and_memory
+from ndg.compiler.codegen import READERS, STACK_BYTES, WRITERS, templates
+from ndg.compiler.definitions import NodeDef, builtin_node_dir
+from ndg.compiler.planner import ModuleInfo
+from ndg.compiler.toolchain import TARGET, find_toolchain
+from ndg.compiler.wasm_inspect import inspect_module, wasm_tools
+from ndg.errors import UserError
+from ndg.runtime.plan import STEP_EXPORT, NodeModule, Plan, dispatcher_import, module_digest, write_atomically
+from ndg.runtime.validate import MAX_NODE_MODULES
+from ndg.runtime.wasm_sections import data_segments, mutable_i32_globals
+
+# Where a node is linked to measure its static region before the planner places it.
+PROBE_BASE = 1 << 20
+MODULE_ALIGN = 16
+
+
+def find_linker() -> Path:
+    """wasm-ld: rust-lld (which Debian links to lld) or lld's own wasm-ld."""
+    for name in ("rust-lld", "wasm-ld", "wasm-ld-14"):
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    raise UserError("no wasm linker (rust-lld or wasm-ld) was found, so nodes cannot be built as separate modules",
+                    "install one (Debian: `apt-get install lld-14`), or compile without --modules per-node")
+
+
+@dataclass(frozen=True)
+class StaticRegion:
+    """The bytes a linked module owns in the shared memory: its data segments and its stack."""
+
+    start: int
+    end: int
+
+
+def static_region(module: bytes, name: str) -> StaticRegion:
+    """Read back from the binary where the module's data, stack and heap base lie.
+
+    A stack below all the data (rustc's own layout) is taken to reach down to address 0, since
+    nothing in the binary says where it ends.
+    """
+    shape = inspect_module(module)
+    if shape.heap_base is None:
+        raise UserError(f"module `{name}` does not export __heap_base, so where its static data ends is unknown",
+                        "link it with wasm-ld, which exports __heap_base when given `--export=__heap_base`")
+    segments = data_segments(module)
+    stacks = mutable_i32_globals(module)
+    if len(stacks) > 1:
+        raise UserError(f"module `{name}` has {len(stacks)} mutable globals; ndg knows only one, the stack pointer",
+                        "build it so that it keeps no other state in globals")
+    data_start = min((address for address, _ in segments), default=shape.data_end or shape.heap_base)
+    data_end = max((address + length for address, length in segments), default=data_start)
+    start = 0 if segments and stacks and stacks[0] <= data_start else data_start
+    return StaticRegion(start, max(shape.heap_base, data_end, *stacks))
+
+
+def check_node_module(module: bytes, name: str) -> StaticRegion:
+    """The contract of a node module: only env.memory and env.ndg_panic imported, the memory not
+    exported, `ndg_step` exported, and a static region that can be read back."""
+    check_imports_and_memory(module, f"module `{name}`")
+    if inspect_module(module).exported_kind(STEP_EXPORT) != "func":
+        raise UserError(f"module `{name}` does not export the function {STEP_EXPORT}(control, step) -> status",
+                        "export it: it runs one step of the plan through ndg_util::abi::run")
+    return static_region(module, name)
+
+
+def check_disjoint(regions: dict[str, StaticRegion], taken: tuple[tuple[str, int, int], ...] = ()) -> None:
+    """No two modules' static regions overlap each other, or any other region of the plan."""
+    spans = sorted([(r.start, r.end, f"module `{name}`") for name, r in regions.items()]
+                   + [(start, end, what) for what, start, end in taken])
+    reach, before = 0, None  # the furthest end so far, and what reaches it
+    for start, end, what in spans:
+        if start < reach and start < end:
+            first, first_start, first_end = before
+            raise UserError(f"the static data of {first} ({first_start:#x}..{first_end:#x}) overlaps {what} "
+                            f"(from {start:#x})",
+                            "relink the module at another --global-base, or build it from source so ndg can place it")
+        if end > reach:
+            reach, before = end, (what, start, end)
+
+
+def _crate_files(node: NodeDef) -> dict[str, str]:
+    env = templates()
+    view = {"id": node.id, "module": "node",
+            "source": str(node.folder / "src" / "lib.rs"), "reads": [READERS[i.type] for i in node.inputs],
+            "write": WRITERS.get(node.output)}
+    util = str(builtin_node_dir() / "ndg_util")
+    return {
+        "Cargo.toml": env.get_template("step_Cargo.toml.j2").render(node=view, crate_name="ndg_step",
+                                                                    util_path=util),
+        "lib.rs": env.get_template("step_lib.rs.j2").render(node=view, max_kinds=MAX_NODE_MODULES),
+        ".cargo/config.toml": env.get_template("step_config.toml.j2").render(),
+    }
+
+
+def build_object(node: NodeDef) -> tuple[Path, bool]:
+    """The node as a relocatable wasm32 object (and whether it came from the cache)."""
+    files = _crate_files(node)
+    key = build_key((node,), files)
+    built = cache_dir() / "objects" / f"{key}.o"
+    if built.exists():
+        return built, True
+    crate = cache_dir() / "crates" / f"step-{key}"
+    for name, text in files.items():
+        (crate / name).parent.mkdir(parents=True, exist_ok=True)
+        (crate / name).write_text(text)
+    toolchain = find_toolchain()
+    target = crate / "target"
+    done = subprocess.run([str(toolchain.cargo), "build", "--release", "--offline", "--quiet", "--target", TARGET,
+                           "--target-dir", str(target)],
+                          cwd=crate, env=toolchain.environment(), capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise UserError(f"building node `{node.id}` failed:\n{done.stderr.strip()}",
+                        "the Rust error above names the node file and line")
+    built.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(built, (target / TARGET / "release" / "ndg_step.wasm").read_bytes())
+    return built, False
+
+
+def link(built: Path, base: int) -> bytes:
+    """The node's module, its data at `base` and its stack right after."""
+    with tempfile.TemporaryDirectory() as folder:
+        undefined = Path(folder) / "imports.txt"
+        undefined.write_text("ndg_panic\n")
+        output = Path(folder) / "node.wasm"
+        linker = find_linker()
+        flavor = ["-flavor", "wasm"] if linker.name == "rust-lld" else []
+        done = subprocess.run([str(linker), *flavor, "--no-entry", "--import-memory", f"--global-base={base}",
+                               "-z", f"stack-size={STACK_BYTES}", f"--allow-undefined-file={undefined}",
+                               f"--export={STEP_EXPORT}", "--export=__heap_base", "--export=__data_end",
+                               "--gc-sections", "--strip-debug", str(built), "-o", str(output)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise UserError(f"linking {built.name} failed: {done.stderr.strip()}")
+        return output.read_bytes()
+
+
+def dispatcher_text(n_kinds: int) -> str:
+    return templates().get_template("dispatcher.wat.j2").render(
+        imports=[dispatcher_import(kind) for kind in range(n_kinds)], step_export=STEP_EXPORT)
+
+
+def assemble(text: str) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "dispatcher.wat"
+        source.write_text(text)
+        done = subprocess.run([wasm_tools(), "parse", str(source), "-o", str(Path(folder) / "out.wasm")],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise UserError(f"wasm-tools could not assemble the dispatcher: {done.stderr.strip()}")
+        return (Path(folder) / "out.wasm").read_bytes()
+
+
+@dataclass(frozen=True)
+class UnplacedModule:
+    """One node type's module before the plan places it: a static library ndg links where the plan
+    says, or a prebuilt module whose static region is already fixed."""
+
+    node: NodeDef
+    obj: Path | None  # the relocatable object ndg links, or None for a prebuilt module
+    prebuilt: bytes | None
+    region: StaticRegion  # as linked at PROBE_BASE for an object; where it is for a prebuilt module
+
+    @property
+    def planned(self) -> tuple[str, int, int | None]:
+        """(node id, region size, fixed offset or None), 16-byte aligned, as the planner takes it."""
+        start = self.region.start - self.region.start % MODULE_ALIGN
+        end = -(-self.region.end // MODULE_ALIGN) * MODULE_ALIGN
+        return self.node.id, end - start, start if self.prebuilt is not None else None
+
+
+@dataclass(frozen=True)
+class NodeModules:
+    """A graph's node types as separate modules, measured but not yet placed."""
+
+    modules: tuple[UnplacedModule, ...]
+    dispatcher: bytes
+    cached: bool
+
+    def module_info(self) -> ModuleInfo:
+        return ModuleInfo(module_digest(self.dispatcher), len(self.dispatcher), tuple(m.node.id for m in self.modules),
+                          0, 0, statics=tuple(m.planned for m in self.modules))
+
+
+def _prebuilt(node: NodeDef, path: Path) -> UnplacedModule:
+    try:
+        module = path.read_bytes()
+    except OSError as error:
+        raise UserError(f"cannot read the module of node `{node.id}` ({path}): {error.strerror}") from None
+    return UnplacedModule(node, None, module, check_node_module(module, node.id))
+
+
+def check_fixed_regions(modules: tuple[UnplacedModule, ...]) -> None:
+    """Prebuilt modules keep their own addresses: refuse any that overlap address 0 or each other."""
+    fixed = sorted((m for m in modules if m.prebuilt is not None), key=lambda m: m.planned[2])
+    top, below = MODULE_ALIGN, "address 0 (kept unused so that no data has the null address)"
+    for module in fixed:
+        _, size, offset = module.planned
+        if offset < top:
+            raise UserError(f"the prebuilt module of node `{module.node.id}` ({module.node.prebuilt_module}) has its "
+                            f"static data and stack at {module.region.start:#x}..{module.region.end:#x}, "
+                            f"overlapping {below}",
+                            f"relink it with wasm-ld --global-base={top} or higher (without --stack-first), "
+                            "or publish the node's source instead")
+        top, below = offset + size, f"the static data of node `{module.node.id}`'s module"
+
+
+def build_node_modules(nodes: tuple[NodeDef, ...]) -> NodeModules:
+    if len(nodes) > MAX_NODE_MODULES:
+        raise UserError(f"the graph uses {len(nodes)} node types; separate modules allow at most {MAX_NODE_MODULES}",
+                        "compile it as one module (the default)")
+    modules, cached = [], True
+    for node in nodes:
+        if node.prebuilt_module is not None:
+            modules.append(_prebuilt(node, node.prebuilt_module))
+            continue
+        obj, was_cached = build_object(node)
+        modules.append(UnplacedModule(node, obj, None, check_node_module(link(obj, PROBE_BASE), node.id)))
+        cached = cached and was_cached
+    check_fixed_regions(tuple(modules))
+    return NodeModules(tuple(modules), assemble(dispatcher_text(len(nodes))), cached)
+
+
+def link_for_plan(built: NodeModules, plan: Plan) -> tuple[Plan, BuiltModule]:
+    """Link every node at the region the plan gives it, check it lies there, and record the modules."""
+    regions = {r.name: r for r in plan.regions if r.kind == "module"}
+    modules, records, found = [], [], {}
+    for built_module in built.modules:
+        node_id, planned = built_module.node.id, regions[built_module.node.id]
+        module = built_module.prebuilt or link(built_module.obj, planned.offset)
+        found[node_id] = region = check_node_module(module, node_id)
+        if not planned.offset <= region.start <= region.end <= planned.end:
+            raise UserError(f"module `{node_id}` linked at {planned.offset:#x} occupies {region.start:#x}..{region.end:#x}, "
+                            f"outside its planned region {planned.offset:#x}..{planned.end:#x}")
+        modules.append(module)
+        records.append(NodeModule(node_id, module_digest(module), len(module)))
+    others = tuple((f"the plan's {r.kind} region", r.offset, r.end) for r in plan.regions if r.kind != "module")
+    check_disjoint(found, others)
+    blob = built.dispatcher + b"".join(modules)
+    path = cache_dir() / "linked" / f"{module_digest(blob)}.wasm"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, blob)
+    return replace(plan, modules=tuple(records)), BuiltModule(path, built.module_info(), built.cached)
