@@ -24,18 +24,9 @@ from rich.table import Table
 from ndg.cache import CACHE_VARIABLE
 from ndg.compiler.driver import compile_text, read_source
 from ndg.runtime.engine import Runner
+from timing import best_of
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def best_of(action, repeats: int) -> float:
-    """The shortest of `repeats` timings in seconds: the least disturbed by other processes."""
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def timed(action) -> float:

@@ -18,17 +18,16 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+import wasmtime
 from rich.console import Console
 from rich.table import Table
 
 from ndg.compiler.driver import compile_text, read_source
-import wasmtime
-
 from ndg.runtime.engine import Runner, shared_engine
 from ndg.runtime.plan import save_plan
+from timing import best_of
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ("basics.ndg", "plant.ndg")
@@ -48,16 +47,6 @@ def pass_through_chain(length: int) -> str:
     lines += [f"n{i} = float(value: n{i - 1})" for i in range(1, length)]
     lines.append(f"output(input: box(size: n{length - 1}))")
     return "\n".join(lines)
-
-
-def best_of(action, repeats: int) -> float:
-    """The shortest of `repeats` timings in seconds: the least disturbed by other processes."""
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def rss_bytes() -> int:

@@ -73,18 +73,20 @@ def check_module(module: bytes) -> ModuleInfo:
     return ModuleInfo(module_digest(module), len(module), (), shape.heap_base, shape.memory_min_pages or 0)
 
 
-def _cargo_build(crate: Path, target_dir: Path) -> Path:
+def cargo_build(crate: Path, target_dir: Path, what: str) -> Path:
+    """Build `crate` for wasm32 in release mode; the folder its artifacts land in. `what` names the
+    crate in the error a failed build raises."""
     toolchain = find_toolchain()
-    done = subprocess.run([str(toolchain.cargo), "build", "--release", "--offline", "--quiet",
+    done = subprocess.run([str(toolchain.cargo), "build", "--release", "--offline", "--quiet", "--target", TARGET,
                            "--target-dir", str(target_dir)],
                           cwd=crate, env=toolchain.environment(), capture_output=True, text=True,
                           # Nothing for cargo to read: with some inherited stdins its rustc probe
                           # failed ("couldn't read from stdin").
                           stdin=subprocess.DEVNULL)
     if done.returncode != 0:
-        raise UserError(f"building the node library failed:\n{done.stderr.strip()}",
+        raise UserError(f"building {what} failed:\n{done.stderr.strip()}",
                         "the Rust error above names the node file and line")
-    return target_dir / TARGET / "release" / "ndg_module.wasm"
+    return target_dir / TARGET / "release"
 
 
 def build_library(nodes: tuple[NodeDef, ...]) -> BuiltModule:
@@ -102,7 +104,7 @@ def build_library(nodes: tuple[NodeDef, ...]) -> BuiltModule:
     for name, text in generated.items():
         (crate / name).parent.mkdir(parents=True, exist_ok=True)
         (crate / name).write_text(text)
-    built = _cargo_build(crate, root / "target").read_bytes()
+    built = (cargo_build(crate, root / "target", "the node library") / "ndg_module.wasm").read_bytes()
     info = ModuleInfo(**{**asdict(check_module(built)), "kinds": kinds})
     module_path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(module_path, built)

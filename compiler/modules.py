@@ -19,11 +19,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ndg.cache import cache_dir
-from ndg.compiler.build import BuiltModule, build_key, check_imports_and_memory
+from ndg.compiler.build import BuiltModule, build_key, cargo_build, check_imports_and_memory
 from ndg.compiler.codegen import READERS, STACK_BYTES, WRITERS, templates
 from ndg.compiler.definitions import NodeDef, builtin_node_dir
 from ndg.compiler.planner import ModuleInfo
-from ndg.compiler.toolchain import TARGET, find_toolchain
 from ndg.compiler.wasm_inspect import inspect_module, wasm_tools
 from ndg.errors import UserError
 from ndg.runtime.plan import STEP_EXPORT, NodeModule, Plan, dispatcher_import, module_digest, write_atomically
@@ -124,17 +123,9 @@ def build_object(node: NodeDef) -> tuple[Path, bool]:
     for name, text in files.items():
         (crate / name).parent.mkdir(parents=True, exist_ok=True)
         (crate / name).write_text(text)
-    toolchain = find_toolchain()
-    target = crate / "target"
-    done = subprocess.run([str(toolchain.cargo), "build", "--release", "--offline", "--quiet", "--target", TARGET,
-                           "--target-dir", str(target)],
-                          cwd=crate, env=toolchain.environment(), capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL)
-    if done.returncode != 0:
-        raise UserError(f"building node `{node.id}` failed:\n{done.stderr.strip()}",
-                        "the Rust error above names the node file and line")
+    release = cargo_build(crate, crate / "target", f"node `{node.id}`")
     built.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(built, (target / TARGET / "release" / "ndg_step.wasm").read_bytes())
+    write_atomically(built, (release / "ndg_step.wasm").read_bytes())
     return built, False
 
 

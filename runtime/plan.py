@@ -14,7 +14,7 @@ import json
 import os
 import struct
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ndg.errors import UserError

@@ -63,3 +63,25 @@ def with_param(plan: Plan, node: str, input_name: str, name: str, **bounds) -> P
                     for r in plan.regions)
     param = Param(name, values[moved].type, moved, **bounds)
     return dataclasses.replace(plan, values=tuple(values), regions=regions, params=(*plan.params, param))
+
+
+def scalar_chains(max_size: int):
+    """Hypothesis strategy: .ndg text of random chains of scalar nodes (floats feeding math nodes,
+    with integers, vec3s and booleans between them) and one box as the output."""
+    from hypothesis import strategies as st
+
+    calls = st.sampled_from(["float(value: {v})", "math(op_type: {op}, a: {v}, b: {prev})", "integer(value: 3)",
+                             "vec3(0: {v}, 1: 1, 2: {v})", "boolean(value: true)"])
+
+    def text(chosen) -> str:
+        lines, floats = [], []
+        for index, (template, value, op) in enumerate(chosen):
+            previous = next((f"n{i}" for i in reversed(floats)), "1.0")
+            lines.append(f"n{index} = " + template.format(v=repr(float(value)), op=op, prev=previous))
+            if template.startswith(("float", "math")):
+                floats.append(index)
+        lines.append("output(input: box(size: 1))")
+        return "\n".join(lines)
+
+    return st.lists(st.tuples(calls, st.floats(-1e3, 1e3, width=32), st.integers(0, 3)),
+                    min_size=1, max_size=max_size).map(text)

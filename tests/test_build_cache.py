@@ -15,14 +15,14 @@ GRAPH = "output(input: box(size: 1))"
 def test_second_compile_runs_no_rust_compiler(tmp_path, monkeypatch):
     monkeypatch.setenv("NDG_CACHE_DIR", str(tmp_path / "cache"))
     calls = []
-    real_cargo_build = build._cargo_build
-    monkeypatch.setattr(build, "_cargo_build", lambda *a: calls.append(a) or real_cargo_build(*a))
+    real_cargo_build = build.cargo_build
+    monkeypatch.setattr(build, "cargo_build", lambda *a: calls.append(a) or real_cargo_build(*a))
     first = compile_text(GRAPH, "g.ndg")
     assert not first.module.cached and len(calls) == 1
 
     def no_compiler(*args):
         raise AssertionError("the Rust compiler was invoked for an unchanged node set")
-    monkeypatch.setattr(build, "_cargo_build", no_compiler)
+    monkeypatch.setattr(build, "cargo_build", no_compiler)
     monkeypatch.setattr(build, "find_toolchain", no_compiler)
     second = compile_text(GRAPH, "g.ndg")
     assert second.module.cached

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 
-from conftest import EXAMPLES, f32_bits, write_nodes
+from conftest import EXAMPLES, f32_bits, scalar_chains, write_nodes
 from test_run_failures import NODES as FAILING
 from ndg.cli import main
 from ndg.compiler.definitions import NodeLibrary
@@ -71,22 +71,9 @@ def test_static_regions_read_back_from_the_modules_are_disjoint(both):
     assert_modules_placed(per_node.plan, per_node.module.wasm)
 
 
-scalar_calls = st.sampled_from(["float(value: {v})", "math(op_type: {op}, a: {v}, b: {prev})", "integer(value: 3)",
-                                "vec3(0: {v}, 1: 1, 2: {v})", "boolean(value: true)"])
-
-
 @settings(max_examples=8, deadline=None)
-@given(st.lists(st.tuples(scalar_calls, st.floats(-1e3, 1e3, width=32), st.integers(0, 3)), min_size=1, max_size=12),
-       st.sampled_from(["keep", "reuse"]))
-def test_generated_graphs_place_their_modules_apart_and_match_one_module(calls, layout):
-    lines, floats = [], []
-    for index, (template, value, op) in enumerate(calls):
-        previous = next((f"n{i}" for i in reversed(floats)), "1.0")
-        lines.append(f"n{index} = " + template.format(v=repr(float(value)), op=op, prev=previous))
-        if template.startswith(("float", "math")):
-            floats.append(index)
-    lines.append("output(input: box(size: 1))")
-    text = "\n".join(lines)
+@given(scalar_chains(12), st.sampled_from(["keep", "reuse"]))
+def test_generated_graphs_place_their_modules_apart_and_match_one_module(text, layout):
     per_node = compile_text(text, "gen.ndg", layout=layout, modules="per-node")
     validate_plan(per_node.plan)
     assert_modules_placed(per_node.plan, per_node.module.wasm)

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, scalar_chains
 from ndg.cli import main
 from ndg.compiler.driver import compile_text, read_source
 from ndg.errors import UserError
@@ -111,21 +111,10 @@ def test_damaged_plan_files_are_clean_errors_or_the_right_result(compiled, posit
 
 
 # Random chains of scalar nodes: every layout the planner makes is aligned and disjoint.
-scalar_calls = st.sampled_from(["float(value: {v})", "math(op_type: {op}, a: {v}, b: {prev})", "integer(value: 3)",
-                                "vec3(0: {v}, 1: 1, 2: {v})", "boolean(value: true)"])
-
-
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.tuples(scalar_calls, st.floats(-1e3, 1e3, width=32), st.integers(0, 3)), min_size=1, max_size=30))
-def test_generated_graphs_get_sound_layouts(calls):
-    lines, floats = [], []
-    for index, (template, value, op) in enumerate(calls):
-        previous = next((f"n{i}" for i in reversed(floats)), "1.0")
-        lines.append(f"n{index} = " + template.format(v=repr(float(value)), op=op, prev=previous))
-        if template.startswith(("float", "math")):
-            floats.append(index)
-    lines.append("output(input: box(size: 1))")
-    compiled = compile_text("\n".join(lines), "gen.ndg")
+@given(scalar_chains(30))
+def test_generated_graphs_get_sound_layouts(text):
+    compiled = compile_text(text, "gen.ndg")
     assert_sound_layout(compiled.plan)
     validate_plan(compiled.plan)
 

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import f32_bits, load
+from conftest import f32_bits
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors
 from ndg.compiler.driver import check
