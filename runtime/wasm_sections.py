@@ -8,17 +8,18 @@ from ndg.errors import UserError
 WASM_HEADER = b"\0asm\x01\0\0\0"
 
 
-def _leb128(data: bytes, at: int) -> tuple[int, int]:
+def _leb128(data: bytes, at: int, signed: bool = False) -> tuple[int, int]:
+    """The LEB128 number at `at` (at most 32 bits) and the index after it."""
     value, shift = 0, 0
     while True:
         if at >= len(data) or shift > 28:
-            raise UserError("the module is not a valid wasm binary (bad length field)")
+            raise UserError("the module is not a valid wasm binary (bad number encoding)")
         byte = data[at]
         value |= (byte & 0x7F) << shift
         at += 1
-        if not byte & 0x80:
-            return value, at
         shift += 7
+        if not byte & 0x80:
+            return (value - (1 << shift) if signed and byte & 0x40 else value), at
 
 
 def custom_sections(module: bytes) -> dict[str, bytes]:
@@ -39,25 +40,12 @@ def custom_sections(module: bytes) -> dict[str, bytes]:
     return sections
 
 
-def _signed_leb128(data: bytes, at: int) -> tuple[int, int]:
-    value, shift = 0, 0
-    while True:
-        if at >= len(data) or shift > 28:
-            raise UserError("the module is not a valid wasm binary (bad constant)")
-        byte = data[at]
-        value |= (byte & 0x7F) << shift
-        at += 1
-        shift += 7
-        if not byte & 0x80:
-            return value - (1 << shift) if byte & 0x40 else value, at
-
-
 def _const_address(data: bytes, at: int, what: str) -> tuple[int, int]:
     """An `i32.const N; end` expression: N as an unsigned address, and where the expression ends."""
     if at >= len(data) or data[at] != 0x41:
         raise UserError(f"the module places its {what} with an expression, not a fixed address",
                         "link it with data at fixed addresses (wasm-ld does, unless built as a shared library)")
-    value, at = _signed_leb128(data, at + 1)
+    value, at = _leb128(data, at + 1, signed=True)
     if at >= len(data) or data[at] != 0x0B:
         raise UserError(f"the module places its {what} with an expression, not a fixed address")
     return value & 0xFFFFFFFF, at + 1
