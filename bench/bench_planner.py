@@ -78,7 +78,7 @@ def plan_time(text: str, library, info, policy: str, repeat: int) -> tuple[float
             graph, diagnostics = analyse(program, library)
             assert not diagnostics, diagnostics
             analysed = time.perf_counter()
-            plan = plan_graph(graph, info, policy=policy)
+            plan = plan_graph(graph, graph_shapes(graph), info, policy=policy)
             finished = time.perf_counter()
         passes, planner = min(passes, analysed - started), min(planner, finished - analysed)
     return passes, planner, plan
@@ -112,7 +112,8 @@ def shapes_table(library, info, console, nodes: int = 5000):
     for recent in (2, 32, 256, 1024):
         program = parse(generated_graph(nodes, recent=recent), "generated.ndg")
         graph, _ = analyse(program, library)
-        reuse, keep = (plan_graph(graph, info, policy=p) for p in ("reuse", "keep"))
+        shapes = graph_shapes(graph)
+        reuse, keep = (plan_graph(graph, shapes, info, policy=p) for p in ("reuse", "keep"))
         table.add_row(f"{recent} floats", f"{reuse.peak_live_bytes:,}", f"{slot_bytes(reuse):,}",
                       f"{slot_area_bytes(reuse):,}", f"{slot_bytes(reuse) / reuse.peak_live_bytes:.4f}",
                       f"{slot_area_bytes(reuse) / reuse.peak_live_bytes:.4f}", f"{slot_bytes(keep):,}")

@@ -15,7 +15,7 @@ from ndg.compiler.ir import Graph
 from ndg.compiler.modules import build_node_modules, link_for_plan
 from ndg.compiler.passes import analyse
 from ndg.compiler.planner import plan_graph
-from ndg.compiler.sizes import graph_shapes
+from ndg.compiler.sizes import BulkValue, graph_shapes
 from ndg.compiler.syntax import parse
 from ndg.errors import UserError
 from ndg.runtime.plan import Plan
@@ -37,14 +37,18 @@ def read_source(path: Path) -> str:
         raise UserError(f"cannot read {path}: {error}") from None
 
 
-def check(text: str, name: str, library: NodeLibrary) -> Graph:
-    """Every check, nothing built: the ordered graph, or SourceErrors with all independent errors."""
+def check_with_shapes(text: str, name: str, library: NodeLibrary) -> tuple[Graph, dict[str, BulkValue]]:
+    """Every check, nothing built: the ordered graph and the shape of each bulk value (so size rules
+    are checked too), or SourceErrors with all independent errors."""
     program = parse(text, name)
     graph, diagnostics = analyse(program, library)
     if diagnostics:
         raise SourceErrors(program.source, diagnostics)
-    graph_shapes(graph)  # size rules are checked too, so that `ndg check` reports their errors
-    return graph
+    return graph, graph_shapes(graph)
+
+
+def check(text: str, name: str, library: NodeLibrary) -> Graph:
+    return check_with_shapes(text, name, library)[0]
 
 
 # `stage(name, description)` wraps each step of compiling, so a caller can time it and show progress.
@@ -75,14 +79,14 @@ def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage:
     with stage("check", f"checking {name}"):
         library = NodeLibrary.load(node_paths)
         with cycle_collection_paused():
-            graph = check(text, name, library)
+            graph, shapes = check_with_shapes(text, name, library)
     if modules == "per-node":
         used = tuple({node.definition.id: node.definition for node in graph.nodes.values()}.values())
         with stage("build", f"building {len(used)} node modules"):
             built = build_node_modules(used)
         with stage("plan", "planning the memory layout"):
             with cycle_collection_paused():
-                plan = plan_graph(graph, built.module_info(), policy=layout)
+                plan = plan_graph(graph, shapes, built.module_info(), policy=layout)
         with stage("link", f"linking {len(used)} node modules at their places"):
             plan, module = link_for_plan(built, plan)
         return Compiled(graph, plan, module)
@@ -96,5 +100,5 @@ def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage:
         module = build_library(buildable)
     with stage("plan", "planning the memory layout"):
         with cycle_collection_paused():
-            plan = plan_graph(graph, module.info, policy=layout)
+            plan = plan_graph(graph, shapes, module.info, policy=layout)
     return Compiled(graph, plan, module)

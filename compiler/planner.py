@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ndg.compiler.definitions import SCALAR_WORDS
 from ndg.compiler.ir import Const, Graph, ParamRef
-from ndg.compiler.sizes import graph_shapes
+from ndg.compiler.sizes import BulkValue
 from ndg.errors import UserError
 from ndg.runtime.scalars import encode_scalar
 from ndg.runtime.validate import MAX_PAGES
@@ -51,9 +51,10 @@ def live_until(steps: list[Step], output: int) -> dict[int, int]:
     return last
 
 
-def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None, policy: str = "keep") -> Plan:
-    """Lay out an ordered, typed graph over the given module; `policy` (`keep` or `reuse`) says how
-    the slots are laid out."""
+def plan_graph(graph: Graph, shapes: dict[str, BulkValue], module: ModuleInfo, module_path: str | None = None,
+               policy: str = "keep") -> Plan:
+    """Lay out an ordered, typed graph over the given module; `shapes` are its bulk values' shapes
+    (`sizes.graph_shapes`), `policy` (`keep` or `reuse`) says how the slots are laid out."""
     kinds = {kind: index for index, kind in enumerate(module.kinds)}
     constants: dict[tuple[str, tuple[int, ...]], int] = {}
     values: list[dict] = []
@@ -73,7 +74,6 @@ def plan_graph(graph: Graph, module: ModuleInfo, module_path: str | None = None,
 
     slot_of: dict[str, int] = {}
     capacity: dict[str, int] = {}
-    shapes = graph_shapes(graph)
     steps = []
     for index, node in enumerate(graph.nodes.values()):
         definition = node.definition

@@ -23,20 +23,12 @@ def _leb128(data: bytes, at: int, signed: bool = False) -> tuple[int, int]:
 
 
 def custom_sections(module: bytes) -> dict[str, bytes]:
-    if not module.startswith(WASM_HEADER):
-        raise UserError("the module is not a wasm binary")
-    sections, at = {}, len(WASM_HEADER)
-    while at < len(module):
-        section_id = module[at]
-        size, start = _leb128(module, at + 1)
-        end = start + size
-        if end > len(module):
-            raise UserError("the module is not a valid wasm binary (truncated section)")
+    """Custom sections (id 0) by name."""
+    sections = {}
+    for section_id, body in _sections(module):
         if section_id == 0:
-            name_len, name_at = _leb128(module, start)
-            name = module[name_at : name_at + name_len].decode("utf-8", "replace")
-            sections[name] = module[name_at + name_len : end]
-        at = end
+            name_len, name_at = _leb128(body, 0)
+            sections[body[name_at : name_at + name_len].decode("utf-8", "replace")] = body[name_at + name_len :]
     return sections
 
 

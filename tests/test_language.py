@@ -11,6 +11,8 @@ from ndg.cli import main
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors
 from ndg.compiler.driver import check
+from ndg.errors import UserError
+from ndg.runtime.engine import RunError
 from ndg.runtime.scalars import decode_scalar
 
 LIBRARY = NodeLibrary.load()
@@ -88,13 +90,13 @@ def test_parameter_words_sit_in_the_params_region():
 
 def test_set_param_refuses_wrong_types_and_values_outside_the_range():
     runner = load("param size: float = 1.5 in 0.5..4\noutput(input: box(size: size))\n")
-    with pytest.raises(Exception, match=r"`size` \(float from 0.5 to 4\) cannot be 5.0"):
+    with pytest.raises(UserError, match=r"`size` \(float from 0.5 to 4\) cannot be 5.0"):
         runner.set_param("size", 5.0)
-    with pytest.raises(Exception, match="cannot be True"):
+    with pytest.raises(UserError, match="cannot be True"):
         runner.set_param("size", True)
-    with pytest.raises(Exception, match="cannot be 1000"):
+    with pytest.raises(UserError, match="cannot be 1000"):
         runner.set_param("size", 10**400)
-    with pytest.raises(Exception, match="no parameter `sise`"):
+    with pytest.raises(UserError, match="no parameter `sise`"):
         runner.set_param("sise", 1.0)
 
 
@@ -250,9 +252,9 @@ def test_parameter_values_survive_a_fresh_instance_after_a_trap(tmp_path):
     runner = load("param v: float = 0.5 in 0..4\np = panicky(value: v)\nq = v * 2\noutput(input: box(size: q))\n",
                   node_paths=[tmp_path])
     runner.set_param("v", 3.0)
-    with pytest.raises(Exception, match="too large"):
+    with pytest.raises(RunError, match="too large"):
         runner.run()
-    with pytest.raises(Exception, match="too large"):  # a fresh instance, still with v = 3
+    with pytest.raises(RunError, match="too large"):  # a fresh instance, still with v = 3
         runner.run()
     runner.set_param("v", 0.75)
     runner.run()

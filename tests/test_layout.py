@@ -15,6 +15,7 @@ from ndg.compiler.driver import check, compile_text
 from ndg.compiler.layout import (WASM32_BYTES, RegionAllocator, Slot, extent, greedy_by_size, peak_live_bytes, place_slots,
                                  reuse_offsets)
 from ndg.compiler.planner import plan_graph
+from ndg.compiler.sizes import graph_shapes
 from ndg.errors import UserError
 from ndg.runtime.engine import Runner
 from ndg.runtime.plan import GUARD_BYTES
@@ -99,11 +100,11 @@ def test_planner_refuses_a_graph_too_big_for_wasm32(tmp_path):
     info = dataclasses.replace(built, kinds=(*built.kinds, "test/big/block"))
     for policy in ("keep", "reuse"):
         with pytest.raises(UserError, match=r"past the 4,294,967,296 bytes \(4 GiB\) wasm32 can address"):
-            plan_graph(graph, info, policy=policy)
+            plan_graph(graph, graph_shapes(graph), info, policy=policy)
     # Within wasm32's 4 GiB, but past the 1 GiB the runtime gives a plan: refused when compiling too.
     small = check("output(input: block(gib: 1))", "small.ndg", library)
     with pytest.raises(UserError, match=r"more than the 1,073,741,824 bytes \(1 GiB\) the runtime gives a plan"):
-        plan_graph(small, info, policy="reuse")
+        plan_graph(small, graph_shapes(small), info, policy="reuse")
 
 
 # Generated graphs: random DAGs of the scalar nodes, their floats feeding each other, vec3s and

@@ -13,7 +13,7 @@ from ndg.compiler.sizes import Interval, graph_shapes, output_shape
 from ndg.errors import UserError
 from ndg.runtime.engine import Runner
 
-from conftest import write_nodes
+from conftest import f32_bits, write_nodes
 from layout_checks import assert_guards_intact, written_words
 
 LIBRARY = NodeLibrary.load()
@@ -179,5 +179,7 @@ def test_ndg_run_checks_a_large_parameter_value(tmp_path):
 def test_a_float_parameter_may_default_to_an_end_of_its_range():
     compiled = compile_text("param t: float = 0.84 in 0.84..0.9\noutput(input: box(size: t))", "ends.ndg")
     runner = Runner(compiled.plan, compiled.module.wasm)
+    # The box's first vertex sits at (size, -size, -size): word 5 + 36 of the item (after its header and faces).
+    assert runner.run(check=True)[2 + 5 + 36] == f32_bits(0.84)
     runner.set_param("t", 0.9)
-    runner.run(check=True)
+    assert runner.run(check=True)[2 + 5 + 36] == f32_bits(0.9)
