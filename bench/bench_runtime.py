@@ -3,7 +3,8 @@
 1. Per-step cost of fused replay (one host call for the whole step table) against stepped replay
    (one host call per step) on a chain of 10,000 math nodes cycling through add, subtract and
    multiply; fused on the same chain adding throughout (no data-dependent branch in the node) and
-   on a chain of pass-through nodes (the dispatcher's floor); one empty host call.
+   on a chain of pass-through nodes (the dispatcher's floor); one empty host call, as the runtime
+   makes it and as wasmtime-py's `Func.__call__` would.
 2. Time from process start to result for `ndg run PLAN.ndp`, with the compiled-code cache cold
    and warm.
 3. Resident memory (RSS) and wasm memory before and after 10,000 runs of each example.
@@ -59,6 +60,9 @@ def replay_table(runner: Runner, adding: Runner, pass_through: Runner) -> Table:
     fused, one_op, floor = (best_of(lambda: r.run(full=True), 30) for r in (runner, adding, pass_through))
     stepped = best_of(lambda: runner.run(stepped=True, full=True), 3)
     empty = best_of(runner.empty_call, 200)
+    run_export = runner.instance.exports(runner.store)["ndg_run"]
+    control = runner.plan.region("control").offset
+    wasmtime_py = best_of(lambda: run_export(runner.store, control, 0, 0), 200)
     table = Table(title=f"replay of a {steps}-step math chain (best of several runs)")
     for column in ("mode", "host calls", "per run", "per step"):
         table.add_column(column, justify="right" if column != "mode" else "left")
@@ -68,6 +72,7 @@ def replay_table(runner: Runner, adding: Runner, pass_through: Runner) -> Table:
                   f"{floor / len(pass_through.plan.steps) * 1e9:.1f} ns")
     table.add_row("stepped", f"{steps}", f"{stepped * 1e3:.1f} ms", f"{stepped / steps * 1e9:.0f} ns")
     table.add_row("empty host call", "1", f"{empty * 1e6:.1f} µs", "")
+    table.add_row("empty host call via wasmtime-py's Func", "1", f"{wasmtime_py * 1e6:.1f} µs", "")
     table.caption = f"fused is {stepped / fused:.0f}× faster than stepped"
     return table
 

@@ -13,8 +13,9 @@ from ndg.compiler.definitions import NodeDef, builtin_node_dir
 # How the wrapper reads an input of each type, and writes a scalar output of each type.
 READERS = {"float": "f32", "integer": "i32", "select": "i32", "seed": "i32", "boolean": "bool", "vec3": "vec3",
            "path": "items", "geometry": "items", "instances": "items"}
-WRITERS = {"float": "push_f32", "integer": "push", "select": "push", "seed": "push", "boolean": "push_bool",
-           "vec3": "push_vec3"}
+# How a scalar output `value` becomes the words of its slot.
+WRITERS = {"float": "[value.to_bits() as i32]", "integer": "[value]", "select": "[value]", "seed": "[value]",
+           "boolean": "[value as i32]", "vec3": "value.map(|x| x.to_bits() as i32)"}
 STACK_BYTES = 256 * 1024
 
 

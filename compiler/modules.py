@@ -107,7 +107,7 @@ def _crate_files(node: NodeDef) -> dict[str, str]:
     return {
         "Cargo.toml": env.get_template("step_Cargo.toml.j2").render(node=view, crate_name="ndg_step",
                                                                     util_path=util),
-        "lib.rs": env.get_template("step_lib.rs.j2").render(node=view, max_kinds=MAX_NODE_MODULES),
+        "lib.rs": env.get_template("step_lib.rs.j2").render(node=view),
         ".cargo/config.toml": env.get_template("step_config.toml.j2").render(),
     }
 

@@ -23,6 +23,7 @@ import wasmtime
 
 from ndg.errors import UserError
 from ndg.runtime.code_cache import load_module
+from ndg.runtime.fast_call import FastCall
 from ndg.runtime.format import FormatError, split_items
 from ndg.runtime.plan import (ABI_VERSION, CONTROL_FIELDS, GUARD_WORD, STEP_EXPORT, Plan, dispatcher_import,
                               module_digest, split_modules)
@@ -121,7 +122,7 @@ class Runner:
             raise UserError(f"the plan's module does not load: {error}") from None
         self._node_modules = tuple(_load_node_module(self.engine, plan, index, data)
                                    for index, data in enumerate(node_modules))
-        self._node_steps: tuple[wasmtime.Func, ...] = ()
+        self._node_steps: tuple[FastCall, ...] = ()
         self._control = plan.region("control").offset
         self._value_table = plan.region("values").offset // 4
         self._guards = [r for r in plan.regions if r.kind == "guard"]
@@ -155,8 +156,10 @@ class Runner:
         provided = dict(zip(PROVIDED_IMPORTS, (self.memory, panic)))
         if self.plan.modules:
             # The node modules first: the dispatcher imports their step functions.
-            self._node_steps = tuple(self._instantiate_node(kind, provided) for kind in range(len(self.plan.kinds)))
-            provided.update({(dispatcher_import(kind), STEP_EXPORT): step for kind, step in enumerate(self._node_steps)})
+            steps = [self._instantiate_node(kind, provided) for kind in range(len(self.plan.kinds))]
+            provided.update({(dispatcher_import(kind), STEP_EXPORT): step for kind, step in enumerate(steps)})
+            self._node_steps = tuple(_bind(self.store, step, 2, f"the {STEP_EXPORT} function of node `{node}`")
+                                     for step, node in zip(steps, self.plan.kinds))
         self.instance = self._instance(self.module, provided, "the module")
         exports = self.instance.exports(self.store)
         if not self.plan.modules:
@@ -164,9 +167,7 @@ class Runner:
             static = self.plan.region("static")
             if not isinstance(heap_base, wasmtime.Global) or not 0 <= heap_base.value(self.store) <= static.end:
                 raise PlanInvalid("the module's static data does not fit the plan's static region")
-        self._run = exports.get("ndg_run")
-        if not isinstance(self._run, wasmtime.Func):
-            raise PlanInvalid("the module has no ndg_run dispatcher")
+        self._run = _bind(self.store, exports.get("ndg_run"), 3, "the module's ndg_run dispatcher")
         self._bytes = np.asarray(_MemoryBuffer(self.store, self.memory))
         self._words = self._bytes.view("<i4")
         self._u32 = self._bytes.view("<u4")
@@ -184,15 +185,13 @@ class Runner:
         except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
             raise PlanInvalid(f"{what} does not fit the plan's memory ({error})") from None
 
-    def _instantiate_node(self, kind: int, provided: dict) -> wasmtime.Func:
+    def _instantiate_node(self, kind: int, provided: dict):
         node = self.plan.kinds[kind]
         exports = self._instance(self._node_modules[kind], provided, f"the module of node `{node}`").exports(self.store)
         heap_base, step = exports.get("__heap_base"), exports.get(STEP_EXPORT)
         region = next(r for r in self.plan.regions if r.kind == "module" and r.name == node)
         if not isinstance(heap_base, wasmtime.Global) or not region.offset <= heap_base.value(self.store) <= region.end:
             raise PlanInvalid(f"the module of node `{node}` has its heap base outside its static region")
-        if not isinstance(step, wasmtime.Func):
-            raise PlanInvalid(f"the module of node `{node}` has no {STEP_EXPORT} function")
         return step
 
     def _on_panic(self, ptr: int, length: int):
@@ -287,10 +286,10 @@ class Runner:
         else:
             self._call(index, index + 1)
 
-    def _invoke(self, function: wasmtime.Func, *args: int):
+    def _invoke(self, function: FastCall, *args: int):
         self._panic_message = None
         try:
-            status = function(self.store, self._control, *args)
+            status = function(self._control, *args)
         except wasmtime.Trap as trap:
             state = self._read_control()
             # The instance is in an unknown state after a trap; start a fresh one on the same plan.
@@ -437,6 +436,15 @@ def _load_node_module(engine: wasmtime.Engine, plan: Plan, index: int, data: byt
         return load_module(engine, data, recorded.sha256, ENGINE_SETTINGS)[0]
     except wasmtime.WasmtimeError as error:
         raise UserError(f"the module of node `{recorded.node}` does not load: {error}") from None
+
+
+def _bind(store: wasmtime.Store, function, arity: int, what: str) -> FastCall:
+    if not isinstance(function, wasmtime.Func):
+        raise PlanInvalid(f"{what} is missing")
+    try:
+        return FastCall(store, function, arity)
+    except TypeError as error:
+        raise PlanInvalid(f"{what} has the wrong signature ({error})") from None
 
 
 def _ranges(steps: list[int]) -> tuple[tuple[int, int], ...]:

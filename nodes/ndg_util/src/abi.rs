@@ -108,11 +108,56 @@ impl<'a> Inputs<'a> {
     }
 }
 
-/// What the generated dispatcher provides: each kind's input count, and the call into a node,
-/// which fills `slot` from `inputs` and returns how many words it wrote.
-pub struct Library {
-    pub arities: &'static [u32],
-    pub call: fn(kind: u32, slot: &mut [i32], inputs: Inputs) -> Result<usize, NodeError>,
+/// One step record, read in place: `[kind, out_ptr, out_capacity, out_len_ptr, n_inputs,
+/// (in_ptr, in_len_ptr)…]`.
+#[derive(Clone, Copy)]
+pub struct Record(*const u32);
+
+impl Record {
+    #[inline(always)]
+    unsafe fn word(self, at: usize) -> u32 {
+        *self.0.add(at)
+    }
+
+    #[inline(always)]
+    pub unsafe fn kind(self) -> u32 {
+        self.word(0)
+    }
+
+    /// The inputs of a node that takes `arity` of them; a record with another count does not
+    /// belong to this node kind.
+    #[inline(always)]
+    pub unsafe fn inputs(self, arity: u32) -> Result<Inputs<'static>, NodeError> {
+        if self.word(4) != arity {
+            return Err(NodeError::BadStep { kind: self.kind() });
+        }
+        let pairs = self.0.add(RECORD_HEADER_WORDS);
+        Ok(Inputs { pairs: std::slice::from_raw_parts(pairs, RECORD_INPUT_WORDS * arity as usize) })
+    }
+
+    /// The output slot, as long as its capacity.
+    #[inline(always)]
+    pub unsafe fn slot(self) -> &'static mut [i32] {
+        std::slice::from_raw_parts_mut(self.word(1) as usize as *mut i32, self.word(2) as usize)
+    }
+
+    /// Writes a scalar output of `N` words, or fails without writing if the slot is smaller.
+    #[inline(always)]
+    pub unsafe fn write<const N: usize>(self, words: [i32; N]) -> Result<(), NodeError> {
+        let capacity = self.word(2);
+        if (capacity as usize) < N {
+            return Err(NodeError::Capacity { capacity });
+        }
+        std::ptr::copy_nonoverlapping(words.as_ptr(), self.word(1) as usize as *mut i32, N);
+        self.set_len(N);
+        Ok(())
+    }
+
+    /// Records how many words the output holds (in the value table, where readers find it).
+    #[inline(always)]
+    pub unsafe fn set_len(self, len: usize) {
+        *(self.word(3) as usize as *mut u32) = len as u32;
+    }
 }
 
 fn fail(control: &mut Control, status: u32, detail: u32, message: &str) -> u32 {
@@ -123,6 +168,18 @@ fn fail(control: &mut Control, status: u32, detail: u32, message: &str) -> u32 {
     control.message[..n].copy_from_slice(&bytes[..n]);
     control.message_len = n as u32;
     status
+}
+
+/// Reports a failed step; out of line, so that the step loop stays small.
+#[cold]
+#[inline(never)]
+fn fail_step(control: &mut Control, error: NodeError) -> u32 {
+    match error {
+        NodeError::Capacity { capacity } => fail(control, STATUS_CAPACITY, capacity, "output slot is full"),
+        NodeError::BadInput { input } => fail(control, STATUS_BAD_INPUT, input, "input has the wrong shape"),
+        NodeError::Invalid(why) => fail(control, STATUS_INVALID, 0, why),
+        NodeError::BadStep { kind } => fail(control, STATUS_BAD_STEP, kind, "step record does not match the node kind"),
+    }
 }
 
 static mut ACTIVE_CONTROL: *mut Control = std::ptr::null_mut();
@@ -136,17 +193,14 @@ pub fn note_scratch_exhausted() {
     }
 }
 
-unsafe fn words_at<'a>(addr: u32, count: usize) -> &'a [u32] {
-    std::slice::from_raw_parts(addr as usize as *const u32, count)
-}
-
-/// Runs steps `first..end`; returns the status, also left in the control block.
+/// Runs steps `first..end`, each through `step`, which runs the record's node and sets its
+/// output's length; returns the status, also left in the control block.
 ///
 /// # Safety
 /// `control` and every address in the tables must lie inside the memory, and no output slot may
 /// overlap another value; the host validates the plan for exactly this before any run.
 #[inline(always)]
-pub unsafe fn run(control: *mut Control, first: u32, end: u32, library: &Library) -> u32 {
+pub unsafe fn run(control: *mut Control, first: u32, end: u32, step: impl Fn(Record) -> Result<(), NodeError>) -> u32 {
     ACTIVE_CONTROL = control;
     let control = &mut *control;
     control.status = STATUS_OK;
@@ -154,36 +208,16 @@ pub unsafe fn run(control: *mut Control, first: u32, end: u32, library: &Library
     if control.abi_version != ABI_VERSION || first > end || end > control.n_steps {
         return fail(control, STATUS_BAD_CONTROL, 0, "control block does not match this module");
     }
-    let steps = words_at(control.steps, control.n_steps as usize);
-    for step in first..end {
+    let steps = control.steps as usize as *const u32;
+    for index in first..end {
         // Read after a trap (fuel, panic, scratch) to name the node that caused it.
-        control.current_step = step;
+        control.current_step = index;
         crate::scratch_reset();
-        let record = steps[step as usize];
-        let header = words_at(record, RECORD_HEADER_WORDS);
-        let kind = header[0];
-        let n_inputs = header[4];
-        if library.arities.get(kind as usize) != Some(&n_inputs) {
-            return fail(control, STATUS_BAD_STEP, kind, "step record does not match the node kind");
-        }
-        let slot = std::slice::from_raw_parts_mut(header[1] as usize as *mut i32, header[2] as usize);
-        let out_len = header[3] as usize as *mut u32;
-        let pairs = words_at(record + 4 * RECORD_HEADER_WORDS as u32, RECORD_INPUT_WORDS * n_inputs as usize);
-        let outcome = (library.call)(kind, slot, Inputs { pairs });
-        // A failed step leaves an empty value rather than a partial one that looks complete.
-        *out_len = match outcome {
-            Ok(len) => len as u32,
-            Err(_) => 0,
-        };
-        match outcome {
-            Ok(_) => {}
-            Err(NodeError::Capacity { capacity }) => {
-                return fail(control, STATUS_CAPACITY, capacity, "output slot is full");
-            }
-            Err(NodeError::BadInput { input }) => {
-                return fail(control, STATUS_BAD_INPUT, input, "input has the wrong shape");
-            }
-            Err(NodeError::Invalid(why)) => return fail(control, STATUS_INVALID, 0, why),
+        let record = Record(*steps.add(index as usize) as usize as *const u32);
+        if let Err(error) = step(record) {
+            // A failed step leaves an empty value rather than a partial one that looks complete.
+            record.set_len(0);
+            return fail_step(control, error);
         }
     }
     STATUS_OK

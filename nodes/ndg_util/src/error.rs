@@ -8,6 +8,8 @@ pub enum NodeError {
     BadInput { input: u32 },
     /// The node rejected its input values; the text says why.
     Invalid(&'static str),
+    /// The step record does not fit node kind `kind`: the plan was made for another module.
+    BadStep { kind: u32 },
 }
 
 pub type NodeResult = Result<(), NodeError>;

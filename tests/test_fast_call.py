@@ -1,0 +1,46 @@
+"""Calls into wasm through the runtime's one-array, unchecked entry point."""
+
+import pytest
+import wasmtime
+
+from ndg.runtime.fast_call import FastCall
+
+MODULE = """
+(module
+  (func (export "step") (param $control i32) (param $index i32) (result i32)
+    (if (i32.eq (local.get $index) (i32.const 13)) (then unreachable))
+    (i32.sub (i32.mul (local.get $control) (i32.const 1000)) (local.get $index)))
+  (func (export "wide") (param i64) (result i32) (i32.const 0)))
+"""
+
+
+def exports():
+    store = wasmtime.Store()
+    instance = wasmtime.Instance(store, wasmtime.Module(store.engine, MODULE), [])
+    return store, instance.exports(store)
+
+
+def test_arguments_in_and_the_result_out():
+    store, functions = exports()
+    step = FastCall(store, functions["step"], 2)
+    assert step(7, 3) == 6997
+    assert step(-2, 5) == -2005
+    assert step(0, 0) == 0
+
+
+def test_a_trap_is_raised_and_the_next_call_works():
+    store, functions = exports()
+    step = FastCall(store, functions["step"], 2)
+    for _ in range(3):
+        with pytest.raises(wasmtime.Trap) as trap:
+            step(1, 13)
+        assert trap.value.trap_code == wasmtime.TrapCode.UNREACHABLE
+        assert step(1, 2) == 998
+
+
+def test_a_function_of_another_signature_is_refused():
+    store, functions = exports()
+    with pytest.raises(TypeError, match="2 i32 parameters"):
+        FastCall(store, functions["wide"], 2)
+    with pytest.raises(TypeError, match="3 i32 parameters"):
+        FastCall(store, functions["step"], 3)
