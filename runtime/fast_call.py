@@ -17,6 +17,7 @@ import ctypes
 
 import wasmtime
 from wasmtime import _ffi as ffi
+from wasmtime._func import maybe_raise_last_exn
 
 
 class FastCall:
@@ -40,12 +41,15 @@ class FastCall:
         for index, argument in enumerate(arguments):
             slots[index].i32 = argument
         error = ffi.wasmtime_func_call_unchecked(self._context, self._function, slots, self._size, self._trap_ref)
-        if error:
-            raise wasmtime.WasmtimeError._from_ptr(error)
-        if self._trap:
-            trap = wasmtime.Trap._from_ptr(self._trap)
+        if error or self._trap:
+            self._raise(error)
+        return slots[0].i32
+
+    def _raise(self, error) -> None:
+        failure = wasmtime.WasmtimeError._from_ptr(error) if error else wasmtime.Trap._from_ptr(self._trap)
+        if not error:
             # The Trap owns that pointer now: the next call gets a fresh one.
             self._trap = ctypes.POINTER(ffi.wasm_trap_t)()
             self._trap_ref = ctypes.byref(self._trap)
-            raise trap
-        return slots[0].i32
+        maybe_raise_last_exn()  # a host function raised, which stopped the call: its exception goes on
+        raise failure

@@ -7,16 +7,24 @@ from ndg.runtime.fast_call import FastCall
 
 MODULE = """
 (module
+  (import "host" "check" (func $check (param i32)))
   (func (export "step") (param $control i32) (param $index i32) (result i32)
     (if (i32.eq (local.get $index) (i32.const 13)) (then unreachable))
+    (call $check (local.get $index))
     (i32.sub (i32.mul (local.get $control) (i32.const 1000)) (local.get $index)))
   (func (export "wide") (param i64) (result i32) (i32.const 0)))
 """
 
 
+def _check(index):
+    if index == 99:
+        raise ValueError("the host refuses 99")
+
+
 def exports():
     store = wasmtime.Store()
-    instance = wasmtime.Instance(store, wasmtime.Module(store.engine, MODULE), [])
+    check = wasmtime.Func(store, wasmtime.FuncType([wasmtime.ValType.i32()], []), _check)
+    instance = wasmtime.Instance(store, wasmtime.Module(store.engine, MODULE), [check])
     return store, instance.exports(store)
 
 
@@ -36,6 +44,14 @@ def test_a_trap_is_raised_and_the_next_call_works():
             step(1, 13)
         assert trap.value.trap_code == wasmtime.TrapCode.UNREACHABLE
         assert step(1, 2) == 998
+
+
+def test_an_exception_in_a_host_function_reaches_the_caller():
+    store, functions = exports()
+    step = FastCall(store, functions["step"], 2)
+    with pytest.raises(ValueError, match="refuses 99"):
+        step(1, 99)
+    assert step(1, 2) == 998
 
 
 def test_a_function_of_another_signature_is_refused():
