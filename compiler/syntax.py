@@ -160,8 +160,9 @@ def _negate(number: Number, span: Span) -> Number:
     return Number(text, -number.value, span)
 
 
-@lark.v_args(meta=True)
-class _ToSyntax(lark.Transformer):
+class _Rules:
+    """One method per grammar rule (or alias): its syntax, from its position and built children."""
+
     def start(self, meta, statements):
         return tuple(statements)
 
@@ -319,7 +320,23 @@ def parse(text: str, name: str = "<input>") -> Program:
             remaining = blanked
     if diagnostics:
         raise SourceErrors(source, diagnostics)
-    comments = tuple(Comment(m.group(), source.text.count("\n", 0, m.start()) + 1,
-                             m.start() - source.text.rfind("\n", 0, m.start()))
-                     for m in re.finditer(r"#[^\n]*", text))
-    return Program(source, _ToSyntax().transform(tree), comments)
+    return Program(source, _build(tree), _comments(text))
+
+
+# A plain walk rather than a `lark.Transformer`: lark rebuilds its `v_args` wrapper on every method
+# lookup, which made building the syntax of a large graph cost as much as parsing it.
+_RULES = {name: getattr(_Rules(), name) for name in vars(_Rules) if not name.startswith("_")}
+
+
+def _build(tree: lark.Tree):
+    children = [_build(child) if isinstance(child, lark.Tree) else child for child in tree.children]
+    return _RULES[tree.data](tree.meta, children)
+
+
+def _comments(text: str) -> tuple[Comment, ...]:
+    comments, line, counted_to = [], 1, 0
+    for match in re.finditer(r"#[^\n]*", text):
+        line += text.count("\n", counted_to, match.start())  # from the previous comment on: linear
+        counted_to = match.start()
+        comments.append(Comment(match.group(), line, match.start() - text.rfind("\n", 0, match.start())))
+    return tuple(comments)

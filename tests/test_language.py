@@ -11,6 +11,7 @@ from ndg.cli import main
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors
 from ndg.compiler.driver import check
+from ndg.compiler.syntax import Comment, parse
 from ndg.errors import UserError
 from ndg.runtime.engine import RunError
 from ndg.runtime.scalars import decode_scalar
@@ -276,3 +277,9 @@ def test_the_parameters_example_runs_with_and_without_set():
     assert result.exit_code == 0 and re.search(r"size +float +2.5\b", result.output), result.output
     result = CliRunner().invoke(main, ["run", source, "--set", "length=6", "--set", "grow=false"])
     assert re.search(r"size +float +4.5\b", result.output) and re.search(r"keep +boolean +false", result.output)
+
+
+def test_comments_are_kept_with_their_lines_and_columns():
+    program = parse("# head\na = float(value: 1)  # one\n\n  # two\noutput(input: box(size: a)) #three", "c.ndg")
+    assert program.comments == (Comment("# head", 1, 1), Comment("# one", 2, 22), Comment("# two", 4, 3),
+                                Comment("#three", 5, 29))
