@@ -11,7 +11,7 @@ from ndg.errors import UserError
 def command(files, check_only):
     """Rewrite .ndg FILES in the canonical style, keeping comments."""
     from ndg.compiler.diagnostics import SourceErrors
-    from ndg.compiler.driver import read_source
+    from ndg.compiler.driver import cycle_collection_paused, read_source
     from ndg.compiler.formatter import format_program
     from ndg.compiler.syntax import parse
     from ndg.runtime.plan import write_atomically
@@ -20,7 +20,8 @@ def command(files, check_only):
     for file in files:
         text = read_source(file)
         try:
-            formatted = format_program(parse(text, str(file)))
+            with cycle_collection_paused():
+                formatted = format_program(parse(text, str(file)))
         except SourceErrors as errors:
             failed += 1
             click.echo(errors.render() + "\n", err=True)
