@@ -11,7 +11,6 @@ from time import perf_counter
 from typing import Iterator
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 
 class Stages:
@@ -40,6 +39,10 @@ class Stages:
         if not self.visible:
             yield lambda: None
             return
+        # Imported here: only batches show a bar, and every `ndg` start would pay for it.
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TextColumn("eta"), TimeRemainingColumn())
         with Progress(*columns, console=self.console, transient=False) as progress:

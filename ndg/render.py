@@ -9,12 +9,15 @@ from both sides since leaves are single sheets), then scaled down for smooth edg
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
 
 from ndg.errors import UserError
 from ndg.runtime.meshes import Mesh
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 SUPERSAMPLE = 2
 MARGIN = 0.06  # of each side
@@ -37,6 +40,8 @@ class View:
 
 
 def render(mesh: Mesh, view: View = View()) -> Image.Image:
+    from PIL import Image  # only runs that make a picture pay for importing it
+
     if not len(mesh.faces):
         raise UserError("the result has no triangles to draw", "only meshes are drawn; paths are centre lines")
     width, height = view.width * SUPERSAMPLE, view.height * SUPERSAMPLE

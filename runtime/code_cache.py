@@ -10,7 +10,6 @@ and written atomically so a half-written file is never read.
 from __future__ import annotations
 
 import functools
-from importlib.metadata import version
 from pathlib import Path
 
 import wasmtime
@@ -26,6 +25,8 @@ def wasmtime_version() -> str:
     importlib.metadata scans every path entry and costs tens of milliseconds at each start."""
     for record in Path(wasmtime.__file__).parent.parent.glob("wasmtime-*.dist-info"):
         return record.name[len("wasmtime-") : -len(".dist-info")]
+    from importlib.metadata import version  # tens of milliseconds to import: only when needed
+
     return version("wasmtime")
 
 
