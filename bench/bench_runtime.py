@@ -57,7 +57,7 @@ def rss_bytes() -> int:
 
 def replay_table(runner: Runner, adding: Runner, pass_through: Runner) -> Table:
     steps = len(runner.plan.steps)
-    fused, one_op, floor = (best_of(lambda: r.run(full=True), 30) for r in (runner, adding, pass_through))
+    fused, one_op, floor = (best_of(lambda: r.run(full=True), 200) for r in (runner, adding, pass_through))
     stepped = best_of(lambda: runner.run(stepped=True, full=True), 3)
     empty = best_of(runner.empty_call, 200)
     run_export = runner.instance.exports(runner.store)["ndg_run"]
