@@ -76,6 +76,9 @@ impl<'a> Writer<'a> {
         self.extend(&value.map(encode_float))
     }
 
+    // Inlined so that writing a few words known at the call site becomes plain stores, not a call
+    // to `memcpy`: nodes write their output a handful of words at a time.
+    #[inline(always)]
     pub fn extend(&mut self, words: &[i32]) -> Result<(), NodeError> {
         self.reserve(words.len())?.copy_from_slice(words);
         Ok(())

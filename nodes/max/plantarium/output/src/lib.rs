@@ -12,12 +12,17 @@
 //! +y gets a half turn instead of Nodarium's NaN from a zero rotation axis; and a bare item is
 //! read like a list of one (Nodarium's output node crashes on it).
 
+use ndg_util::encoding::encode_float;
 use ndg_util::paths::Path;
 use ndg_util::quat;
 use ndg_util::vecmath::{add, normalize, scale, sub, xyz, Vec3};
 use ndg_util::{ItemKind, Items, NodeError, NodeResult, Writer};
 
 const DOWN: Vec3 = [0.0, -1.0, 0.0];
+
+fn encode(v: Vec3) -> [i32; 3] {
+    v.map(encode_float)
+}
 
 /// The direction a ring at point `i` faces: towards the base of the path.
 fn ring_direction(path: &Path, i: usize) -> Vec3 {
@@ -45,17 +50,21 @@ fn write_tube(path: &Path, circle: &[Vec3], out: &mut Writer) -> NodeResult {
             out.extend(&[a, c, b, b, c, d])?;
         }
     }
-    let turns: Vec<quat::Quat> = (0..points).map(|i| quat::from_rotation_arc(DOWN, ring_direction(path, i))).collect();
-    for (i, turn) in turns.iter().enumerate() {
+    // Positions and normals in one pass over the rings, each turned circle vector computed once
+    // for both: the positions block first, the normals block right after it.
+    let too_many = NodeError::Invalid("the tube has too many vertices");
+    let block = points.checked_mul(3 * ring).ok_or(too_many)?;
+    let (positions, normals) = out.reserve(block.checked_mul(2).ok_or(too_many)?)?.split_at_mut(block);
+    let mut at = 0;
+    for i in 0..points {
+        let turn = quat::from_rotation_arc(DOWN, ring_direction(path, i));
         let point = path.point(i);
         let radius = point[3].max(1e-6);
         for &c in circle {
-            out.push_vec3(add(xyz(point), scale(quat::rotate(*turn, c), radius)))?;
-        }
-    }
-    for turn in &turns {
-        for &c in circle {
-            out.push_vec3(normalize(quat::rotate(*turn, c)))?;
+            let turned = quat::rotate(turn, c);
+            positions[at..at + 3].copy_from_slice(&encode(add(xyz(point), scale(turned, radius))));
+            normals[at..at + 3].copy_from_slice(&encode(normalize(turned)));
+            at += 3;
         }
     }
     out.close(item)
