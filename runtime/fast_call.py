@@ -5,7 +5,7 @@ argument and builds fresh argument arrays on every call: about 45 µs here, whic
 plan's whole run and make stepped replay measure wasmtime-py instead of the nodes. The runtime's
 calls all take i32 arguments and return one i32 status, so the signature is checked once, when
 the call is bound, and every call then writes its arguments into the same array and makes one
-C call (about 2 µs).
+C call (3–5 µs).
 
 This uses wasmtime-py's ctypes bindings (`wasmtime._ffi`), which are not its public interface;
 pyproject.toml pins the wasmtime version they were written against.

@@ -156,6 +156,15 @@ def test_a_module_with_an_unknown_import_is_refused(original):
         Runner(*decode_plan(encode_header(changed, evil)))
 
 
+def test_a_module_without_the_dispatcher_is_refused(original):
+    header, module, _ = original
+    renamed = module.replace(b"\x07ndg_run", b"\x07ndg_ran", 1)
+    assert renamed != module
+    changed = dict(header, module=dict(header["module"], sha256=hashlib.sha256(renamed).hexdigest()))
+    with pytest.raises(UserError, match=r"the module's ndg_run dispatcher is missing"):
+        Runner(*decode_plan(encode_header(changed, renamed)))
+
+
 def test_the_plan_dataclass_round_trips_the_header(original):
     header, module, _ = original
     plan, _ = decode_plan(encode_header(header, module))
