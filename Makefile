@@ -26,6 +26,7 @@ demo: setup
 	$(BIN)/ndg run examples/basics.ndg
 
 test: setup
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 # The README's pictures: every example drawn by `ndg run --png`.

@@ -20,11 +20,11 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from timing import best_of
 
 from ndg.cache import CACHE_VARIABLE
 from ndg.compiler.driver import compile_text, read_source
 from ndg.runtime.engine import Runner
-from timing import best_of
 
 ROOT = Path(__file__).resolve().parent.parent
 

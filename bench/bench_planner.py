@@ -36,7 +36,7 @@ from ndg.compiler.syntax import parse
 from ndg.runtime.engine import Runner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from plant_graphs import plant_graph  # noqa: E402
+from plant_graphs import plant_graph
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 KNOBS = 8

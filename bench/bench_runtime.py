@@ -15,6 +15,7 @@ Run: .venv/bin/python bench/bench_runtime.py [--chain N] [--runs N]
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import subprocess
 import sys
@@ -24,11 +25,11 @@ from pathlib import Path
 import wasmtime
 from rich.console import Console
 from rich.table import Table
+from timing import best_of
 
 from ndg.compiler.driver import compile_text, read_source
 from ndg.runtime.engine import Runner, shared_engine
 from ndg.runtime.plan import save_plan
-from timing import best_of
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ("basics.ndg", "plant.ndg")
@@ -57,7 +58,7 @@ def rss_bytes() -> int:
 
 def replay_table(runner: Runner, adding: Runner, pass_through: Runner) -> Table:
     steps = len(runner.plan.steps)
-    fused, one_op, floor = (best_of(lambda: r.run(full=True), 200) for r in (runner, adding, pass_through))
+    fused, one_op, floor = (best_of(functools.partial(r.run, full=True), 200) for r in (runner, adding, pass_through))
     stepped = best_of(lambda: runner.run(stepped=True, full=True), 3)
     empty = best_of(runner.empty_call, 200)
     run_export = runner.instance.exports(runner.store)["ndg_run"]

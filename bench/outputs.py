@@ -10,6 +10,7 @@ side by side), each export format, and the preview picture.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import tempfile
 from pathlib import Path
@@ -20,11 +21,11 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from shapes_words import geometry_item, instances_item, result  # noqa: E402
+from shapes_words import geometry_item, instances_item, result
 
-from ndg.export import save  # noqa: E402
-from ndg.render import View, render  # noqa: E402
-from ndg.runtime.meshes import Mesh, decode  # noqa: E402
+from ndg.export import save
+from ndg.render import View, render
+from ndg.runtime.meshes import Mesh, decode
 
 
 def tube(segments: int, sides: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -91,7 +92,7 @@ def main():
     rows += [("expand instances (vectorised)", vectorised), ("expand instances (per-instance loop)", looped)]
     with tempfile.TemporaryDirectory() as folder:
         for suffix in (".glb", ".gltf", ".obj", ".stl", ".ply", ".bin", ".json"):
-            rows.append((f"write {suffix}", timed(lambda: save(words, Path(folder) / f"plant{suffix}"), repeat=1)))
+            rows.append((f"write {suffix}", timed(functools.partial(save, words, Path(folder) / f"plant{suffix}"), repeat=1)))
     rows.append(("render 800x600", timed(lambda: render(merged, View()), repeat=1)))
 
     console = Console()

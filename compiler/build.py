@@ -8,12 +8,12 @@ import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ndg.cache import cache_dir
 from ndg.compiler.codegen import generate
 from ndg.compiler.definitions import NodeDef, builtin_node_dir
 from ndg.compiler.planner import ModuleInfo
 from ndg.compiler.toolchain import TARGET, find_toolchain
 from ndg.compiler.wasm_inspect import inspect_module
-from ndg.cache import cache_dir
 from ndg.errors import UserError
 from ndg.runtime.plan import module_digest, write_atomically
 

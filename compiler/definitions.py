@@ -115,7 +115,7 @@ class NodeLibrary:
     nodes: tuple[NodeDef, ...]
 
     @classmethod
-    def load(cls, extra_paths: tuple[Path, ...] = ()) -> "NodeLibrary":
+    def load(cls, extra_paths: tuple[Path, ...] = ()) -> NodeLibrary:
         found: dict[str, NodeDef] = {}
         for root in search_paths(extra_paths):
             if not root.is_dir():

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ndg.compiler.build import BuiltModule, build_library
 from ndg.compiler.definitions import NodeLibrary
@@ -85,9 +85,8 @@ def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage:
         used = tuple({node.definition.id: node.definition for node in graph.nodes.values()}.values())
         with stage("build", f"building {len(used)} node modules"):
             built = build_node_modules(used)
-        with stage("plan", "planning the memory layout"):
-            with cycle_collection_paused():
-                plan = plan_graph(graph, shapes, built.module_info(), policy=layout)
+        with stage("plan", "planning the memory layout"), cycle_collection_paused():
+            plan = plan_graph(graph, shapes, built.module_info(), policy=layout)
         with stage("link", f"linking {len(used)} node modules at their places"):
             plan, module = link_for_plan(built, plan)
         return Compiled(graph, plan, module)
@@ -99,7 +98,6 @@ def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage:
     buildable = tuple(node for node in library.nodes if node.prebuilt_module is None)
     with stage("build", f"building the node library ({len(buildable)} nodes)"):
         module = build_library(buildable)
-    with stage("plan", "planning the memory layout"):
-        with cycle_collection_paused():
-            plan = plan_graph(graph, shapes, module.info, policy=layout)
+    with stage("plan", "planning the memory layout"), cycle_collection_paused():
+        plan = plan_graph(graph, shapes, module.info, policy=layout)
     return Compiled(graph, plan, module)

@@ -25,7 +25,14 @@ from ndg.compiler.definitions import NodeDef, builtin_node_dir
 from ndg.compiler.planner import ModuleInfo
 from ndg.compiler.wasm_inspect import inspect_module, wasm_tools
 from ndg.errors import UserError
-from ndg.runtime.plan import STEP_EXPORT, NodeModule, Plan, dispatcher_import, module_digest, write_atomically
+from ndg.runtime.plan import (
+    STEP_EXPORT,
+    NodeModule,
+    Plan,
+    dispatcher_import,
+    module_digest,
+    write_atomically,
+)
 from ndg.runtime.validate import MAX_NODE_MODULES
 from ndg.runtime.wasm_sections import data_segments, mutable_i32_globals
 

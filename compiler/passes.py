@@ -276,7 +276,7 @@ class _Lowering:
         if not self.sinks:
             self.error("E302", "the graph has no output", Span(1, 1, 1, 2),
                        "add a line such as `output(input: my_geometry)`")
-        for name, span in self.sinks[1:]:
+        for _name, span in self.sinks[1:]:
             self.error("E302", "a graph has exactly one output, and this is a second one", span,
                        f"the first output is `{self.sinks[0][0]}`; remove one")
 

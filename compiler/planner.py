@@ -14,13 +14,23 @@ from dataclasses import dataclass
 
 from ndg.compiler.definitions import SCALAR_WORDS
 from ndg.compiler.ir import Const, Graph, ParamRef
+from ndg.compiler.layout import RegionAllocator, Slot, peak_live_bytes, place_slots
 from ndg.compiler.sizes import BulkValue
 from ndg.errors import UserError
+from ndg.runtime.plan import (
+    ALIGN,
+    CONTROL_BYTES,
+    PAGE_BYTES,
+    VALUE_ENTRY_BYTES,
+    Module,
+    Param,
+    Plan,
+    Step,
+    Value,
+    record_words,
+)
 from ndg.runtime.scalars import encode_scalar
 from ndg.runtime.validate import MAX_PAGES
-from ndg.compiler.layout import RegionAllocator, Slot, peak_live_bytes, place_slots
-from ndg.runtime.plan import (ALIGN, CONTROL_BYTES, PAGE_BYTES, VALUE_ENTRY_BYTES, Module, Param, Plan, Step, Value,
-                              record_words)
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,8 @@ from importlib import resources
 
 import lark
 
-from ndg.compiler.diagnostics import Diagnostic, SourceErrors
 from ndg.compiler.definitions import BULK_TYPES, SCALAR_WORDS, InputDef, NodeDef
+from ndg.compiler.diagnostics import Diagnostic, SourceErrors
 from ndg.compiler.ir import Const, Graph, Node, ParamRef, Use
 from ndg.errors import UserError
 from ndg.runtime.format import GEOMETRY, INSTANCES, PATH
@@ -53,7 +53,7 @@ class Interval:
     hi: float
 
     @classmethod
-    def point(cls, value) -> "Interval":
+    def point(cls, value) -> Interval:
         return cls(value, value)
 
     @property
@@ -64,27 +64,27 @@ class Interval:
     def bounded(self) -> bool:
         return math.isfinite(self.lo) and math.isfinite(self.hi)
 
-    def __add__(self, other: "Interval") -> "Interval":
+    def __add__(self, other: Interval) -> Interval:
         return Interval(self.lo + other.lo, self.hi + other.hi)
 
-    def __sub__(self, other: "Interval") -> "Interval":
+    def __sub__(self, other: Interval) -> Interval:
         return Interval(self.lo - other.hi, self.hi - other.lo)
 
-    def __mul__(self, other: "Interval") -> "Interval":
+    def __mul__(self, other: Interval) -> Interval:
         products = [_times(a, b) for a in (self.lo, self.hi) for b in (other.lo, other.hi)]
         return Interval(min(products), max(products))
 
-    def __truediv__(self, other: "Interval") -> "Interval":
+    def __truediv__(self, other: Interval) -> Interval:
         """Unbounded when the divisor's range holds 0."""
         if other.lo <= 0 <= other.hi:
             return Interval(-math.inf, math.inf)
         quotients = [a / b for a in (self.lo, self.hi) for b in (other.lo, other.hi)]
         return Interval(min(quotients), max(quotients))
 
-    def hull(self, other: "Interval") -> "Interval":
+    def hull(self, other: Interval) -> Interval:
         return Interval(min(self.lo, other.lo), max(self.hi, other.hi))
 
-    def as_integer(self) -> "Interval":
+    def as_integer(self) -> Interval:
         """The whole numbers a node can make of these values: a known value truncated as the node
         does, a range rounded outward so that it holds every truncation."""
         if self.is_point:
@@ -139,7 +139,7 @@ class ItemBound:
     instances: Interval = ZERO
 
     @classmethod
-    def of(cls, item: ItemShape) -> "ItemBound":
+    def of(cls, item: ItemShape) -> ItemBound:
         return cls(item.kind, *(Interval.point(getattr(item, f)) for f in FIELDS))
 
     @property
@@ -172,11 +172,11 @@ class BulkValue:
     exact: bool = True
 
     @classmethod
-    def of_items(cls, items: tuple[ItemShape, ...], layout: str) -> "BulkValue":
+    def of_items(cls, items: tuple[ItemShape, ...], layout: str) -> BulkValue:
         return cls.of_groups(tuple(Group(ItemBound.of(i), ONE) for i in items), layout)
 
     @classmethod
-    def of_groups(cls, groups: tuple[Group, ...], layout: str) -> "BulkValue":
+    def of_groups(cls, groups: tuple[Group, ...], layout: str) -> BulkValue:
         brackets = LIST_BRACKET_WORDS if layout == "list" else 0
         exact = all(g.count.is_point and g.item.exact is not None for g in groups)
         return cls(brackets + sum(g.count.hi * g.item.largest.words for g in groups), layout, groups, exact)

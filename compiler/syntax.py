@@ -45,7 +45,7 @@ class Ref:
 class Arg:
     name: str
     name_span: Span
-    value: "Expr"
+    value: Expr
     span: Span
 
 
@@ -54,8 +54,8 @@ class BinOp:
     """Arithmetic: `op` is one of + - * /."""
 
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     span: Span
 
 
@@ -63,7 +63,7 @@ class BinOp:
 class Neg:
     """`-x` for anything but a number literal (those carry their sign themselves)."""
 
-    operand: "Expr"
+    operand: Expr
     span: Span
 
 

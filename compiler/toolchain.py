@@ -67,5 +67,5 @@ if __name__ == "__main__":
         found = find_toolchain()
     except UserError as error:
         print(error.render())
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     print(f"rustc {found.rustc}, cargo {found.cargo}")

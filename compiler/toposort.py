@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from typing import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 
 
 def stable_order(items: Iterable[Hashable], depends_on: Mapping[Hashable, Iterable[Hashable]]):

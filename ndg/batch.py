@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import string
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ndg.api import Program
 from ndg.errors import UserError

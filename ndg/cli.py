@@ -9,6 +9,7 @@ import click
 
 from ndg.errors import UserError
 
+
 class _Command(click.Group):
     """Turns user errors into a message and exit code 2, anything else into exit code 1."""
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from ndg.errors import UserError
-from ndg.runtime.meshes import Mesh, Shapes, decode
 from ndg.runtime.format import FormatError
+from ndg.runtime.meshes import Mesh, Shapes, decode
 from ndg.runtime.plan import write_atomically
 
 SCENE_FORMATS = (".glb", ".gltf")

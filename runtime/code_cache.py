@@ -18,7 +18,6 @@ from ndg.cache import cache_dir
 from ndg.runtime.plan import write_atomically
 
 
-
 @functools.cache
 def wasmtime_version() -> str:
     """wasmtime's version, from its install record beside the package when there is one: asking

@@ -25,8 +25,16 @@ from ndg.errors import UserError
 from ndg.runtime.code_cache import load_module
 from ndg.runtime.fast_call import FastCall
 from ndg.runtime.format import FormatError, split_items
-from ndg.runtime.plan import (ABI_VERSION, CONTROL_FIELDS, GUARD_WORD, STEP_EXPORT, Plan, dispatcher_import,
-                              module_digest, split_modules)
+from ndg.runtime.plan import (
+    ABI_VERSION,
+    CONTROL_FIELDS,
+    GUARD_WORD,
+    STEP_EXPORT,
+    Plan,
+    dispatcher_import,
+    module_digest,
+    split_modules,
+)
 from ndg.runtime.scalars import encode_scalar, scalar_problem
 from ndg.runtime.validate import PlanInvalid, module_region_problem, range_problem, validate_plan
 from ndg.runtime.wasm_sections import custom_sections, data_segments, mutable_i32_globals

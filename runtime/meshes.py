@@ -21,7 +21,7 @@ class Mesh:
     faces: np.ndarray  # (F, 3) int32, indices into positions
 
     @classmethod
-    def empty(cls) -> "Mesh":
+    def empty(cls) -> Mesh:
         return cls(np.zeros((0, 3), np.float32), np.zeros((0, 3), np.float32), np.zeros((0, 3), np.int32))
 
 

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 
 from ndg.errors import UserError
+from ndg.runtime.plan import (
+    ABI_VERSION,
+    ALIGN,
+    CONTROL_BYTES,
+    GUARD_BYTES,
+    LAYOUTS,
+    LEN_FIELD_BYTES,
+    PAGE_BYTES,
+    PLAN_VERSION,
+    RECORD_HEADER_WORDS,
+    VALUE_ENTRY_BYTES,
+    Plan,
+    Region,
+    Value,
+    record_words,
+)
 from ndg.runtime.scalars import SCALAR_WORDS, decode_scalar, encode_scalar
-from ndg.runtime.plan import (ABI_VERSION, ALIGN, CONTROL_BYTES, GUARD_BYTES, LAYOUTS, PAGE_BYTES, PLAN_VERSION,
-                              LEN_FIELD_BYTES, RECORD_HEADER_WORDS, VALUE_ENTRY_BYTES, Plan, Region, Value,
-                              record_words)
 
 # The dispatcher of a per-node plan has a table of at most this many kinds.
 MAX_NODE_MODULES = 256
@@ -87,9 +101,9 @@ def _check_regions(plan: Plan) -> dict[str, Region]:
     ordered = sorted(plan.regions, key=lambda r: r.offset)
     for region in ordered:
         _require(region.offset % ALIGN == 0, f"region {region.name!r} is not {ALIGN}-byte aligned")
-        _require(0 <= region.offset and 0 <= region.size and region.end <= memory,
+        _require(region.offset >= 0 and region.size >= 0 and region.end <= memory,
                  f"region {region.name!r} ({region.offset}+{region.size}) is outside the {memory}-byte memory")
-    for before, after in zip(ordered, ordered[1:]):
+    for before, after in itertools.pairwise(ordered):
         _require(before.end <= after.offset, f"regions {before.name!r} and {after.name!r} overlap")
     tables = {}
     for kind in TABLE_KINDS:

@@ -19,7 +19,7 @@ def assert_layout_is_sound(plan):
     assert regions[0].kind == "static" and regions[0].offset == 0
     for region in regions:
         assert region.offset % ALIGN == 0 and region.end <= memory
-    for before, after in zip(regions, regions[1:]):
+    for before, after in itertools.pairwise(regions):
         assert before.end <= after.offset, (before, after)
     slots = [i for i, v in enumerate(plan.values) if v.words is None]
     params = {p.value for p in plan.params}

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import trimesh
 from click.testing import CliRunner
-
-import ndg
 from conftest import EXAMPLES
 from test_end_to_end import box_item
+
+import ndg
 from ndg.cli import main
 
 

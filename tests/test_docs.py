@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT
+
 from ndg.compiler.toolchain import find_toolchain
 
 

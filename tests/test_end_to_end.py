@@ -1,8 +1,8 @@
 """Real graphs compiled to wasm and run on one shared memory, with exact result words."""
 
 import numpy as np
-
 from conftest import EXAMPLES, f32_bits, load
+
 from ndg.compiler.driver import compile_text, read_source
 from ndg.runtime.engine import Runner
 

@@ -5,8 +5,8 @@ import hashlib
 
 import numpy as np
 import pytest
-
 from conftest import EXAMPLES
+
 from ndg.compiler.driver import compile_text, read_source
 from ndg.compiler.sizes import ItemShape, graph_shapes
 from ndg.runtime.engine import Runner
@@ -64,7 +64,7 @@ def test_geometry_is_finite_with_unit_normals_and_faces_in_range(example):
         indices = body[start:start + 3 * faces]
         positions = body[start + 3 * faces:start + 3 * faces + 3 * vertices].view("<f4")
         normals = body[start + 3 * faces + 3 * vertices:start + 3 * faces + 6 * vertices].view("<f4").reshape(-1, 3)
-        assert ((0 <= indices) & (indices < vertices)).all()
+        assert ((indices >= 0) & (indices < vertices)).all()
         assert np.isfinite(positions).all()
         np.testing.assert_allclose(np.linalg.norm(normals, axis=1), 1, atol=1e-5)
         if item.kind == INSTANCES:

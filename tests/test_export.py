@@ -7,11 +7,20 @@ import numpy as np
 import pytest
 import trimesh
 from click.testing import CliRunner
+from conftest import EXAMPLES
+from shapes_words import (
+    QUARTER_TURN_Y,
+    TRIANGLE,
+    TRIANGLE_NORMALS,
+    geometry_item,
+    instances_item,
+    path_item,
+    result,
+    translation,
+)
+from test_end_to_end import box_item
 
 import ndg
-from conftest import EXAMPLES
-from shapes_words import QUARTER_TURN_Y, TRIANGLE, TRIANGLE_NORMALS, geometry_item, instances_item, path_item, result, translation
-from test_end_to_end import box_item
 from ndg.cli import main
 from ndg.errors import UserError
 from ndg.export import FORMATS, MESH_FORMATS, SCENE_FORMATS, save

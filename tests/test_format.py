@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
-
 from conftest import load
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ndg.compiler.definitions import SCALAR_WORDS
 from ndg.runtime.format import FormatError, split_items
 

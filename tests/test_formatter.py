@@ -2,9 +2,9 @@
 
 import re
 
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from click.testing import CliRunner
 
 from ndg.cli import main
 from ndg.compiler.definitions import NodeLibrary

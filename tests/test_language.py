@@ -5,8 +5,8 @@ import re
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import ROOT, f32_bits, load
+
 from ndg.cli import main
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors

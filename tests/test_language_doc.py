@@ -4,8 +4,8 @@ import json
 import re
 
 import pytest
-
 from conftest import ROOT, load
+
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors
 from ndg.compiler.driver import check

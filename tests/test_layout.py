@@ -8,20 +8,27 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from layout_checks import assert_guards_intact, assert_layout_is_sound, lifetime, written_words
 
 from ndg.compiler.build import build_library
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.driver import check, compile_text
-from ndg.compiler.layout import (WASM32_BYTES, RegionAllocator, Slot, extent, greedy_by_size, peak_live_bytes, place_slots,
-                                 reuse_offsets)
+from ndg.compiler.layout import (
+    WASM32_BYTES,
+    RegionAllocator,
+    Slot,
+    extent,
+    greedy_by_size,
+    peak_live_bytes,
+    place_slots,
+    reuse_offsets,
+)
 from ndg.compiler.planner import plan_graph
 from ndg.compiler.sizes import graph_shapes
 from ndg.errors import UserError
 from ndg.runtime.engine import Runner
 from ndg.runtime.plan import GUARD_BYTES
 from ndg.runtime.validate import PlanInvalid, validate_plan
-
-from layout_checks import assert_guards_intact, assert_layout_is_sound, lifetime, written_words
 
 
 def test_greedy_by_size_puts_the_largest_first_and_fills_gaps():

@@ -5,10 +5,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-
-from shapes_words import (QUARTER_TURN_Y, TRIANGLE, TRIANGLE_NORMALS, geometry_item, instances_item, path_item,
-                          result, scaling, translation)
+from shapes_words import (
+    QUARTER_TURN_Y,
+    TRIANGLE,
+    TRIANGLE_NORMALS,
+    geometry_item,
+    instances_item,
+    path_item,
+    result,
+    scaling,
+    translation,
+)
 from test_end_to_end import BOX_CORNERS, BOX_FACES, box_item
+
 from ndg.runtime.format import FormatError
 from ndg.runtime.meshes import decode
 

@@ -3,20 +3,28 @@ the planner gives it. Results byte-identical to single-module plans; static regi
 from the binaries disjoint; modules that break the contract refused with a message."""
 
 import dataclasses
+import itertools
 import json
 import subprocess
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings, strategies as st
-
 from conftest import EXAMPLES, f32_bits, scalar_chains, write_nodes
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_run_failures import NODES as FAILING
+
 from ndg.cli import main
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.driver import compile_text, read_source
-from ndg.compiler.modules import (PROBE_BASE, build_object, check_disjoint, check_node_module, link,
-                                  static_region)
+from ndg.compiler.modules import (
+    PROBE_BASE,
+    build_object,
+    check_disjoint,
+    check_node_module,
+    link,
+    static_region,
+)
 from ndg.compiler.wasm_inspect import wasm_tools
 from ndg.errors import UserError
 from ndg.runtime.engine import RunError, Runner
@@ -62,7 +70,7 @@ def assert_modules_placed(plan, blob: bytes):
         assert regions[node].offset <= region.start < region.end <= regions[node].end, node
     spans = sorted([(r.start, r.end) for r in found.values()]
                    + [(r.offset, r.end) for r in plan.regions if r.kind != "module" and r.size])
-    assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:]))
+    assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans))
     assert min(region.start for region in found.values()) > 0  # no module's data at the null address
 
 
@@ -173,7 +181,7 @@ def test_a_module_that_keeps_to_the_contract_is_read_back():
 def test_a_module_that_exports_its_memory_is_refused():
     exporting = wat("""(module (memory (export "memory") 1)
       (func (export "ndg_step") (param i32 i32) (result i32) (i32.const 0)))""")
-    with pytest.raises(UserError, match="does not import env.memory") as error:
+    with pytest.raises(UserError, match=r"does not import env\.memory") as error:
         check_node_module(exporting, "test/own-memory")
     assert "--import-memory" in error.value.hint
     reexporting = node_module(2048, '(export "memory" (memory 0))')

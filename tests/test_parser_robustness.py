@@ -1,14 +1,13 @@
 """Garbage in: every outcome is a compiled graph or located diagnostics, never a crash."""
 
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ndg.cli import main
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors
 from ndg.compiler.driver import check
-from click.testing import CliRunner
-
-from ndg.cli import main
 
 LIBRARY = NodeLibrary.load()
 TOKENS = ["a", "b", "box", "math", "output", "float", "vec3", "(", ")", ",", ":", "=", "[", "]", "1", "-2.5", "1e3",

@@ -1,14 +1,15 @@
 """Plan files: self-contained, versioned, written atomically; layouts aligned and disjoint."""
 
 import dataclasses
+import itertools
 import os
 
 import pytest
 from click.testing import CliRunner
+from conftest import EXAMPLES, scalar_chains
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, scalar_chains
 from ndg.cli import main
 from ndg.compiler.driver import compile_text, read_source
 from ndg.errors import UserError
@@ -28,7 +29,7 @@ def assert_sound_layout(plan):
     for region in regions:
         assert region.offset % ALIGN == 0
         assert region.end <= plan.memory_pages * PAGE_BYTES
-    for before, after in zip(regions, regions[1:]):
+    for before, after in itertools.pairwise(regions):
         assert before.end <= after.offset, (before, after)
     for value in plan.values:
         holders = [r for r in regions if r.offset <= value.offset and value.offset + 4 * value.capacity <= r.end]

@@ -5,9 +5,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import EXAMPLES
 from PIL import Image
 
-from conftest import EXAMPLES
 from ndg.cli import main
 
 

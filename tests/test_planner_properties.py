@@ -6,13 +6,12 @@ import random
 
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
+from layout_checks import assert_guards_intact, assert_layout_is_sound, written_words
+from plant_graphs import plant_graph
 
 from ndg.compiler.driver import compile_text
 from ndg.runtime.engine import Runner
 from ndg.runtime.validate import validate_plan
-
-from layout_checks import assert_guards_intact, assert_layout_is_sound, written_words
-from plant_graphs import plant_graph
 
 
 def assert_within_plan(runner: Runner, exact: bool):

@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 import pytest
-
 from conftest import f32_bits
+
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors
 from ndg.compiler.driver import check

@@ -2,15 +2,15 @@
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
+from conftest import EXAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from click.testing import CliRunner
 from PIL import Image
-
-from conftest import EXAMPLES
 from shapes_words import TRIANGLE, geometry_item, instances_item, result, translation
 from test_end_to_end import box_item
+
 from ndg.cli import main
 from ndg.errors import UserError
 from ndg.render import BACKGROUND, MARGIN, View, _rasterise, parse_size, parse_view, render

@@ -3,8 +3,8 @@
 import struct
 
 import pytest
-
 from conftest import f32_bits, load, write_nodes
+
 from ndg.runtime.engine import RunError
 from ndg.runtime.plan import GUARD_WORD
 

@@ -6,14 +6,14 @@ import dataclasses
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import EXAMPLES, f32_bits, with_param, write_nodes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, f32_bits, with_param, write_nodes
 from ndg.cli import main
 from ndg.compiler.driver import compile_text, read_source
 from ndg.errors import UserError
-from ndg.runtime.engine import Runner, RunError
+from ndg.runtime.engine import RunError, Runner
 from ndg.runtime.plan import GUARD_WORD, Region, save_plan
 from ndg.runtime.validate import PlanInvalid, validate_plan
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import f32_bits
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import f32_bits
 from ndg.cli import main
 from ndg.compiler.definitions import NODE_PATH_VARIABLE, load_definition
 from ndg.compiler.scaffold import render

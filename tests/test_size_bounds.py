@@ -3,7 +3,10 @@ and computed scalars give, refusals where no bound exists, and runs that write l
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings, strategies as st
+from conftest import f32_bits, write_nodes
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from layout_checks import assert_guards_intact, written_words
 
 from ndg.cli import main
 from ndg.compiler.definitions import NodeLibrary
@@ -12,9 +15,6 @@ from ndg.compiler.driver import check, compile_text
 from ndg.compiler.sizes import Interval, graph_shapes, output_shape
 from ndg.errors import UserError
 from ndg.runtime.engine import Runner
-
-from conftest import f32_bits, write_nodes
-from layout_checks import assert_guards_intact, written_words
 
 LIBRARY = NodeLibrary.load()
 

@@ -3,7 +3,8 @@
 from dataclasses import replace
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.sizes import BulkValue, ItemShape, output_shape

@@ -9,10 +9,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES
 from ndg.compiler.driver import compile_text, read_source
 from ndg.errors import UserError
 from ndg.runtime.engine import Runner

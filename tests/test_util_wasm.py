@@ -3,8 +3,8 @@ tests (nodes/ndg_util/src/rng.rs and noise.rs pin the values there)."""
 
 import numpy as np
 from click.testing import CliRunner
-
 from conftest import f32_bits
+
 from ndg.cli import main
 
 # The first SplitMix64 output for seed 1234567, top 24 bits: exact as an f32.

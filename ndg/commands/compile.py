@@ -2,7 +2,14 @@ from pathlib import Path
 
 import click
 
-from ndg.commands import echo_json, layout_option, modules_option, node_paths_option, plan_summary, quiet_and_json_options
+from ndg.commands import (
+    echo_json,
+    layout_option,
+    modules_option,
+    node_paths_option,
+    plan_summary,
+    quiet_and_json_options,
+)
 
 
 @click.command("compile")

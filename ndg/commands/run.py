@@ -5,7 +5,14 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ndg.commands import echo_json, layout_option, modules_option, node_paths_option, plan_summary, quiet_and_json_options
+from ndg.commands import (
+    echo_json,
+    layout_option,
+    modules_option,
+    node_paths_option,
+    plan_summary,
+    quiet_and_json_options,
+)
 
 OUTPUT_HELP = ("Write the result here, in the format the extension names (repeatable): meshes .glb .gltf .obj "
                ".stl .ply; raw words .bin (little-endian i32) or .json (an array of ints, as Nodarium's viewer gets).")
