@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup toolchain demo test pictures clean
+.PHONY: setup system toolchain demo test pictures clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,10 @@ toolchain: $(STAMP)
 	@$(BIN)/python -m ndg.compiler.toolchain >/dev/null 2>&1 || scripts/install-toolchain.sh
 	@$(BIN)/python -m ndg.compiler.toolchain
 
-setup: $(STAMP) toolchain
+system:
+	@scripts/install-system-packages.sh
+
+setup: system $(STAMP) toolchain
 
 demo: setup
 	$(BIN)/ndg run examples/basics.ndg
