@@ -1,14 +1,18 @@
-"""Regenerate tests/fixtures/nodarium_nodes.json.gz: Nodarium's own words for single node calls.
+"""Regenerate tests/fixtures/nodarium_nodes.json.gz: Nodarium's own words for single node calls,
+and for whole plants.
 
 Each case is a small .ndg graph with one node of interest, `subject`, whose node type occurs once
 in the graph. The graph is exported to Nodarium JSON, run by real Nodarium (the oracle in
 ../shared/oracle/nodarium, `run.mjs --trace`) with the case's run seed, and the words that type's
-call returned are kept. tests/test_nodarium_nodes.py runs the same .ndg through ndg and compares.
+call returned are kept. Each plant is Nodarium's default template with its two `random` nodes
+replaced by constants; its result (2,253,489 words) is kept as a length and a SHA-256.
+tests/test_nodarium_nodes.py runs the same .ndg through ndg and compares.
 
     .venv/bin/python scripts/nodarium_node_fixtures.py [ORACLE_DIR]
 """
 
 import gzip
+import hashlib
 import json
 import subprocess
 import sys
@@ -67,6 +71,26 @@ CASES = {
 }
 
 
+
+def default_plant(seed: int) -> str:
+    """Nodarium's default template (app/src/lib/graph-templates/default.json), its random origin
+    and thickness replaced by constants."""
+    return f"""settings {{
+    resolution.circle: 26,
+    resolution.curve: 39,
+}}
+
+stems = stem(origin: vec3(0: 0.7, 1: 0, 2: -1.3), amount: 5, length: 11, thickness: 0.11)
+wavy = noise(plant: stems, scale: 2.2, strength: 4.9, fixBottom: 1, seed: {seed})
+branches = branch(plant: gravity(plant: wavy, strength: 0.38, curviness: 1), length: 1.6, thickness: 0.69,
+                  offsetSingle: 0.5, lowestBranch: 0.46, highestBranch: 1, amount: 36, rotation: 180)
+output(input: gravity(plant: branches, strength: 0.38, curviness: 1))
+"""
+
+
+PLANT_SEEDS = [0, 3, 12345]
+
+
 def subject_type(text: str) -> str:
     graph = check(text, "case.ndg", NodeLibrary.load(()))
     name = "subject" if "subject" in graph.nodes else "output"
@@ -87,6 +111,12 @@ def run_oracle(oracle: Path, text: str, seed: int) -> dict[str, list[int]]:
         return {call["id"]: Path(tmp, "trace", call["base"] + ".out.bin").read_bytes() for call in calls}
 
 
+def plant_fixture(oracle: Path, seed: int) -> dict:
+    words = run_oracle(oracle, default_plant(seed), seed)["max/plantarium/output"]
+    return {"seed": seed, "ndg": default_plant(seed), "length": len(words) // 4,
+            "sha256": hashlib.sha256(words).hexdigest()}
+
+
 def main():
     oracle = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "oracle" / "nodarium"
     fixtures = {}
@@ -96,7 +126,8 @@ def main():
         fixtures[name] = {"seed": seed, "ndg": text, "node": node, "fixes": fixes,
                           "words": list(memoryview(words).cast("i"))}
         print(f"{name}: {node}, {len(words) // 4} words")
-    FIXTURE.write_bytes(gzip.compress(json.dumps(fixtures, indent=0).encode(), mtime=0))
+    plants = {f"default_plant_{seed}": plant_fixture(oracle, seed) for seed in PLANT_SEEDS}
+    FIXTURE.write_bytes(gzip.compress(json.dumps({"nodes": fixtures, "plants": plants}, indent=0).encode(), mtime=0))
 
 
 if __name__ == "__main__":
