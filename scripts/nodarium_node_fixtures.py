@@ -58,6 +58,8 @@ CASES = {
                              ["tube_circles", "opening_count"]),
     "output_of_straight_stems": (0, SMALL + "output(input: stem(amount: 2, length: 3))\n",
                                  ["opening_count"]),
+    "output_of_a_stem_growing_down": (0, SMALL + "output(input: stem(amount: 1, length: -3, thickness: 0.4))\n",
+                                      ["tube_mirrored", "opening_count"]),
     **{f"rotate_{axis}_{spread}": (9, noise(9).replace("subject", "wavy")
                                    + f"subject = rotate(plant: wavy, axis: {axis}, angle: 0.7, spread: {spread})\n"
                                      "output(input: subject)\n", [])
