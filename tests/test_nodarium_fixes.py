@@ -12,24 +12,13 @@ from test_nodarium_nodes import FIXTURES, PLANTS, compiled, subject_words
 
 from ndg.compiler.driver import compile_text
 from ndg.runtime.engine import Runner
-from ndg.runtime.format import GEOMETRY, PATH, split_items
-
-
-def items(words) -> list:
-    """The items of a result, Nodarium's tubes (opening count one too high) included."""
-    words = np.array(words, dtype="<i4")
-    at = 2
-    while at < len(words) - 2:
-        if words[at + 2] == GEOMETRY:
-            words[at + 1] = 4 + 6 * words[at + 3] + 3 * words[at + 4]  # L − 3
-        at += words[at + 1] + 3
-    return split_items(words)
+from ndg.runtime.format import GEOMETRY, PATH, repair_geometry_counts, split_items
 
 
 def tubes(words) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """(path points, ring positions per point, faces) of every path and the tube after it."""
     found = []
-    parts = items(words)
+    parts = split_items(repair_geometry_counts(words))
     for path, tube in itertools.pairwise(parts):
         if path.kind == PATH and tube.kind == GEOMETRY:
             points = path.body[2:].view("<f4").reshape(-1, 4)
