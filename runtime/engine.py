@@ -12,7 +12,6 @@ too long traps, is named, and the runner stays usable.
 from __future__ import annotations
 
 import ctypes
-import functools
 import json
 import time
 import weakref
@@ -35,6 +34,7 @@ from ndg.runtime.plan import (
     module_digest,
     split_modules,
 )
+from ndg.runtime.sandbox import engine_settings, host_memory, untrusted_engine, untrusted_store
 from ndg.runtime.scalars import encode_scalar, scalar_problem
 from ndg.runtime.validate import PlanInvalid, module_region_problem, range_problem, validate_plan
 from ndg.runtime.wasm_sections import custom_sections, data_segments, mutable_i32_globals
@@ -47,8 +47,6 @@ DEFAULT_BUDGET = 10_000_000_000
 START_FUEL = 100_000_000
 BULK_TYPES = ("path", "geometry", "instances")
 PROVIDED_IMPORTS = (("env", "memory"), ("env", "ndg_panic"))
-# Everything about the engine's configuration that changes the machine code it compiles.
-ENGINE_SETTINGS = "fuel"
 
 
 class RunError(UserError):
@@ -61,14 +59,6 @@ class _ControlState:
     status: int
     detail: int
     message: str
-
-
-@functools.cache
-def shared_engine() -> wasmtime.Engine:
-    """One engine for every runner in the process, so compiled code is shared and cacheable."""
-    config = wasmtime.Config()
-    config.consume_fuel = True
-    return wasmtime.Engine(config)
 
 
 def module_kinds(module: bytes) -> tuple[str, ...]:
@@ -123,9 +113,9 @@ class Runner:
             raise UserError(f"a run's budget must be a positive number of fuel units, not {budget!r}")
         self.plan = plan
         self.budget = budget
-        self.engine = shared_engine()
+        self.engine = untrusted_engine()
         try:
-            self.module, self.code_cached = load_module(self.engine, module, digest, ENGINE_SETTINGS)
+            self.module, self.code_cached = load_module(self.engine, module, digest, engine_settings())
         except wasmtime.WasmtimeError as error:
             raise UserError(f"the plan's module does not load: {error}") from None
         self._node_modules = tuple(_load_node_module(self.engine, plan, index, data)
@@ -151,11 +141,9 @@ class Runner:
     # -- loading ---------------------------------------------------------------------------
 
     def _instantiate(self):
-        self.store = wasmtime.Store(self.engine)
-        self.store.set_limits(memory_size=self.plan.memory_bytes)
+        self.store = untrusted_store(self.engine, self.plan.memory_bytes, 1 + len(self.plan.modules))
         self.store.set_fuel(START_FUEL)  # the module's own start code runs on fuel too
-        pages = self.plan.memory_pages
-        self.memory = wasmtime.Memory(self.store, wasmtime.MemoryType(wasmtime.Limits(pages, pages)))
+        self.memory = host_memory(self.store, self.plan.memory_pages)
         # The store keeps its host functions until it is deleted: a weak reference lets the runner
         # (and so the store) go away when the user lets go of it.
         owner = weakref.ref(self)
@@ -190,8 +178,12 @@ class Runner:
             imports.append(provided[(wanted.module, wanted.name)])
         try:
             return wasmtime.Instance(self.store, module, imports)
-        except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
-            raise PlanInvalid(f"{what} does not fit the plan's memory ({error})") from None
+        except wasmtime.Trap as trap:
+            if trap.trap_code == wasmtime.TrapCode.OUT_OF_FUEL:
+                raise PlanInvalid(f"{what} ran its start code past the {START_FUEL:,} fuel units it may use") from None
+            raise PlanInvalid(f"{what} trapped in its start code ({trap.message.splitlines()[0]})") from None
+        except wasmtime.WasmtimeError as error:
+            raise PlanInvalid(f"{what} does not fit the plan's memory, tables or instances ({error})") from None
 
     def _instantiate_node(self, kind: int, provided: dict):
         node = self.plan.kinds[kind]
@@ -441,7 +433,7 @@ def _load_node_module(engine: wasmtime.Engine, plan: Plan, index: int, data: byt
     if problem:
         raise PlanInvalid(f"the module of node `{recorded.node}` does not keep to its static region: {problem}")
     try:
-        return load_module(engine, data, recorded.sha256, ENGINE_SETTINGS)[0]
+        return load_module(engine, data, recorded.sha256, engine_settings())[0]
     except wasmtime.WasmtimeError as error:
         raise UserError(f"the module of node `{recorded.node}` does not load: {error}") from None
 
