@@ -14,8 +14,8 @@ from ndg.compiler.driver import compile_text, read_source
 from ndg.errors import UserError
 from ndg.runtime.engine import Runner
 from ndg.runtime.plan import Module, module_digest, save_plan
-from ndg.runtime.validate import MAX_PAGES
 from ndg.runtime.sandbox import MAX_TABLE_ELEMENTS
+from ndg.runtime.validate import MAX_PAGES
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +62,12 @@ def test_a_module_cannot_declare_a_huge_table(basics):
 
 
 def test_a_module_cannot_add_memories(basics):
-    with pytest.raises(UserError, match="does not load|memor"):
+    with pytest.raises(UserError, match=r"does not load"):
         Runner(*hostile(basics, "(memory 16384) (memory 16384) (memory 16384) (memory 16384)"))
 
 
 def test_a_module_cannot_bring_its_own_memory_instead_of_the_hosts(basics):
-    plan, module = hostile(basics, "")
+    plan = basics
     own = wasmtime.wat2wasm(f"""(module (memory 16384)
         (global (export "__heap_base") i32 (i32.const {basics.region("static").offset}))
         (func (export "ndg_run") (param i32 i32 i32) (result i32) i32.const 0))""")
@@ -78,15 +78,15 @@ def test_a_module_cannot_bring_its_own_memory_instead_of_the_hosts(basics):
 
 def test_start_code_out_of_fuel_is_reported_as_such(basics):
     spin = "(func $spin (loop br 0)) (start $spin)"
-    with pytest.raises(UserError, match="start code past the .* fuel units"):
+    with pytest.raises(UserError, match=r"start code past the 100,000,000 fuel units"):
         Runner(*hostile(basics, spin))
 
 
 def test_deep_recursion_traps_instead_of_crashing(basics):
     recurse = "(func $down (param i32) (result i32) (call $down (i32.add (local.get 0) (i32.const 1))))"
-    with Runner(*hostile(basics, recurse, "(drop (call $down (i32.const 0))) i32.const 0")) as runner:
-        with pytest.raises(UserError, match="trapped"):
-            runner.run()
+    runner = Runner(*hostile(basics, recurse, "(drop (call $down (i32.const 0))) i32.const 0"))
+    with runner, pytest.raises(UserError, match="trapped"):
+        runner.run()
 
 
 LIMITED_RUN = """
