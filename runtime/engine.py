@@ -125,6 +125,9 @@ class Runner:
         self._value_table = plan.region("values").offset // 4
         self._guards = [r for r in plan.regions if r.kind == "guard"]
         self._params = {p.name: p for p in plan.params}
+        self._param_indices = {p.value for p in plan.params}
+        # Regions no node may change: compared after every run.
+        self._fixed_regions = [r for r in plan.regions if r.kind in ("constants", "params", "steps", "records", "guard")]
         self._param_words: dict[int, tuple[int, ...]] = {}
         # Partial re-runs: which parameter values changed since the last complete run.
         # Only when every output survives the whole run can a partial run reuse the others' values.
@@ -220,6 +223,7 @@ class Runner:
                 self._write_words(value.offset, self._param_words.get(index, value.words))
         for guard in self._guards:
             self._u32[guard.offset // 4 : guard.end // 4] = GUARD_WORD
+        self._remember_fixed_words()
 
     # -- parameters --------------------------------------------------------------------------
 
@@ -240,6 +244,7 @@ class Runner:
             return
         self._param_words[param.value] = words
         self._write_words(offset * 4, words)
+        self._remember_fixed_words()
         self._dirty.add(param.value)
 
     def steps_to_update(self) -> list[int]:
@@ -330,12 +335,14 @@ class Runner:
         return RunError(f"{where}: the plan does not match the module ({state.message})",
                         "compile the graph again with `ndg compile`")
 
-    def _check_step(self, index: int):
-        """After step `index`: every guard word intact, and a bulk output in the word format."""
-        for guard in self._guards:
-            if np.any(self._u32[guard.offset // 4 : guard.end // 4] != GUARD_WORD):
-                raise RunError(f"{self._where(index)} wrote outside its output slot (over the guard words at "
-                               f"{guard.offset})", "report this with the graph: the node's wrapper let it overrun")
+    def _check_step(self, index: int, finished: dict[int, np.ndarray]):
+        """After step `index`: every finished slot (`finished`: its words when it was written) and
+        every guard word unchanged, and a bulk output in the word format."""
+        self._check_guards(self._where(index))
+        for value_index, words in finished.items():
+            if not np.array_equal(self._slot(value_index), words):
+                raise RunError(f"{self._where(index)} wrote over {self._describe_slot(value_index)}",
+                               "report this with the graph: the node's code writes outside its output slot")
         output = self.plan.values[self.plan.steps[index].output]
         if output.type in BULK_TYPES:
             try:
@@ -343,6 +350,61 @@ class Runner:
             except FormatError as error:
                 raise RunError(f"{self._where(index)} wrote a malformed {output.type}: {error}",
                                "the node breaks the word format; report this with the graph") from None
+
+    def _check_guards(self, who: str):
+        for guard in self._guards:
+            if np.any(self._u32[guard.offset // 4 : guard.end // 4] != GUARD_WORD):
+                raise RunError(f"{who} wrote outside its output slot (over the guard words at {guard.offset})",
+                               "report this with the graph: the node's wrapper let it overrun")
+
+    def _check_fixed_words(self):
+        """After an unchecked run (a few byte comparisons, so always): the constants, parameters
+        and guard words are as written. Overruns elsewhere are found by `--check`, which compares
+        every finished slot after each step."""
+        for region, expected in zip(self._fixed_regions, self._fixed_bytes):
+            found = self._bytes[region.offset : region.end].tobytes()
+            if found != expected:
+                changed = region.offset + next(i for i, (a, b) in enumerate(zip(found, expected)) if a != b) // 4 * 4
+                # The next run starts from the plan's tables and constants again, and runs every step.
+                self._write_tables()
+                self._current = False
+                hint = "run with --check to find which node; report this with the graph"
+                for index, value in enumerate(self.plan.values):
+                    if value.words is not None and value.offset <= changed < value.offset + 4 * value.capacity:
+                        raise RunError(f"a node wrote over {self._describe_slot(index)} during the run", hint)
+                what = "the guard words" if region.kind == "guard" else f"the plan's {region.kind} table"
+                raise RunError(f"a node wrote outside its output slot (over {what} at {changed})", hint)
+
+    def _remember_fixed_words(self):
+        self._fixed_bytes = [self._bytes[r.offset : r.end].tobytes() for r in self._fixed_regions]
+
+    def _slot(self, index: int) -> np.ndarray:
+        value = self.plan.values[index]
+        return self._words[value.offset // 4 : value.offset // 4 + value.capacity]
+
+    def _describe_slot(self, index: int) -> str:
+        value = self.plan.values[index]
+        if value.producer is not None:
+            return f"the output of {self._where(value.producer)}"
+        return f"a {'parameter' if index in self._param_indices else 'constant'} ({value.type} at {value.offset})"
+
+    def _run_checked(self, steps: list[int]) -> None:
+        """Step by step, comparing after each step every slot that must not change any more:
+        constants, parameters, outputs already written and still to be read."""
+        running = set(steps)
+        finished = {index: self._slot(index).copy() for index, value in enumerate(self.plan.values)
+                    if value.words is not None or value.producer not in running}
+        ends: dict[int, list[int]] = {}
+        if self.plan.layout != "keep":
+            for index, value in enumerate(self.plan.values):
+                if value.producer is not None:
+                    ends.setdefault(value.live_until, []).append(index)
+        for index in steps:
+            self._call_step(index)
+            self._check_step(index, finished)
+            finished[self.plan.steps[index].output] = self._slot(self.plan.steps[index].output).copy()
+            for ended in ends.get(index, ()):
+                finished.pop(ended, None)
 
     def _ensure_open(self):
         if self._closed:
@@ -359,14 +421,16 @@ class Runner:
         ranges = self._ranges(full)
         self.store.set_fuel(self.budget)
         self._current = False
-        for first, end in ranges:
-            if stepped or check:
-                for index in range(first, end):
-                    self._call_step(index)
-                    if check:
-                        self._check_step(index)
-            else:
-                self._call(first, end)
+        if check:
+            self._run_checked([index for first, end in ranges for index in range(first, end)])
+        else:
+            for first, end in ranges:
+                if stepped:
+                    for index in range(first, end):
+                        self._call_step(index)
+                else:
+                    self._call(first, end)
+            self._check_fixed_words()
         self._dirty.clear()
         self._current = True
         return self.value(self.plan.output)
