@@ -15,7 +15,8 @@ from ndg.compiler.planner import ModuleInfo
 from ndg.compiler.toolchain import TARGET, find_toolchain
 from ndg.compiler.wasm_inspect import inspect_module
 from ndg.errors import UserError
-from ndg.runtime.plan import module_digest, write_atomically
+from ndg.outputs import write_output
+from ndg.runtime.plan import module_digest
 
 # What the module may import: the memory the host owns, and the panic message channel.
 ALLOWED_IMPORTS = {("env", "memory", "memory"), ("env", "ndg_panic", "func")}
@@ -107,6 +108,6 @@ def build_library(nodes: tuple[NodeDef, ...]) -> BuiltModule:
     built = (cargo_build(crate, root / "target", "the node library") / "ndg_module.wasm").read_bytes()
     info = ModuleInfo(**{**asdict(check_module(built)), "kinds": kinds})
     module_path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(module_path, built)
-    write_atomically(info_path, json.dumps({k: v for k, v in asdict(info).items() if k not in ("kinds", "statics")}).encode())
+    write_output(module_path, built)
+    write_output(info_path, json.dumps({k: v for k, v in asdict(info).items() if k not in ("kinds", "statics")}).encode())
     return BuiltModule(module_path, info, cached=False)

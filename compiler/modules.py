@@ -25,13 +25,13 @@ from ndg.compiler.definitions import NodeDef, builtin_node_dir
 from ndg.compiler.planner import ModuleInfo
 from ndg.compiler.wasm_inspect import inspect_module, wasm_tools
 from ndg.errors import UserError
+from ndg.outputs import write_output
 from ndg.runtime.plan import (
     STEP_EXPORT,
     NodeModule,
     Plan,
     dispatcher_import,
     module_digest,
-    write_atomically,
 )
 from ndg.runtime.validate import MAX_NODE_MODULES
 from ndg.runtime.wasm_sections import data_segments, mutable_i32_globals
@@ -132,7 +132,7 @@ def build_object(node: NodeDef) -> tuple[Path, bool]:
         (crate / name).write_text(text)
     release = cargo_build(crate, crate / "target", f"node `{node.id}`")
     built.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(built, (release / "ndg_step.wasm").read_bytes())
+    write_output(built, (release / "ndg_step.wasm").read_bytes())
     return built, False
 
 
@@ -258,5 +258,5 @@ def link_for_plan(built: NodeModules, plan: Plan) -> tuple[Plan, BuiltModule]:
     blob = built.dispatcher + b"".join(modules)
     path = cache_dir() / "linked" / f"{module_digest(blob)}.wasm"
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, blob)
+    write_output(path, blob)
     return replace(plan, modules=tuple(records)), BuiltModule(path, built.module_info(), built.cached)

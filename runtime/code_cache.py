@@ -15,7 +15,7 @@ from pathlib import Path
 import wasmtime
 
 from ndg.cache import cache_dir
-from ndg.runtime.plan import write_atomically
+from ndg.outputs import write_output
 
 
 @functools.cache
@@ -48,7 +48,7 @@ def load_module(engine: wasmtime.Engine, module: bytes, digest: str, settings: s
     compiled = wasmtime.Module(engine, module)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, bytes(compiled.serialize()))
+        write_output(path, bytes(compiled.serialize()))
     except OSError:
         pass  # a read-only cache only costs the next run a compile
     return compiled, False
