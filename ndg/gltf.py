@@ -7,7 +7,7 @@
   glTF has only translation-rotation-scale placements: an instance whose matrix shears is written
   out as its own mesh, and one that flattens the mesh to a line or a point (scale 0, as leaves at a
   twig's tip get) is left out, since it draws nothing.
-- Each path is a line strip.
+- Each path is a line (as segments, which more readers take than strips).
 Names come from the graph's nodes (see ndg.item_names).
 """
 
@@ -23,7 +23,7 @@ from ndg.runtime.meshes import Instances, Mesh, Shapes
 
 ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
 FLOAT, UNSIGNED_SHORT, UNSIGNED_INT = 5126, 5123, 5125
-TRIANGLES, LINE_STRIP = 4, 3
+TRIANGLES, LINES = 4, 1
 INSTANCING = "EXT_mesh_gpu_instancing"
 INSTANCING_MODES = ("extension", "nodes")
 # A placement whose rotation part is this far from orthonormal shears, which TRS cannot hold.
@@ -95,6 +95,7 @@ class _Builder:
     accessors: list[dict] = field(default_factory=list)
     meshes: list[dict] = field(default_factory=list)
     nodes: list[dict] = field(default_factory=list)
+    uses_instancing: bool = False
 
     def accessor(self, array: np.ndarray, kind: str, target: int | None, bounds: bool = False) -> int:
         data = np.ascontiguousarray(array).tobytes()
@@ -156,7 +157,6 @@ def encode(shapes: Shapes, names: dict[str, list[str]], binary: bool, instancing
     """The glTF file (.glb when `binary`, else .gltf with its buffer embedded) for `shapes`."""
     builder = _Builder()
     roots: list[int] = []
-    uses_extension = False
     for mesh, name in zip(shapes.meshes, names["geometry"]):
         if len(mesh.faces):
             roots.append(builder.node(name=name, mesh=builder.mesh(name, builder.triangles(mesh))))
@@ -165,15 +165,18 @@ def encode(shapes: Shapes, names: dict[str, list[str]], binary: bool, instancing
             node = _instances(builder, block, name, instancing)
             if node is not None:
                 roots.append(node)
-                uses_extension |= instancing == "extension" and "extensions" in builder.nodes[node]
     for path, name in zip(shapes.paths, names["paths"]):
         if len(path.points) >= 2:
             points = np.asarray(path.points, np.float32)
+            # Segments with indices rather than a strip: trimesh and others read only these.
+            segments = np.repeat(np.arange(len(points), dtype=np.uint32), 2)[1:-1]
+            index_type = np.uint16 if len(points) < 65535 else np.uint32
             primitive = {"attributes": {"POSITION": builder.accessor(points, "VEC3", ARRAY_BUFFER, bounds=True)},
-                         "mode": LINE_STRIP}
+                         "indices": builder.accessor(segments.astype(index_type), "SCALAR", ELEMENT_ARRAY_BUFFER),
+                         "mode": LINES}
             roots.append(builder.node(name=name, mesh=builder.mesh(name, primitive)))
     document: dict = {"asset": {"version": "2.0", "generator": f"ndg {version('ndg')}"}}
-    if uses_extension:
+    if builder.uses_instancing:
         document["extensionsUsed"] = document["extensionsRequired"] = [INSTANCING]
     document |= {"scene": 0, "scenes": [{"nodes": roots} if roots else {}]}
     if builder.nodes:
@@ -203,6 +206,7 @@ def _instances(builder: _Builder, block: Instances, name: str, instancing: str) 
                           "SCALE": builder.accessor(split.scale, "VEC3", None)}
             children.append(builder.node(name=f"{name} instances", mesh=mesh,
                                          extensions={INSTANCING: {"attributes": attributes}}))
+            builder.uses_instancing = True
         else:
             children += [builder.node(name=f"{name} {number}", mesh=mesh, translation=t.tolist(), rotation=r.tolist(),
                                       scale=s.tolist())
