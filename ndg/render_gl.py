@@ -4,7 +4,7 @@ platform's own offscreen context.
 
 Geometry items are one draw, each instance block one instanced draw (its placements are per-instance
 attributes, normals turned by each placement's cofactor matrix, so mirrored and flattened ones
-stay lit right), paths one line strip each. Smooth shading uses the normals the nodes computed,
+stay lit right), paths as lines (one draw for all). Smooth shading uses the normals the nodes computed,
 lit from both sides (leaves are single sheets), with 4× multisampling.
 """
 
@@ -152,12 +152,9 @@ def render(shapes: Shapes, view: View, frame: Frame) -> Image.Image:
             if len(block.mesh.faces) and len(block.matrices):
                 rows = np.ascontiguousarray(block.matrices[:, :3, :], np.float32).reshape(-1, 12)
                 _draw_mesh(context, meshes, block.mesh, rows, held)
-        for path in shapes.paths:
-            if len(path.points) >= 2:
-                buffer = context.buffer(np.ascontiguousarray(path.points, np.float32).tobytes())
-                vertices = context.vertex_array(lines, [(buffer, "3f", "position")])
-                held += [buffer, vertices]
-                vertices.render(context.LINE_STRIP)
+        drawable = [path.points for path in shapes.paths if len(path.points) >= 2]
+        if drawable:
+            _draw_lines(context, lines, drawable, held)
         context.copy_framebuffer(resolved, drawn)
         pixels = resolved.read(components=3)
     finally:
@@ -174,6 +171,19 @@ def _set_camera(program, frame: Frame) -> None:
     program["half_size"].value = tuple(frame.half)
     near, far = frame.depth[1], frame.depth[0]
     program["depth"].value = ((near + far) / 2, max((near - far) / 2 * 1.01, 1e-6))
+
+
+def _draw_lines(context, program, paths: list[np.ndarray], held: list) -> None:
+    """Every path in one draw, as segments between consecutive points."""
+    starts = np.cumsum([0] + [len(p) for p in paths[:-1]])
+    segments = np.concatenate([np.arange(start, start + len(p) - 1) for start, p in zip(starts, paths)])
+    indices = np.stack([segments, segments + 1], axis=1).astype(np.int32)
+    positions = context.buffer(np.ascontiguousarray(np.concatenate(paths), np.float32).tobytes())
+    index_buffer = context.buffer(indices.tobytes())
+    vertices = context.vertex_array(program, [(positions, "3f", "position")], index_buffer=index_buffer,
+                                    index_element_size=4)
+    held += [positions, index_buffer, vertices]
+    vertices.render(context.LINES)
 
 
 def _draw_mesh(context, program, mesh: Mesh, rows: np.ndarray, held: list) -> None:
