@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import struct
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -257,6 +259,26 @@ def decode_plan(data: bytes) -> tuple[Plan, bytes | None]:
     plan = plan_from_header(header)
     module = data[start + header_len :]
     return plan, module if module else None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
+    path = Path(path)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    except OSError as error:
+        raise UserError(f"cannot write {path}: {error.strerror}", "check that its folder exists and is writable") from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise UserError(f"cannot write {path}: {error.strerror}", "check that it is not a folder and that there is space") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def save_plan(path, plan: Plan, module: bytes | None, inputs=()) -> None:
