@@ -5,26 +5,33 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ndg.errors import UserError
-from ndg.runtime.scalars import SCALAR_WORDS
+from ndg.runtime.abi import BULK_TYPES, SCALAR_WORDS, ValueType
 
-BULK_TYPES = ("path", "geometry", "instances")
 INPUT_TYPES = (*SCALAR_WORDS, *BULK_TYPES)
 # What a node with no declared outputs (Nodarium's output node) produces: the graph's result.
-RESULT_TYPE = "result"
+RESULT_TYPE = ValueType.RESULT
 DEFINITION_FILE = "definition.json"
 PREBUILT_FILE = "node.wasm"
 NODE_PATH_VARIABLE = "NDG_NODE_PATH"
 
 
+class OutputFraming(StrEnum):
+    """How a bulk node frames its output: a list `[0, 1, item…, 1, 1]`, or one bare item."""
+
+    LIST = "list"
+    ITEM = "item"
+
+
 @dataclass(frozen=True)
 class InputDef:
     name: str
-    type: str
+    type: ValueType
     value: Any = None
     min: float | None = None
     max: float | None = None
@@ -40,10 +47,10 @@ class InputDef:
 class NodeDef:
     id: str
     inputs: tuple[InputDef, ...]
-    output: str
+    output: ValueType
     folder: Path
     size: str | None = None
-    layout: str = "list"
+    framing: OutputFraming = OutputFraming.LIST
 
     @property
     def short_name(self) -> str:
@@ -80,21 +87,23 @@ def load_definition(path: Path) -> NodeDef:
         if not isinstance(spec, dict) or spec.get("type") not in INPUT_TYPES:
             raise _definition_error(path, f"input `{name}` needs a `type`, one of {', '.join(INPUT_TYPES)}")
         inputs.append(InputDef(
-            name=name, type=spec["type"], value=spec.get("value"), min=spec.get("min"), max=spec.get("max"),
+            name=name, type=ValueType(spec["type"]), value=spec.get("value"), min=spec.get("min"), max=spec.get("max"),
             options=tuple(spec.get("options") or ()), accepts=tuple(spec.get("accepts") or ()),
             setting=spec.get("setting"),
         ))
     outputs = data.get("outputs") or []
     if len(outputs) > 1 or (outputs and outputs[0] not in INPUT_TYPES):
         raise _definition_error(path, "`outputs` must list at most one type")
-    output = outputs[0] if outputs else RESULT_TYPE
+    output = ValueType(outputs[0]) if outputs else RESULT_TYPE
     size = data.get("size")
     if output not in SCALAR_WORDS and not isinstance(size, str):
         raise _definition_error(path, f"a node that outputs {output} must declare its `size` rule")
-    layout = data.get("layout", "list")
-    if layout not in ("list", "item"):
-        raise _definition_error(path, "`layout` must be `list` or `item`")
-    return NodeDef(data["id"], tuple(inputs), output, path.parent, size, layout)
+    if "layout" in data:
+        raise _definition_error(path, "`layout` is now called `framing`; rename the field")
+    framing = data.get("framing", OutputFraming.LIST)
+    if framing not in frozenset(OutputFraming):
+        raise _definition_error(path, "`framing` must be `list` or `item`")
+    return NodeDef(data["id"], tuple(inputs), output, path.parent, size, OutputFraming(framing))
 
 
 def builtin_node_dir() -> Path:

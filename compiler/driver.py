@@ -12,6 +12,7 @@ from ndg.compiler.build import BuiltModule, build_library
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors
 from ndg.compiler.ir import Graph
+from ndg.compiler.layout import slot_policy
 from ndg.compiler.modules import build_node_modules, link_for_plan
 from ndg.compiler.passes import analyse
 from ndg.compiler.planner import plan_graph
@@ -78,6 +79,7 @@ def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage:
                  layout: str = "keep", modules: str = "single") -> Compiled:
     """`layout` is the slot policy: `keep` (every output readable after the run) or `reuse`;
     `modules` is `single` (every node in one module) or `per-node` (a module per node type used)."""
+    policy = slot_policy(layout)
     with stage("check", f"checking {name}"):
         library = NodeLibrary.load(node_paths)
         graph, shapes = check_with_shapes(text, name, library)
@@ -86,7 +88,7 @@ def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage:
         with stage("build", f"building {len(used)} node modules"):
             built = build_node_modules(used)
         with stage("plan", "planning the memory layout"), cycle_collection_paused():
-            plan = plan_graph(graph, shapes, built.module_info(), policy=layout)
+            plan = plan_graph(graph, shapes, built.module_info(), policy=policy)
         with stage("link", f"linking {len(used)} node modules at their places"):
             plan, module = link_for_plan(built, plan)
         return Compiled(graph, plan, module)
@@ -99,5 +101,5 @@ def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage:
     with stage("build", f"building the node library ({len(buildable)} nodes)"):
         module = build_library(buildable)
     with stage("plan", "planning the memory layout"), cycle_collection_paused():
-        plan = plan_graph(graph, shapes, module.info, policy=layout)
+        plan = plan_graph(graph, shapes, module.info, policy=policy)
     return Compiled(graph, plan, module)

@@ -11,7 +11,8 @@ from ndg.compiler.definitions import RESULT_TYPE, InputDef, NodeDef, NodeLibrary
 from ndg.compiler.diagnostics import Diagnostic, Span, did_you_mean
 from ndg.compiler.ir import Arg, Const, Graph, GraphParam, Node, ParamRef, SettingValue, Use
 from ndg.compiler.toposort import stable_order
-from ndg.runtime.scalars import SCALAR_WORDS, scalar_problem
+from ndg.runtime.abi import SCALAR_WORDS
+from ndg.runtime.scalars import scalar_problem
 
 # What Nodarium's editor fills in for an input that has no default of its own.
 FALLBACK_DEFAULTS = {"float": 0.5, "integer": 0, "select": 0, "seed": 0, "boolean": False, "vec3": (0.0, 0.0, 0.0)}

@@ -31,10 +31,11 @@ from importlib import resources
 
 import lark
 
-from ndg.compiler.definitions import BULK_TYPES, SCALAR_WORDS, InputDef, NodeDef
+from ndg.compiler.definitions import InputDef, NodeDef, OutputFraming
 from ndg.compiler.diagnostics import Diagnostic, SourceErrors
 from ndg.compiler.ir import Const, Graph, Node, ParamRef, Use
 from ndg.errors import UserError
+from ndg.runtime.abi import BULK_TYPES, SCALAR_WORDS
 from ndg.runtime.format import GEOMETRY, INSTANCES, PATH
 
 LIST_BRACKET_WORDS = 4
@@ -167,26 +168,26 @@ class BulkValue:
     `exact`), whether it is a list or one item, and its items when its node's rule declares them."""
 
     words: int
-    layout: str
+    framing: OutputFraming
     groups: tuple[Group, ...] | None = None
     exact: bool = True
 
     @classmethod
-    def of_items(cls, items: tuple[ItemShape, ...], layout: str) -> BulkValue:
-        return cls.of_groups(tuple(Group(ItemBound.of(i), ONE) for i in items), layout)
+    def of_items(cls, items: tuple[ItemShape, ...], framing: OutputFraming) -> BulkValue:
+        return cls.of_groups(tuple(Group(ItemBound.of(i), ONE) for i in items), framing)
 
     @classmethod
-    def of_groups(cls, groups: tuple[Group, ...], layout: str) -> BulkValue:
-        brackets = LIST_BRACKET_WORDS if layout == "list" else 0
+    def of_groups(cls, groups: tuple[Group, ...], framing: OutputFraming) -> BulkValue:
+        brackets = LIST_BRACKET_WORDS if framing == OutputFraming.LIST else 0
         exact = all(g.count.is_point and g.item.exact is not None for g in groups)
-        return cls(brackets + sum(g.count.hi * g.item.largest.words for g in groups), layout, groups, exact)
+        return cls(brackets + int(sum(g.count.hi * g.item.largest.words for g in groups)), framing, groups, exact)
 
     @property
     def items(self) -> tuple[ItemShape, ...] | None:
         """Every item, when the value's items are known exactly."""
         if self.groups is None or not self.exact:
             return None
-        return tuple(item for g in self.groups for item in (g.item.exact,) * g.count.lo)
+        return tuple(item for g in self.groups for item in (g.item.exact,) * int(g.count.lo) if item is not None)
 
 
 @dataclass(frozen=True)
@@ -402,7 +403,7 @@ class _Evaluate(lark.visitors.Interpreter):
         order) when the count is known, else every group's count scaled by the range."""
         if not isinstance(body, tuple):
             raise self.fail("uses a number where it needs items")
-        return body * count.lo if count.is_point else _scaled(body, count)
+        return body * int(count.lo) if count.is_point else _scaled(body, count)
 
     def _counted(self, holds, count: Interval) -> Interval:
         if holds is not None and not isinstance(holds, bool):
@@ -420,7 +421,7 @@ def output_shape(definition: NodeDef, env: dict, node_name: str) -> BulkValue:
     """What bulk node `node_name` writes, at most, given its inputs: numbers or Intervals for
     scalars (True, False or None for booleans), BulkValue for bulk ones, Unbounded for a scalar
     with no range."""
-    layout = definition.layout if definition.output in BULK_TYPES else "list"
+    framing = definition.framing if definition.output in BULK_TYPES else OutputFraming.LIST
     value = _Evaluate(definition, env, node_name).visit(parse_rule(definition))
     if value is None or isinstance(value, bool):
         raise _rule_error(definition, "gives a condition, not a size")
@@ -428,11 +429,11 @@ def output_shape(definition: NodeDef, env: dict, node_name: str) -> BulkValue:
         if value.hi < 0 or (value.is_point and value.lo < 0):
             raise UserError(f"size rule of `{definition.id}` gives {value} words for these inputs",
                             "a size rule must never be negative for values in the inputs' ranges")
-        return BulkValue(value.hi, layout, exact=value.is_point)
+        return BulkValue(int(value.hi), framing, exact=value.is_point)
     total = sum((g.count for g in value), ZERO)
-    if layout == "item" and total != ONE:
-        raise _rule_error(definition, f"gives {total} items for a node whose layout is one item")
-    return BulkValue.of_groups(tuple(g for g in value if g.count.hi > 0), layout)
+    if framing == OutputFraming.ITEM and total != ONE:
+        raise _rule_error(definition, f"gives {total} items for a node whose output is one item")
+    return BulkValue.of_groups(tuple(g for g in value if g.count.hi > 0), framing)
 
 
 # The scalar nodes whose value the planner can bound: what each computes, over Intervals.

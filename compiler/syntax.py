@@ -270,6 +270,8 @@ def _syntax_error(source: Source, error: lark.exceptions.UnexpectedInput) -> Dia
         char = source.line_text(line)[col - 1 : col] or "?"
         return Diagnostic("E001", f"unexpected character `{char}`", Span(line, col, line, col + 1),
                           "names start with a letter or `_`; comments start with `#`")
+    # The LALR parser's other error: it reports the end of the file as a `$END` token too.
+    assert isinstance(error, lark.exceptions.UnexpectedToken)
     token = error.token
     if token.type == "$END":
         return Diagnostic("E001", "the file ends in the middle of a statement",

@@ -79,8 +79,7 @@ class Shapes:
 
     def bounds(self) -> np.ndarray | None:
         """[[min x, y, z], [max x, y, z]] over every vertex and path point, or None when there are none."""
-        points = [self.merged().positions] + [p.points for p in self.paths]
-        points = np.concatenate(points)
+        points = np.concatenate([self.merged().positions] + [p.points for p in self.paths])
         if not len(points):
             return None
         return np.stack([points.min(axis=0), points.max(axis=0)])

@@ -18,32 +18,26 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ndg.errors import UserError
+from ndg.runtime.abi import (
+    ABI_VERSION,
+    DIGEST_BYTES,
+    MAGIC,
+    PAGE_BYTES,
+    PLAN_VERSION,
+    RECORD_HEADER_WORDS,
+    RECORD_INPUT_WORDS,
+    VALUE_ENTRY_BYTES,
+    WORD_BYTES,
+    RecordField,
+    RecordInputField,
+    RegionKind,
+    SlotPolicy,
+    ValueEntryField,
+    ValueType,
+)
 
-MAGIC = b"NDGPLAN\n"
-PLAN_VERSION = 1
-PAGE_BYTES = 65536
-ALIGN = 16
-# The control block: ten u32 fields, then the message buffer (see nodes/ndg_util/src/abi.rs).
-CONTROL_FIELDS = 10
-# Bit 0 of the control block's `flags` word (its last field): compatibility mode.
-FLAG_COMPAT = 1
-MESSAGE_BYTES = 1024
-CONTROL_BYTES = CONTROL_FIELDS * 4 + MESSAGE_BYTES
-ABI_VERSION = 3
-VALUE_ENTRY_BYTES = 12
-# A value table entry is `[ptr, capacity, len]`; records point straight at the `len` word.
-LEN_FIELD_BYTES = 8
-# A step record: `[kind, out_ptr, out_capacity, out_len_ptr, n_inputs]`, then `[ptr, len_ptr]`
-# per input, all resolved byte addresses so the module does no table lookups per step.
-RECORD_HEADER_WORDS = 5
-RECORD_INPUT_WORDS = 2
-# Guard regions sit after every slot region, filled with this word when a plan is loaded; a run
-# that leaves one changed has written outside its slots.
-GUARD_WORD = 0x4E444721
-GUARD_BYTES = 16
-# How slots are laid out: `keep` gives each its own region for the whole run, `reuse` lets slots
-# whose lifetimes do not overlap share memory (see ndg.compiler.layout).
-LAYOUTS = ("keep", "reuse")
+# A value table entry's `len` word, which records point straight at.
+LEN_FIELD_BYTES = WORD_BYTES * ValueEntryField.LEN
 
 
 @dataclass(frozen=True)
@@ -51,7 +45,7 @@ class Region:
     """A named range of the memory; `kind` is static, module (a per-node module's static region,
     named by its node id), control, values, steps, records, constants, params, slot or guard."""
 
-    kind: str
+    kind: RegionKind
     name: str
     offset: int
     size: int
@@ -67,7 +61,7 @@ class Value:
     output slot (`producer` is its step; `live_until` the last step that reads it, or the number of
     steps for the graph's output, which lives to the end)."""
 
-    type: str
+    type: ValueType
     offset: int
     capacity: int
     words: tuple[int, ...] | None = None
@@ -81,7 +75,7 @@ class Param:
     its default; a run may change it to anything of its type within [min, max]."""
 
     name: str
-    type: str
+    type: ValueType
     value: int
     min: float | int | None = None
     max: float | int | None = None
@@ -128,7 +122,7 @@ class Plan:
     steps: tuple[Step, ...]
     output: int
     params: tuple[Param, ...] = ()
-    layout: str = "keep"
+    layout: SlotPolicy = SlotPolicy.KEEP
     peak_live_bytes: int = 0
     # Empty for a plan over one module; otherwise `module` is the dispatcher and these the nodes'.
     modules: tuple[NodeModule, ...] = ()
@@ -141,11 +135,11 @@ class Plan:
     def memory_bytes(self) -> int:
         return self.memory_pages * PAGE_BYTES
 
-    def region(self, kind: str) -> Region:
+    def region(self, kind: RegionKind) -> Region:
         return next(r for r in self.regions if r.kind == kind)
 
     def step_records(self) -> list[list[int]]:
-        table = self.region("values").offset
+        table = self.region(RegionKind.VALUES).offset
 
         def length_at(index: int) -> int:
             return table + VALUE_ENTRY_BYTES * index + LEN_FIELD_BYTES
@@ -153,9 +147,16 @@ class Plan:
         records = []
         for step in self.steps:
             output = self.values[step.output]
-            record = [step.kind, output.offset, output.capacity, length_at(step.output), len(step.inputs)]
-            for index in step.inputs:
-                record += [self.values[index].offset, length_at(index)]
+            record = [0] * record_words(len(step.inputs))
+            record[RecordField.KIND] = step.kind
+            record[RecordField.OUT_PTR] = output.offset
+            record[RecordField.OUT_CAPACITY] = output.capacity
+            record[RecordField.OUT_LEN_PTR] = length_at(step.output)
+            record[RecordField.N_INPUTS] = len(step.inputs)
+            for position, index in enumerate(step.inputs):
+                at = RECORD_HEADER_WORDS + RECORD_INPUT_WORDS * position
+                record[at + RecordInputField.PTR] = self.values[index].offset
+                record[at + RecordInputField.LEN_PTR] = length_at(index)
             records.append(record)
         return records
 
@@ -166,10 +167,6 @@ def record_words(n_inputs: int) -> int:
 
 def module_digest(module: bytes) -> str:
     return hashlib.sha256(module).hexdigest()
-
-
-# A per-node module's one function, run(control, step) -> status, and where the dispatcher imports it from.
-STEP_EXPORT = "ndg_step"
 
 
 def dispatcher_import(kind: int) -> str:
@@ -247,7 +244,7 @@ def decode_plan(data: bytes) -> tuple[Plan, bytes | None]:
         raise UserError(f"the plan has format version {version}; this ndg reads version {PLAN_VERSION}",
                         "compile the graph again with this ndg")
     digest_at = len(MAGIC) + 8
-    start = digest_at + 32
+    start = digest_at + DIGEST_BYTES
     if start + header_len > len(data):
         raise _corrupt("its header is truncated")
     if hashlib.sha256(data[start : start + header_len]).digest() != data[digest_at:start]:

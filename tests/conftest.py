@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from ndg.compiler.driver import compile_text
+from ndg.runtime.abi import ALIGN
 from ndg.runtime.engine import Runner
-from ndg.runtime.plan import ALIGN, Param, Plan
+from ndg.runtime.plan import Param, Plan
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -12,10 +12,10 @@ from conftest import EXAMPLES
 
 from ndg.compiler.driver import compile_text, read_source
 from ndg.errors import UserError
+from ndg.runtime.abi import MAX_PAGES
 from ndg.runtime.engine import Runner
 from ndg.runtime.plan import Module, module_digest, save_plan
 from ndg.runtime.sandbox import MAX_TABLE_ELEMENTS
-from ndg.runtime.validate import MAX_PAGES
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from ndg.compiler.driver import compile_text, read_source
 from ndg.errors import UserError
+from ndg.runtime.abi import MAGIC, PLAN_VERSION
 from ndg.runtime.engine import Runner
-from ndg.runtime.plan import MAGIC, PLAN_VERSION, decode_plan, encode_plan, load_plan
+from ndg.runtime.plan import decode_plan, encode_plan, load_plan
 
 
 @pytest.fixture(scope="module")

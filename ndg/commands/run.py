@@ -209,10 +209,9 @@ def _print_profile(runner):
 
 
 def _best_of(action, repeats: int) -> int:
-    best = None
-    for _ in range(repeats):
+    times = []
+    for _ in range(max(repeats, 1)):
         started = time.perf_counter_ns()
         action()
-        took = time.perf_counter_ns() - started
-        best = took if best is None else min(best, took)
-    return best
+        times.append(time.perf_counter_ns() - started)
+    return min(times)
