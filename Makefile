@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system toolchain js demo test pictures clean
+.PHONY: setup system toolchain js demo test spec pictures clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,12 @@ demo: setup
 
 test: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# The ABI's constants for Python, Rust and JavaScript, generated from spec/abi.toml.
+spec: $(STAMP)
+	$(BIN)/python spec/generate.py
 
 # The README's pictures: every example drawn by `ndg run --png` (with OpenGL: NDG_RENDERER=gl
 # fails rather than fall back to the plainer CPU renderer), and the plant's turntable.

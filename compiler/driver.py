@@ -14,6 +14,7 @@ from ndg.compiler.diagnostics import SourceErrors
 from ndg.compiler.ir import Graph
 from ndg.compiler.layout import slot_policy
 from ndg.compiler.modules import build_node_modules, link_for_plan
+from ndg.compiler.nodarium import STANDARD, Dialect
 from ndg.compiler.passes import analyse
 from ndg.compiler.planner import plan_graph
 from ndg.compiler.sizes import BulkValue, graph_shapes
@@ -38,19 +39,20 @@ def read_source(path: Path) -> str:
         raise UserError(f"cannot read {path}: {error}") from None
 
 
-def check_with_shapes(text: str, name: str, library: NodeLibrary) -> tuple[Graph, dict[str, BulkValue]]:
+def check_with_shapes(text: str, name: str, library: NodeLibrary,
+                      dialect: Dialect = STANDARD) -> tuple[Graph, dict[str, BulkValue]]:
     """Every check, nothing built: the ordered graph and the shape of each bulk value (so size rules
     are checked too), or SourceErrors with all independent errors."""
     with cycle_collection_paused():
         program = parse(text, name)
-        graph, diagnostics = analyse(program, library)
+        graph, diagnostics = analyse(program, library, dialect)
         if diagnostics:
             raise SourceErrors(program.source, diagnostics)
         return graph, graph_shapes(graph)
 
 
-def check(text: str, name: str, library: NodeLibrary) -> Graph:
-    return check_with_shapes(text, name, library)[0]
+def check(text: str, name: str, library: NodeLibrary, dialect: Dialect = STANDARD) -> Graph:
+    return check_with_shapes(text, name, library, dialect)[0]
 
 
 # `stage(name, description)` wraps each step of compiling, so a caller can time it and show progress.
@@ -76,13 +78,14 @@ def cycle_collection_paused():
 
 
 def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage: Stage = _unobserved,
-                 layout: str = "keep", modules: str = "single") -> Compiled:
+                 layout: str = "keep", modules: str = "single", dialect: Dialect = STANDARD) -> Compiled:
     """`layout` is the slot policy: `keep` (every output readable after the run) or `reuse`;
-    `modules` is `single` (every node in one module) or `per-node` (a module per node type used)."""
+    `modules` is `single` (every node in one module) or `per-node` (a module per node type used);
+    `dialect` the Nodarium rules to follow (ndg.compiler.nodarium)."""
     policy = slot_policy(layout)
     with stage("check", f"checking {name}"):
         library = NodeLibrary.load(node_paths)
-        graph, shapes = check_with_shapes(text, name, library)
+        graph, shapes = check_with_shapes(text, name, library, dialect)
     if modules == "per-node":
         used = tuple({node.definition.id: node.definition for node in graph.nodes.values()}.values())
         with stage("build", f"building {len(used)} node modules"):

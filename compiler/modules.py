@@ -20,12 +20,12 @@ from pathlib import Path
 
 from ndg.cache import cache_folder, read_entry, write_entry
 from ndg.compiler.build import BuiltModule, build_key, cargo_build, check_imports_and_memory
-from ndg.compiler.codegen import READERS, STACK_BYTES, WRITERS, templates
+from ndg.compiler.codegen import STACK_BYTES, node_view, templates
 from ndg.compiler.definitions import NodeDef, builtin_node_dir
 from ndg.compiler.planner import ModuleInfo, ModuleStatic
 from ndg.compiler.wasm_inspect import inspect_module, wasm_tools
 from ndg.errors import UserError
-from ndg.runtime.abi import MAX_NODE_MODULES, STEP_EXPORT
+from ndg.runtime.abi import MAX_NODE_MODULES, STEP_EXPORT, WORD_BYTES, ControlField, Status
 from ndg.runtime.plan import NodeModule, Plan, dispatcher_import, module_digest, write_atomically
 from ndg.runtime.wasm_sections import data_segments, mutable_i32_globals
 
@@ -100,9 +100,7 @@ def check_disjoint(regions: dict[str, StaticRegion], taken: tuple[tuple[str, int
 
 def _crate_files(node: NodeDef) -> dict[str, str]:
     env = templates()
-    view = {"id": node.id, "module": "node",
-            "source": str(node.folder / "src" / "lib.rs"), "reads": [READERS[i.type] for i in node.inputs],
-            "write": WRITERS.get(node.output)}
+    view = node_view(node, "node")
     util = str(builtin_node_dir() / "ndg_util")
     return {
         "Cargo.toml": env.get_template("step_Cargo.toml.j2").render(node=view, crate_name="ndg_step",
@@ -148,7 +146,9 @@ def link(built: Path, base: int) -> bytes:
 
 def dispatcher_text(n_kinds: int) -> str:
     return templates().get_template("dispatcher.wat.j2").render(
-        imports=[dispatcher_import(kind) for kind in range(n_kinds)], step_export=STEP_EXPORT)
+        imports=[dispatcher_import(kind) for kind in range(n_kinds)], step_export=STEP_EXPORT,
+        control={field.name.lower(): WORD_BYTES * field for field in ControlField},
+        status={status.name.lower(): int(status) for status in Status})
 
 
 def assemble(text: str) -> bytes:

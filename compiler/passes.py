@@ -10,25 +10,20 @@ from ndg.compiler import syntax
 from ndg.compiler.definitions import RESULT_TYPE, InputDef, NodeDef, NodeLibrary
 from ndg.compiler.diagnostics import Diagnostic, Span, did_you_mean
 from ndg.compiler.ir import Arg, Const, Graph, GraphParam, Node, ParamRef, SettingValue, Use
+from ndg.compiler.nodarium import STANDARD, Dialect
 from ndg.compiler.toposort import stable_order
 from ndg.runtime.abi import SCALAR_WORDS
 from ndg.runtime.scalars import scalar_problem
 
-# What Nodarium's editor fills in for an input that has no default of its own.
-FALLBACK_DEFAULTS = {"float": 0.5, "integer": 0, "select": 0, "seed": 0, "boolean": False, "vec3": (0.0, 0.0, 0.0)}
 # The types a graph parameter may have: scalars that need no list of options.
 PARAM_TYPES = ("float", "integer", "boolean", "vec3", "seed")
-# Settings Nodarium's graphs carry, whether or not a node in the library reads them.
-NODARIUM_SETTINGS = {"resolution.circle", "resolution.curve", "randomSeed"}
-# Arithmetic becomes nodes of Nodarium's math node, whose `op_type` options are named here.
-ARITHMETIC_NODE = "math"
-MATH_OPS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
 
 
 class _Lowering:
-    def __init__(self, program: syntax.Program, library: NodeLibrary):
+    def __init__(self, program: syntax.Program, library: NodeLibrary, dialect: Dialect):
         self.library = library
-        self.graph = Graph(program.source)
+        self.dialect = dialect
+        self.graph = Graph(program.source, dialect=dialect)
         self.diagnostics: list[Diagnostic] = []
         self.sinks: list[tuple[str, Span]] = []
         self.bound: dict[str, Span] = {}
@@ -118,11 +113,12 @@ class _Lowering:
         if isinstance(expr, syntax.BinOp) and expr.op == "/" and self.fold(expr.right) == 0:
             self.error("E109", "division by zero", expr.right.span, "divide by a number other than 0")
             return None
-        definition = self.resolve_node(ARITHMETIC_NODE, expr.span)
+        definition = self.resolve_node(self.dialect.arithmetic_node, expr.span)
         if definition is None:
             return None
         op_input = definition.input("op_type")
-        if op_input is None or not set(MATH_OPS.values()) <= set(op_input.options) or \
+        ops = self.dialect.arithmetic_ops
+        if op_input is None or not set(ops.values()) <= set(op_input.options) or \
                 definition.input("a") is None or definition.input("b") is None:
             self.error("E109", f"arithmetic needs a `math` node like Nodarium's, and `{definition.id}` is not one",
                        expr.span, "use max/plantarium, or write the math node out")
@@ -133,7 +129,7 @@ class _Lowering:
             op, left, right = expr.op, self.lower_value(expr.left, f"{name}.a"), self.lower_value(expr.right, f"{name}.b")
         if left is None or right is None:
             return None
-        op_index = Const(None, op_input.options.index(MATH_OPS[op]), expr.span)
+        op_index = Const(None, op_input.options.index(ops[op]), expr.span)
         self.graph.nodes[name] = Node(name, definition, {"op_type": op_index, "a": left, "b": right}, expr.span)
         return Use(name, expr.span)
 
@@ -173,7 +169,7 @@ class _Lowering:
                 if settings_blocks > 1:
                     self.error("E110", "a graph has one settings block, and this is a second one", statement.span,
                                "move these settings into the first block")
-                read = NODARIUM_SETTINGS | {i.setting for d in self.library.nodes for i in d.inputs if i.setting}
+                read = self.dialect.graph_settings | {i.setting for d in self.library.nodes for i in d.inputs if i.setting}
                 for entry in statement.entries:
                     # A setting no node reads is kept (Nodarium's `randomSeed`), unless it looks like a typo.
                     misspelt = did_you_mean(entry.key, read) if entry.key not in read else None
@@ -294,9 +290,9 @@ def _literal_value(literal: syntax.Literal):
     return literal.value
 
 
-def lower(program: syntax.Program, library: NodeLibrary) -> tuple[Graph, list[Diagnostic]]:
+def lower(program: syntax.Program, library: NodeLibrary, dialect: Dialect = STANDARD) -> tuple[Graph, list[Diagnostic]]:
     """Resolve node types, binding names and argument names into a graph in source order."""
-    lowering = _Lowering(program, library)
+    lowering = _Lowering(program, library, dialect)
     graph = lowering.lower(program)
     return graph, lowering.diagnostics
 
@@ -444,11 +440,12 @@ def fill_defaults(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
                 else:
                     args[input_def.name] = const
                 continue
-            if input_def.type not in FALLBACK_DEFAULTS:
+            fallbacks = graph.dialect.fallback_defaults
+            if input_def.type not in fallbacks:
                 diagnostics.append(Diagnostic("E202", f"`{node.definition.short_name}` needs its input `{input_def.name}`",
                                               node.span, f"connect a node that outputs {input_def.type}: `{input_def.name}: …`"))
                 continue
-            default = input_def.value if input_def.value is not None else FALLBACK_DEFAULTS[input_def.type]
+            default = input_def.value if input_def.value is not None else fallbacks[input_def.type]
             if input_def.type == "vec3":
                 default = tuple(float(v) for v in default)
             elif input_def.type == "float":
@@ -487,9 +484,10 @@ def _cycle_diagnostic(graph: Graph, stuck: set[str]) -> Diagnostic:
                       "a node cannot depend on its own output; break one of these connections")
 
 
-def analyse(program: syntax.Program, library: NodeLibrary) -> tuple[Graph, list[Diagnostic]]:
+def analyse(program: syntax.Program, library: NodeLibrary,
+            dialect: Dialect = STANDARD) -> tuple[Graph, list[Diagnostic]]:
     """All front-end passes; diagnostics of independent errors are gathered, not stopped at."""
-    graph, diagnostics = lower(program, library)
+    graph, diagnostics = lower(program, library, dialect)
     for check in (check_types, fill_defaults):
         graph, found = check(graph)
         diagnostics += found

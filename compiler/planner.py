@@ -210,4 +210,5 @@ def plan_graph(graph: Graph, shapes: dict[str, BulkValue], module: ModuleInfo, m
         params=tuple(Param(p.name, p.type, table.param_index(p.name), p.min, p.max) for p in graph.params.values()),
         layout=policy,
         peak_live_bytes=peak_live_bytes(slots),
+        compat=graph.dialect.reproduces_bugs,
     )

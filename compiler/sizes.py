@@ -439,9 +439,6 @@ def output_shape(definition: NodeDef, env: dict, node_name: str) -> BulkValue:
 # The scalar nodes whose value the planner can bound: what each computes, over Intervals.
 MATH_OPERATIONS = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul,
                    "divide": operator.truediv}
-PASS_THROUGH = ("max/plantarium/float", "max/plantarium/integer", "max/plantarium/boolean")
-MATH, RANDOM = "max/plantarium/math", "max/plantarium/random"
-FOLLOWED = (*PASS_THROUGH, MATH, RANDOM)
 
 
 def _no_range_hint(input_def: InputDef) -> str:
@@ -477,14 +474,14 @@ def _arg_bound(graph: Graph, arg, input_def: InputDef, bounds: dict):
 
 
 def _scalar_bound(graph: Graph, node: Node, bounds: dict):
-    """The range of the output of a scalar node that is one of FOLLOWED (None: an unknown boolean)."""
+    """The range of the output of a scalar node the graph's dialect follows (None: an unknown boolean)."""
     def arg(name):
         return _arg_bound(graph, node.args[name], node.definition.input(name), bounds)
 
     node_id = node.definition.id
-    if node_id in PASS_THROUGH:
+    if node_id in graph.dialect.pass_through_nodes:
         return arg("value")
-    if node_id == RANDOM:
+    if node_id == graph.dialect.random_node:
         low, high = arg("min"), arg("max")
         return low if isinstance(low, Unbounded) else high if isinstance(high, Unbounded) else low.hull(high)
     op, a, b = arg("op_type"), arg("a"), arg("b")
@@ -516,7 +513,7 @@ def graph_shapes(graph: Graph) -> dict[str, BulkValue]:
     shapes: dict[str, BulkValue] = {}
     bounds: dict = {}
     for node in graph.nodes.values():
-        if node.definition.id in FOLLOWED:
+        if node.definition.id in graph.dialect.followed_nodes:
             bounds[node.name] = _scalar_bound(graph, node, bounds)
         if node.definition.output in SCALAR_WORDS:
             continue

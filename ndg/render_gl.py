@@ -11,7 +11,7 @@ lit from both sides (leaves are single sheets), with 4× multisampling.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -106,7 +106,7 @@ def unavailable() -> str | None:
         try:
             import moderngl
 
-            backend = {"backend": "egl"} if sys.platform.startswith("linux") else {}
+            backend: dict[str, Any] = {"backend": "egl"} if sys.platform.startswith("linux") else {}
             _state["context"] = moderngl.create_standalone_context(require=330, **backend)
         except Exception as error:  # moderngl raises plain Exceptions for a missing library or driver
             _state["problem"] = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

@@ -15,7 +15,7 @@ def command(source, output, node_paths):
     """Convert a Nodarium graph (JSON) into a .ndg file."""
     from ndg.compiler.definitions import NodeLibrary
     from ndg.compiler.driver import read_source
-    from ndg.compiler.interchange import import_graph
+    from ndg.compiler.nodarium.interchange import import_graph
     from ndg.outputs import check_output, write_output
 
     target = check_output(output or source.with_suffix(".ndg"), inputs=[source])

@@ -51,9 +51,9 @@ def command(source, outputs, output_format, gltf_instancing, png, turntable, siz
             budget, assignments, layout, modules, node_paths, quiet, as_json):
     """Run SOURCE: a compiled plan (.ndp), or a graph (.ndg) compiled on the way (--layout and
     --modules apply only then: a plan keeps what it was compiled with)."""
-    from ndg.api import Result
     from ndg.export import check_destination
     from ndg.item_names import node_names
+    from ndg.program import Result
     from ndg.progress import Stages
     from ndg.render import PICTURE_FORMATS, TURNTABLE_FORMATS, View, parse_size, parse_view
     from ndg.runtime.engine import DEFAULT_BUDGET, Runner
