@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from ndg.cli import main
 
 CASES = {
-    "syntax": ("a = math(a: 1\noutput(input: box())\n", "E001", "2:1", "output(input: box())", "^^^^^^"),
+    "syntax": ("a = math(a: 1\noutput(input: box())\n", "E001", "1:9", "a = math(a: 1", "        ^"),
     "unknown node type": ("a = stme(amount: 3)\noutput(input: box())\n", "E101", "1:5", "a = stme(amount: 3)", "    ^^^^"),
     "unknown argument": ("output(input: box(sise: 2))\n", "E103", "1:19", "output(input: box(sise: 2))", "                  ^^^^"),
     "wrong value type": ("output(input: box(size: true))\n", "E201", "1:25", "output(input: box(size: true))",
@@ -107,6 +107,6 @@ def test_syntax_errors_in_separate_statements_are_all_reported(tmp_path):
     result = CliRunner().invoke(main, ["check", str(source)])
     assert result.exit_code == 2
     found = [line.split("--> ")[1] for line in result.output.splitlines() if "--> " in line]
-    assert found == [f"{source}:2:1", f"{source}:3:15", f"{source}:5:10", f"{source}:7:15"]
-    assert "the statement before this line is not finished" in result.output
+    assert found == [f"{source}:1:9", f"{source}:3:15", f"{source}:5:10", f"{source}:7:15"]
+    assert "this `(` is never closed" in result.output
     assert "expected `)` or `,`" in result.output and "expected `,` or `}`" in result.output
