@@ -17,7 +17,7 @@ def command(files, check_only):
     from ndg.compiler.driver import cycle_collection_paused, read_source
     from ndg.compiler.formatter import format_program
     from ndg.compiler.syntax import parse
-    from ndg.runtime.plan import write_atomically
+    from ndg.outputs import write_output
     from ndg.terminal import wants_colour
 
     colour = wants_colour(sys.stderr)
@@ -38,7 +38,7 @@ def command(files, check_only):
         if check_only:
             click.echo(f"{file}: not formatted")
         else:
-            write_atomically(file, formatted.encode())
+            write_output(file, formatted.encode())
             click.echo(f"{file}: formatted")
     if failed:
         raise UserError(f"{failed} of {len(files)} file(s) do not parse, so they were left as they are")
