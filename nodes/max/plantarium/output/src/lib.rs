@@ -26,14 +26,10 @@
 use ndg_util::encoding::encode_float;
 use ndg_util::mat4::{self, Mat4};
 use ndg_util::paths::Path;
-use ndg_util::vecmath::{add, cross, dot, sub, unit, xyz, Vec3};
+use ndg_util::vecmath::{add, cross, dot, is_finite, sub, unit, xyz, Vec3};
 use ndg_util::{compat, ItemKind, Items, NodeError, NodeResult, Writer};
 
 const DOWN: Vec3 = [0.0, -1.0, 0.0];
-
-fn is_finite(v: Vec3) -> bool {
-    v.iter().all(|c| c.is_finite())
-}
 
 /// The direction a ring at point `i` faces: towards the base of the path.
 fn ring_direction(path: &Path, i: usize, compat: bool) -> Vec3 {
