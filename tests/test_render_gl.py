@@ -12,7 +12,16 @@ import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES
 from PIL import Image
-from shapes_words import QUARTER_TURN_Y, TRIANGLE, TRIANGLE_NORMALS, geometry_item, instances_item, path_item, result, translation
+from shapes_words import (
+    QUARTER_TURN_Y,
+    TRIANGLE,
+    TRIANGLE_NORMALS,
+    geometry_item,
+    instances_item,
+    path_item,
+    result,
+    translation,
+)
 
 import ndg
 from ndg import render_gl
