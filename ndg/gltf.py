@@ -110,7 +110,7 @@ class _Builder:
             view["target"] = target
         if target == ARRAY_BUFFER:  # required when several accessors share the view
             view["byteStride"] = row_bytes
-        self.chunks.append(memoryview(data).cast("B"))
+        self.chunks.append(data.reshape(-1).view(np.uint8).data)
         self.length += data.nbytes
         padding = -self.length % 4
         if padding:

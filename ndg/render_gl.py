@@ -106,8 +106,11 @@ def unavailable() -> str | None:
         try:
             import moderngl
 
-            backend = {"backend": "egl"} if sys.platform.startswith("linux") else {}
-            _state["context"] = moderngl.create_standalone_context(require=330, **backend)
+            if sys.platform.startswith("linux"):
+                # moderngl types its keyword settings wrongly (as dicts).
+                _state["context"] = moderngl.create_standalone_context(require=330, backend="egl")  # type: ignore[arg-type]
+            else:
+                _state["context"] = moderngl.create_standalone_context(require=330)
         except Exception as error:  # moderngl raises plain Exceptions for a missing library or driver
             _state["problem"] = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return _state.get("problem")
