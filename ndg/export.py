@@ -87,8 +87,8 @@ def output_format(path: str | os.PathLike, format: str | None = None, formats: t
 def check_destination(path: str | os.PathLike, format: str | None = None, formats: tuple[str, ...] = FORMATS,
                       inputs=()) -> tuple[Target, str]:
     """Refuse, before any work is done, a destination that cannot be written; return it and its format."""
-    suffix = output_format(path, format, formats)
-    return check_output(path, inputs), suffix
+    target = check_output(path, inputs)
+    return target, output_format(path, format, formats)
 
 
 def encode(words: np.ndarray, suffix: str, names: dict[str, list[str]] | None = None,
