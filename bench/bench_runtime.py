@@ -28,8 +28,9 @@ from rich.table import Table
 from timing import best_of
 
 from ndg.compiler.driver import compile_text, read_source
-from ndg.runtime.engine import Runner, shared_engine
+from ndg.runtime.engine import Runner
 from ndg.runtime.plan import save_plan
+from ndg.runtime.sandbox import untrusted_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ("basics.ndg", "plant.ndg")
@@ -91,7 +92,7 @@ def startup_table(plan_path: Path, module: bytes) -> Table:
             subprocess.run(command, env=environment, check=True, capture_output=True)
         cold = best_of(start, 1)
         warm = best_of(start, 5)
-        engine = shared_engine()
+        engine = untrusted_engine()
         [compiled_file] = (Path(cache) / "compiled").glob("*.cwasm")  # what the cold run wrote
         compile_only = best_of(lambda: wasmtime.Module(engine, module), 3)
         deserialize_only = best_of(lambda: wasmtime.Module.deserialize_file(engine, str(compiled_file)), 3)

@@ -8,14 +8,13 @@ import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ndg.cache import cache_dir
+from ndg.cache import cache_dir, cache_folder, read_entry, write_entry
 from ndg.compiler.codegen import generate
 from ndg.compiler.definitions import NodeDef, builtin_node_dir
 from ndg.compiler.planner import ModuleInfo
 from ndg.compiler.toolchain import TARGET, find_toolchain
 from ndg.compiler.wasm_inspect import inspect_module
 from ndg.errors import UserError
-from ndg.outputs import write_output
 from ndg.runtime.plan import module_digest
 
 # What the module may import: the memory the host owns, and the panic message channel.
@@ -90,24 +89,35 @@ def cargo_build(crate: Path, target_dir: Path, what: str) -> Path:
     return target_dir / TARGET / "release"
 
 
+def library_info_for_checking(nodes: tuple[NodeDef, ...]) -> ModuleInfo:
+    """What the planner needs of the module for these nodes, without building it: the built
+    module's own info when it is in the cache, otherwise a module with no static data (the real
+    one adds about half a MiB)."""
+    kinds = tuple(node.id for node in nodes)
+    key = build_key(nodes, generate(nodes).files)
+    recorded = read_entry(cache_dir() / "modules" / f"{key}.json")
+    if recorded is not None:
+        return ModuleInfo(**{**json.loads(recorded), "kinds": kinds})
+    return ModuleInfo("", 0, kinds, 0, 1)
+
+
 def build_library(nodes: tuple[NodeDef, ...]) -> BuiltModule:
     """The module for these nodes (kinds numbered in this order), from the cache when unchanged."""
     generated = generate(nodes).files
     key = build_key(nodes, generated)
-    root = cache_dir()
-    module_path = root / "modules" / f"{key}.wasm"
+    module_path = cache_folder("modules") / f"{key}.wasm"
     info_path = module_path.with_suffix(".json")
     kinds = tuple(node.id for node in nodes)
-    if module_path.exists() and info_path.exists():
-        info = ModuleInfo(**{**json.loads(info_path.read_text()), "kinds": kinds})
+    recorded = read_entry(info_path)
+    if recorded is not None and read_entry(module_path) is not None:
+        info = ModuleInfo(**{**json.loads(recorded), "kinds": kinds})
         return BuiltModule(module_path, info, cached=True)
-    crate = root / "crates" / key
+    crate = cache_folder("crates", key)
     for name, text in generated.items():
         (crate / name).parent.mkdir(parents=True, exist_ok=True)
         (crate / name).write_text(text)
-    built = (cargo_build(crate, root / "target", "the node library") / "ndg_module.wasm").read_bytes()
+    built = (cargo_build(crate, cache_dir() / "target", "the node library") / "ndg_module.wasm").read_bytes()
     info = ModuleInfo(**{**asdict(check_module(built)), "kinds": kinds})
-    module_path.parent.mkdir(parents=True, exist_ok=True)
-    write_output(module_path, built)
-    write_output(info_path, json.dumps({k: v for k, v in asdict(info).items() if k not in ("kinds", "statics")}).encode())
+    write_entry(module_path, built)
+    write_entry(info_path, json.dumps({k: v for k, v in asdict(info).items() if k not in ("kinds", "statics")}).encode())
     return BuiltModule(module_path, info, cached=False)

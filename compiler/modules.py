@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ndg.cache import cache_dir
+from ndg.cache import cache_folder, read_entry, write_entry
 from ndg.compiler.build import BuiltModule, build_key, cargo_build, check_imports_and_memory
 from ndg.compiler.codegen import READERS, STACK_BYTES, WRITERS, templates
 from ndg.compiler.definitions import NodeDef, builtin_node_dir
@@ -123,16 +123,15 @@ def build_object(node: NodeDef) -> tuple[Path, bool]:
     """The node as a relocatable wasm32 object (and whether it came from the cache)."""
     files = _crate_files(node)
     key = build_key((node,), files)
-    built = cache_dir() / "objects" / f"{key}.o"
-    if built.exists():
+    built = cache_folder("objects") / f"{key}.o"
+    if read_entry(built) is not None:
         return built, True
-    crate = cache_dir() / "crates" / f"step-{key}"
+    crate = cache_folder("crates", f"step-{key}")
     for name, text in files.items():
         (crate / name).parent.mkdir(parents=True, exist_ok=True)
         (crate / name).write_text(text)
     release = cargo_build(crate, crate / "target", f"node `{node.id}`")
-    built.parent.mkdir(parents=True, exist_ok=True)
-    write_output(built, (release / "ndg_step.wasm").read_bytes())
+    write_entry(built, (release / "ndg_step.wasm").read_bytes())
     return built, False
 
 
@@ -256,7 +255,6 @@ def link_for_plan(built: NodeModules, plan: Plan) -> tuple[Plan, BuiltModule]:
     others = tuple((f"the plan's {r.kind} region", r.offset, r.end) for r in plan.regions if r.kind != "module")
     check_disjoint(found, others)
     blob = built.dispatcher + b"".join(modules)
-    path = cache_dir() / "linked" / f"{module_digest(blob)}.wasm"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = cache_folder("linked") / f"{module_digest(blob)}.wasm"
     write_output(path, blob)
     return replace(plan, modules=tuple(records)), BuiltModule(path, built.module_info(), built.cached)

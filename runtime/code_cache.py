@@ -2,9 +2,9 @@
 
 Entries live in `$NDG_CACHE_DIR/compiled/`, named by the module's SHA-256, the wasmtime version
 and the engine settings the code was compiled for. Deserializing is trusted-input-only in
-wasmtime (the bytes are machine code, not checked wasm): we only ever deserialize files this
-code wrote itself, under a name derived from the hash of the module they were compiled from,
-and written atomically so a half-written file is never read.
+wasmtime (the bytes are machine code, not checked wasm, and one flipped bit can change a result
+or crash the process): an entry is deserialized only when its recorded digest still matches its
+bytes (`ndg.cache.read_entry`); anything else is compiled again and replaced.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import wasmtime
 
-from ndg.cache import cache_dir
-from ndg.outputs import write_output
+from ndg.cache import cache_dir, cache_folder, read_entry, write_entry
+from ndg.errors import UserError
 
 
 @functools.cache
@@ -40,15 +40,16 @@ def load_module(engine: wasmtime.Engine, module: bytes, digest: str, settings: s
     everything about `engine` that changes the machine code.
     """
     path = compiled_path(digest, settings)
-    if path.is_file():
+    cached = read_entry(path)
+    if cached is not None:
         try:
-            return wasmtime.Module.deserialize_file(engine, str(path)), True
+            return wasmtime.Module.deserialize(engine, cached), True
         except wasmtime.WasmtimeError:
             pass  # written by an incompatible build of wasmtime: compile again and replace it
     compiled = wasmtime.Module(engine, module)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_output(path, bytes(compiled.serialize()))
-    except OSError:
+        cache_folder("compiled")
+        write_entry(path, bytes(compiled.serialize()))
+    except UserError:
         pass  # a read-only cache only costs the next run a compile
     return compiled, False

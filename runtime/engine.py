@@ -12,7 +12,6 @@ too long traps, is named, and the runner stays usable.
 from __future__ import annotations
 
 import ctypes
-import functools
 import json
 import time
 import weakref
@@ -28,6 +27,7 @@ from ndg.runtime.format import FormatError, split_items
 from ndg.runtime.plan import (
     ABI_VERSION,
     CONTROL_FIELDS,
+    FLAG_COMPAT,
     GUARD_WORD,
     STEP_EXPORT,
     Plan,
@@ -35,6 +35,7 @@ from ndg.runtime.plan import (
     module_digest,
     split_modules,
 )
+from ndg.runtime.sandbox import engine_settings, host_memory, untrusted_engine, untrusted_store
 from ndg.runtime.scalars import encode_scalar, scalar_problem
 from ndg.runtime.validate import PlanInvalid, module_region_problem, range_problem, validate_plan
 from ndg.runtime.wasm_sections import custom_sections, data_segments, mutable_i32_globals
@@ -47,8 +48,6 @@ DEFAULT_BUDGET = 10_000_000_000
 START_FUEL = 100_000_000
 BULK_TYPES = ("path", "geometry", "instances")
 PROVIDED_IMPORTS = (("env", "memory"), ("env", "ndg_panic"))
-# Everything about the engine's configuration that changes the machine code it compiles.
-ENGINE_SETTINGS = "fuel"
 
 
 class RunError(UserError):
@@ -61,14 +60,6 @@ class _ControlState:
     status: int
     detail: int
     message: str
-
-
-@functools.cache
-def shared_engine() -> wasmtime.Engine:
-    """One engine for every runner in the process, so compiled code is shared and cacheable."""
-    config = wasmtime.Config()
-    config.consume_fuel = True
-    return wasmtime.Engine(config)
 
 
 def module_kinds(module: bytes) -> tuple[str, ...]:
@@ -123,9 +114,9 @@ class Runner:
             raise UserError(f"a run's budget must be a positive number of fuel units, not {budget!r}")
         self.plan = plan
         self.budget = budget
-        self.engine = shared_engine()
+        self.engine = untrusted_engine()
         try:
-            self.module, self.code_cached = load_module(self.engine, module, digest, ENGINE_SETTINGS)
+            self.module, self.code_cached = load_module(self.engine, module, digest, engine_settings())
         except wasmtime.WasmtimeError as error:
             raise UserError(f"the plan's module does not load: {error}") from None
         self._node_modules = tuple(_load_node_module(self.engine, plan, index, data)
@@ -135,6 +126,9 @@ class Runner:
         self._value_table = plan.region("values").offset // 4
         self._guards = [r for r in plan.regions if r.kind == "guard"]
         self._params = {p.name: p for p in plan.params}
+        self._param_indices = {p.value for p in plan.params}
+        # Regions no node may change: compared after every run.
+        self._fixed_regions = [r for r in plan.regions if r.kind in ("constants", "params", "steps", "records", "guard")]
         self._param_words: dict[int, tuple[int, ...]] = {}
         # Partial re-runs: which parameter values changed since the last complete run.
         # Only when every output survives the whole run can a partial run reuse the others' values.
@@ -151,11 +145,9 @@ class Runner:
     # -- loading ---------------------------------------------------------------------------
 
     def _instantiate(self):
-        self.store = wasmtime.Store(self.engine)
-        self.store.set_limits(memory_size=self.plan.memory_bytes)
+        self.store = untrusted_store(self.engine, self.plan.memory_bytes, 1 + len(self.plan.modules))
         self.store.set_fuel(START_FUEL)  # the module's own start code runs on fuel too
-        pages = self.plan.memory_pages
-        self.memory = wasmtime.Memory(self.store, wasmtime.MemoryType(wasmtime.Limits(pages, pages)))
+        self.memory = host_memory(self.store, self.plan.memory_pages)
         # The store keeps its host functions until it is deleted: a weak reference lets the runner
         # (and so the store) go away when the user lets go of it.
         owner = weakref.ref(self)
@@ -190,8 +182,12 @@ class Runner:
             imports.append(provided[(wanted.module, wanted.name)])
         try:
             return wasmtime.Instance(self.store, module, imports)
-        except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
-            raise PlanInvalid(f"{what} does not fit the plan's memory ({error})") from None
+        except wasmtime.Trap as trap:
+            if trap.trap_code == wasmtime.TrapCode.OUT_OF_FUEL:
+                raise PlanInvalid(f"{what} ran its start code past the {START_FUEL:,} fuel units it may use") from None
+            raise PlanInvalid(f"{what} trapped in its start code ({trap.message.splitlines()[0]})") from None
+        except wasmtime.WasmtimeError as error:
+            raise PlanInvalid(f"{what} does not fit the plan's memory, tables or instances ({error})") from None
 
     def _instantiate_node(self, kind: int, provided: dict):
         node = self.plan.kinds[kind]
@@ -214,7 +210,8 @@ class Runner:
         plan = self.plan
         values, steps, records = plan.region("values"), plan.region("steps"), plan.region("records")
         self._write_words(self._control, [ABI_VERSION, values.offset, len(plan.values),
-                                          steps.offset, len(plan.steps), 0, 0, 0, 0])
+                                          steps.offset, len(plan.steps), 0, 0, 0, 0,
+                                          FLAG_COMPAT if plan.compat else 0])
         table = [(v.offset, v.capacity, v.capacity if v.words is not None else 0) for v in plan.values]
         self._write_words(values.offset, [w for entry in table for w in entry])
         addresses, words = [], []
@@ -228,6 +225,7 @@ class Runner:
                 self._write_words(value.offset, self._param_words.get(index, value.words))
         for guard in self._guards:
             self._u32[guard.offset // 4 : guard.end // 4] = GUARD_WORD
+        self._remember_fixed_words()
 
     # -- parameters --------------------------------------------------------------------------
 
@@ -248,6 +246,7 @@ class Runner:
             return
         self._param_words[param.value] = words
         self._write_words(offset * 4, words)
+        self._remember_fixed_words()
         self._dirty.add(param.value)
 
     def steps_to_update(self) -> list[int]:
@@ -338,12 +337,14 @@ class Runner:
         return RunError(f"{where}: the plan does not match the module ({state.message})",
                         "compile the graph again with `ndg compile`")
 
-    def _check_step(self, index: int):
-        """After step `index`: every guard word intact, and a bulk output in the word format."""
-        for guard in self._guards:
-            if np.any(self._u32[guard.offset // 4 : guard.end // 4] != GUARD_WORD):
-                raise RunError(f"{self._where(index)} wrote outside its output slot (over the guard words at "
-                               f"{guard.offset})", "report this with the graph: the node's wrapper let it overrun")
+    def _check_step(self, index: int, finished: dict[int, np.ndarray]):
+        """After step `index`: every finished slot (`finished`: its words when it was written) and
+        every guard word unchanged, and a bulk output in the word format."""
+        self._check_guards(self._where(index))
+        for value_index, words in finished.items():
+            if not np.array_equal(self._slot(value_index), words):
+                raise RunError(f"{self._where(index)} wrote over {self._describe_slot(value_index)}",
+                               "report this with the graph: the node's code writes outside its output slot")
         output = self.plan.values[self.plan.steps[index].output]
         if output.type in BULK_TYPES:
             try:
@@ -351,6 +352,61 @@ class Runner:
             except FormatError as error:
                 raise RunError(f"{self._where(index)} wrote a malformed {output.type}: {error}",
                                "the node breaks the word format; report this with the graph") from None
+
+    def _check_guards(self, who: str):
+        for guard in self._guards:
+            if np.any(self._u32[guard.offset // 4 : guard.end // 4] != GUARD_WORD):
+                raise RunError(f"{who} wrote outside its output slot (over the guard words at {guard.offset})",
+                               "report this with the graph: the node's wrapper let it overrun")
+
+    def _check_fixed_words(self):
+        """After an unchecked run (a few byte comparisons, so always): the constants, parameters
+        and guard words are as written. Overruns elsewhere are found by `--check`, which compares
+        every finished slot after each step."""
+        for region, expected in zip(self._fixed_regions, self._fixed_bytes):
+            found = self._bytes[region.offset : region.end].tobytes()
+            if found != expected:
+                changed = region.offset + next(i for i, (a, b) in enumerate(zip(found, expected)) if a != b) // 4 * 4
+                # The next run starts from the plan's tables and constants again, and runs every step.
+                self._write_tables()
+                self._current = False
+                hint = "run with --check to find which node; report this with the graph"
+                for index, value in enumerate(self.plan.values):
+                    if value.words is not None and value.offset <= changed < value.offset + 4 * value.capacity:
+                        raise RunError(f"a node wrote over {self._describe_slot(index)} during the run", hint)
+                what = "the guard words" if region.kind == "guard" else f"the plan's {region.kind} table"
+                raise RunError(f"a node wrote outside its output slot (over {what} at {changed})", hint)
+
+    def _remember_fixed_words(self):
+        self._fixed_bytes = [self._bytes[r.offset : r.end].tobytes() for r in self._fixed_regions]
+
+    def _slot(self, index: int) -> np.ndarray:
+        value = self.plan.values[index]
+        return self._words[value.offset // 4 : value.offset // 4 + value.capacity]
+
+    def _describe_slot(self, index: int) -> str:
+        value = self.plan.values[index]
+        if value.producer is not None:
+            return f"the output of {self._where(value.producer)}"
+        return f"a {'parameter' if index in self._param_indices else 'constant'} ({value.type} at {value.offset})"
+
+    def _run_checked(self, steps: list[int]) -> None:
+        """Step by step, comparing after each step every slot that must not change any more:
+        constants, parameters, outputs already written and still to be read."""
+        running = set(steps)
+        finished = {index: self._slot(index).copy() for index, value in enumerate(self.plan.values)
+                    if value.words is not None or value.producer not in running}
+        ends: dict[int, list[int]] = {}
+        if self.plan.layout != "keep":
+            for index, value in enumerate(self.plan.values):
+                if value.producer is not None:
+                    ends.setdefault(value.live_until, []).append(index)
+        for index in steps:
+            self._call_step(index)
+            self._check_step(index, finished)
+            finished[self.plan.steps[index].output] = self._slot(self.plan.steps[index].output).copy()
+            for ended in ends.get(index, ()):
+                finished.pop(ended, None)
 
     def _ensure_open(self):
         if self._closed:
@@ -367,14 +423,16 @@ class Runner:
         ranges = self._ranges(full)
         self.store.set_fuel(self.budget)
         self._current = False
-        for first, end in ranges:
-            if stepped or check:
-                for index in range(first, end):
-                    self._call_step(index)
-                    if check:
-                        self._check_step(index)
-            else:
-                self._call(first, end)
+        if check:
+            self._run_checked([index for first, end in ranges for index in range(first, end)])
+        else:
+            for first, end in ranges:
+                if stepped:
+                    for index in range(first, end):
+                        self._call_step(index)
+                else:
+                    self._call(first, end)
+            self._check_fixed_words()
         self._dirty.clear()
         self._current = True
         return self.value(self.plan.output)
@@ -441,7 +499,7 @@ def _load_node_module(engine: wasmtime.Engine, plan: Plan, index: int, data: byt
     if problem:
         raise PlanInvalid(f"the module of node `{recorded.node}` does not keep to its static region: {problem}")
     try:
-        return load_module(engine, data, recorded.sha256, ENGINE_SETTINGS)[0]
+        return load_module(engine, data, recorded.sha256, engine_settings())[0]
     except wasmtime.WasmtimeError as error:
         raise UserError(f"the module of node `{recorded.node}` does not load: {error}") from None
 

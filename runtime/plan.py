@@ -16,16 +16,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ndg.errors import UserError
+from ndg.runtime.file_kinds import file_kind
 
 MAGIC = b"NDGPLAN\n"
 PLAN_VERSION = 1
 PAGE_BYTES = 65536
 ALIGN = 16
-# The control block: nine u32 fields, then the message buffer (see nodes/ndg_util/src/abi.rs).
-CONTROL_FIELDS = 9
+# The control block: ten u32 fields, then the message buffer (see nodes/ndg_util/src/abi.rs).
+CONTROL_FIELDS = 10
+# Bit 0 of the control block's `flags` word (its last field): compatibility mode.
+FLAG_COMPAT = 1
 MESSAGE_BYTES = 1024
 CONTROL_BYTES = CONTROL_FIELDS * 4 + MESSAGE_BYTES
-ABI_VERSION = 2
+ABI_VERSION = 3
 VALUE_ENTRY_BYTES = 12
 # A value table entry is `[ptr, capacity, len]`; records point straight at the `len` word.
 LEN_FIELD_BYTES = 8
@@ -130,6 +133,8 @@ class Plan:
     modules: tuple[NodeModule, ...] = ()
     version: int = PLAN_VERSION
     abi_version: int = ABI_VERSION
+    # Compatibility mode: the nodes reproduce Nodarium's bugs too (ndg_util::compat()).
+    compat: bool = False
 
     @property
     def memory_bytes(self) -> int:
@@ -271,6 +276,10 @@ def load_plan(path: Path) -> tuple[Plan, bytes]:
         data = path.read_bytes()
     except OSError as error:
         raise UserError(f"cannot read plan {path}: {error.strerror}") from None
+    kind = file_kind(path, data[:16])
+    if not data.startswith(MAGIC) and kind is not None:
+        raise UserError(f"{path} is {kind}, not a plan",
+                        "give a plan (.ndp, from `ndg compile`) or, to `ndg run`, a graph (.ndg)")
     plan, module = decode_plan(data)
     if module is None:
         if not isinstance(plan.module.path, str):

@@ -108,7 +108,7 @@ def test_second_load_uses_cached_machine_code(basics, tmp_path, monkeypatch):
     monkeypatch.setenv("NDG_CACHE_DIR", str(tmp_path))
     first, second = Runner(*basics), Runner(*basics)
     assert (first.code_cached, second.code_cached) == (False, True)
-    assert [p.suffix for p in (tmp_path / "compiled").iterdir()] == [".cwasm"]
+    assert sorted(p.suffix for p in (tmp_path / "compiled").iterdir()) == [".cwasm", ".sha256"]
     assert second.run().tolist() == first.run().tolist()
 
 
