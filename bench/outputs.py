@@ -56,14 +56,14 @@ def main():
 
     rows = []
     for suffix in (".glb", ".gltf"):
-        rows.append((suffix, best(lambda: trimesh_gltf(suffix), args.repeat),
-                     best(lambda: gltf.encode(shapes, names, binary=suffix == ".glb"), args.repeat)))
+        rows.append((suffix, best(lambda suffix=suffix: trimesh_gltf(suffix), args.repeat),
+                     best(lambda suffix=suffix: gltf.encode(shapes, names, binary=suffix == ".glb"), args.repeat)))
     writers = {".obj": mesh_files.obj, ".ply": mesh_files.ply, ".stl": mesh_files.stl}
     for suffix, writer in writers.items():
-        rows.append((suffix, best(lambda: to_trimesh(merged).export(file_type=suffix[1:]), args.repeat),
-                     best(lambda: writer(merged), args.repeat)))
+        rows.append((suffix, best(lambda suffix=suffix: to_trimesh(merged).export(file_type=suffix[1:]), args.repeat),
+                     best(lambda writer=writer: writer(merged), args.repeat)))
     for suffix in usd.USD_FORMATS:
-        rows.append((suffix, None, best(lambda: usd.encode(shapes, names, suffix), args.repeat)))
+        rows.append((suffix, None, best(lambda suffix=suffix: usd.encode(shapes, names, suffix), args.repeat)))
     rows.append(("picture 800x600", best(lambda: render_cpu.render(merged, view, frame), 1),
                  best(lambda: render_gl.render(shapes, view, frame), args.repeat)))
 
