@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,11 @@ class NodeDef:
         return path if path.is_file() and not (self.folder / "src" / "lib.rs").exists() else None
 
     def input(self, name: str) -> InputDef | None:
-        return next((i for i in self.inputs if i.name == name), None)
+        return self._inputs_by_name.get(name)
+
+    @cached_property
+    def _inputs_by_name(self) -> dict[str, InputDef]:
+        return {i.name: i for i in self.inputs}
 
 
 def _definition_error(path: Path, problem: str) -> UserError:

@@ -157,13 +157,18 @@ MAX_NUMBER_LENGTH = 100
 # Past this many syntax errors in one file, the rest are likely follow-ups of the first ones.
 MAX_SYNTAX_ERRORS = 20
 
+# Each match is the space before a token and the token; `bad` is a character no token starts with.
 _TOKEN = re.compile(r"""
-    (?P<space>[ \t\f\r\n]+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<qualified>[A-Za-z_][A-Za-z0-9_-]*(?:/[A-Za-z_][A-Za-z0-9_-]*)+(?=\s*\())
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<number>(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?)
-  | (?P<punct>\.\.|//|[-+*/%(),:=\[\]{}.])
+    [ \t\f\r\n]*
+    (?:
+        (?P<comment>\#[^\n]*)
+      | (?P<qualified>[A-Za-z_][A-Za-z0-9_-]*(?:/[A-Za-z_][A-Za-z0-9_-]*)+(?=\s*\())
+      | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+      | (?P<number>(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?)
+      | (?P<punct>\.\.|//|[-+*/%(),:=\[\]{}.])
+      | (?P<bad>.)
+      | (?P<end>\Z)
+    )
 """, re.VERBOSE)
 # A node library after `use`: `max/plantarium`.
 _LIBRARY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*/[A-Za-z_][A-Za-z0-9_-]*")
@@ -179,25 +184,22 @@ def _tokens(text: str) -> tuple[list[Token], list[Comment]]:
     tokens: list[Token] = []
     comments: list[Comment] = []
     append = tokens.append
-    line, line_start, at = 1, 0, 0
+    line, line_start = 1, 0
     for match in _TOKEN.finditer(text):
-        start = match.start()
-        if start != at:  # characters no token matches (never a newline: that is space)
-            append(("bad", text[at], line, at - line_start + 1, at))
         kind = match.lastgroup
-        at = match.end()
-        if kind == "space":
-            newlines = text.count("\n", start, at)
+        start = match.start(kind)
+        if start != match.start():
+            newlines = text.count("\n", match.start(), start)
             if newlines:
                 line += newlines
-                line_start = text.rfind("\n", start, at) + 1
-        elif kind == "comment":
-            comments.append(Comment(match.group(), line, start - line_start + 1))
+                line_start = text.rfind("\n", match.start(), start) + 1
+        if kind == "comment":
+            comments.append(Comment(match.group(kind), line, start - line_start + 1))
+        elif kind == "end":
+            break
         else:
-            value = match.group()
+            value = match.group(kind)
             append((value if kind == "punct" else kind, value, line, start - line_start + 1, start))
-    if at != len(text):
-        append(("bad", text[at], line, at - line_start + 1, at))
     append(("end", "", line, len(text) - line_start + 1, len(text)))
     return tokens, comments
 
