@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from ndg.compiler.build import BuiltModule, build_library
+from ndg.compiler.build import BuiltModule, build_library, library_info_for_checking
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors
 from ndg.compiler.ir import Graph, Node
@@ -69,6 +69,15 @@ def check_with_shapes(text: str, name: str, library: NodeLibrary) -> tuple[Graph
 
 def check(text: str, name: str, library: NodeLibrary) -> Graph:
     return check_with_shapes(text, name, library)[0]
+
+
+def check_for_compile(text: str, name: str, library: NodeLibrary, layout: str = "keep") -> Graph:
+    """Every check compile makes, the planner's memory checks included, nothing built."""
+    graph, shapes = check_with_shapes(text, name, library)
+    buildable = tuple(node for node in library.nodes if node.prebuilt_module is None)
+    with cycle_collection_paused():
+        plan_graph(graph, shapes, library_info_for_checking(buildable), policy=layout)
+    return graph
 
 
 # `stage(name, description)` wraps each step of compiling, so a caller can time it and show progress.

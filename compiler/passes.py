@@ -21,12 +21,15 @@ from ndg.compiler.ir import (
     Use,
 )
 from ndg.compiler.toposort import stable_order
-from ndg.runtime.scalars import SCALAR_WORDS, scalar_problem
+from ndg.runtime.scalars import F32_MAX, I32_MAX, I32_MIN, SCALAR_WORDS, scalar_problem
 
 # What Nodarium's editor fills in for an input that has no default of its own.
 FALLBACK_DEFAULTS = {"float": 0.5, "integer": 0, "select": 0, "seed": 0, "boolean": False, "vec3": (0.0, 0.0, 0.0)}
 # The types a graph parameter may have: scalars that need no list of options.
 PARAM_TYPES = ("float", "integer", "boolean", "vec3", "seed")
+# What a parameter's words can hold, for the message that refuses a range end outside it.
+RANGE_OF_TYPE = {"float": f"finite numbers up to ±{F32_MAX:.7g}", "integer": f"whole numbers from {I32_MIN} to {I32_MAX}",
+                 "seed": f"whole numbers from {I32_MIN} to {I32_MAX}"}
 # Settings Nodarium's graphs carry, whether or not a node in the library reads them.
 NODARIUM_SETTINGS = {"resolution.circle", "resolution.curve", "randomSeed"}
 # Arithmetic becomes nodes of Nodarium's math node, whose `op_type` options are named here.
@@ -222,6 +225,11 @@ class _Lowering:
             self.error("E112", f"the range of {_a(param.type)} parameter takes whole numbers", param.low.span,
                        "write the range as `in 0..10`")
             return False
+        for bound, literal in ((low, param.low), (high, param.high)):
+            if bound is not None and scalar_problem(param.type, bound):
+                self.error("E112", f"this range end does not fit the parameter's type, {param.type}", literal.span,
+                           f"a {param.type} parameter holds {RANGE_OF_TYPE[param.type]}")
+                return False
         if low is not None and low > high:
             self.error("E112", f"the range {low}..{high} is empty", param.low.span, f"write it as {high}..{low}")
             return False

@@ -2,22 +2,23 @@ from pathlib import Path
 
 import click
 
-from ndg.commands import echo_json, node_paths_option, source_files
+from ndg.commands import echo_json, layout_option, node_paths_option, source_files
 from ndg.errors import UserError
 
 
 @click.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@layout_option
 @node_paths_option
 @click.option("--json", "as_json", is_flag=True,
               help="Print every file's diagnostics as JSON on stdout (code, message, file, line, col, end, hint).")
-def command(files, node_paths, as_json):
+def command(files, layout, node_paths, as_json):
     """Run every check on .ndg FILES (or every .ndg file in a folder) without building anything."""
     import sys
 
     from ndg.compiler.definitions import NodeLibrary
     from ndg.compiler.diagnostics import MAX_SHOWN_DIAGNOSTICS, SourceErrors
-    from ndg.compiler.driver import check, read_source
+    from ndg.compiler.driver import check_for_compile, read_source
     from ndg.terminal import wants_colour
 
     library = NodeLibrary.load(tuple(node_paths))
@@ -28,7 +29,7 @@ def command(files, node_paths, as_json):
         report = {"file": str(file), "ok": True, "diagnostics": [], "not_shown": 0}
         reports.append(report)
         try:
-            check(read_source(file), str(file), library)
+            check_for_compile(read_source(file), str(file), library, layout)
         except SourceErrors as errors:
             errors_found += len(errors.diagnostics)
             shown = errors.diagnostics[:MAX_SHOWN_DIAGNOSTICS]
