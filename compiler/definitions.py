@@ -139,10 +139,15 @@ class NodeLibrary:
 
     def matching(self, name: str) -> list[NodeDef]:
         """Definitions a name written in a graph can mean: a full id, or a node's short name."""
-        if "/" in name:
-            found = self.by_id(name)
-            return [found] if found else []
-        return [d for d in self.nodes if d.short_name == name]
+        return self._by_name.get(name, [])
+
+    @cached_property
+    def _by_name(self) -> dict[str, list[NodeDef]]:
+        by_name: dict[str, list[NodeDef]] = {}
+        for definition in self.nodes:
+            by_name.setdefault(definition.short_name, []).append(definition)
+            by_name[definition.id] = [definition]
+        return by_name
 
     def names(self) -> list[str]:
         return [d.short_name for d in self.nodes] + [d.id for d in self.nodes]
