@@ -153,7 +153,7 @@ class Program:
 # failing deep inside Python (recursion, its 4,300-digit int limit, memory).
 MAX_SOURCE_CHARS = 16 * 1024 * 1024  # a 100,000-node graph is about 4 MB
 MAX_NESTING = 100  # calls, parentheses, signs and operators inside one another
-MAX_NUMBER_LENGTH = 100
+MAX_NUMBER_LENGTH = 1000
 # Past this many syntax errors in one file, the rest are likely follow-ups of the first ones.
 MAX_SYNTAX_ERRORS = 20
 
@@ -180,7 +180,8 @@ _STATEMENT_KEYWORDS = ("param", "settings", "use")
 Token = tuple[str, str, int, int, int]
 
 
-def _tokens(text: str) -> tuple[list[Token], list[Comment]]:
+def tokenize(text: str) -> tuple[list[Token], list[Comment]]:
+    """The tokens of `text` (its last of kind `end`) and its comments."""
     tokens: list[Token] = []
     comments: list[Comment] = []
     append = tokens.append
@@ -422,7 +423,7 @@ class _Parser:
         token = self.expect("number", expected)
         if len(token[1]) > MAX_NUMBER_LENGTH:
             raise self.stop(Diagnostic("E002", f"this number is {len(token[1]):,} characters long; ndg reads numbers "
-                                               f"of up to {MAX_NUMBER_LENGTH}", _span(token, token),
+                                               f"of up to {MAX_NUMBER_LENGTH:,}", _span(token, token),
                                        "write it with an exponent, such as 1e30"), self.next_statement(self.at))
         return _number(token[1], _span(token, token))
 
@@ -524,7 +525,7 @@ def parse(text: str, name: str = "<input>") -> Program:
         raise SourceErrors(source, [Diagnostic(
             "E004", f"this file is {len(text):,} characters long; ndg reads .ndg files of up to {MAX_SOURCE_CHARS:,}",
             Span(1, 1, 1, 2), "a graph this big is generated: generate it in parts, or with fewer nodes")])
-    tokens, comments = _tokens(text)
+    tokens, comments = tokenize(text)
     statements, diagnostics = _Parser(text, tokens).program()
     if diagnostics:
         raise SourceErrors(source, diagnostics)

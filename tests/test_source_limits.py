@@ -51,7 +51,7 @@ def test_nesting_up_to_the_limit_is_checked_and_formatted():
 def test_a_4301_digit_number_is_refused_with_its_length():
     [diagnostic] = errors_of("output(input: box(size: " + "7" * 4301 + "))\n").diagnostics
     assert diagnostic.code == "E002"
-    assert diagnostic.message == "this number is 4,301 characters long; ndg reads numbers of up to 100"
+    assert diagnostic.message == "this number is 4,301 characters long; ndg reads numbers of up to 1,000"
     assert diagnostic.hint == "write it with an exponent, such as 1e30"
 
 
