@@ -25,8 +25,9 @@ from ndg.compiler.definitions import NodeDef, builtin_node_dir
 from ndg.compiler.planner import ModuleInfo, ModuleStatic
 from ndg.compiler.wasm_inspect import inspect_module, wasm_tools
 from ndg.errors import UserError
+from ndg.outputs import write_output
 from ndg.runtime.abi import MAX_NODE_MODULES, STEP_EXPORT, WORD_BYTES, ControlField, Status
-from ndg.runtime.plan import NodeModule, Plan, dispatcher_import, module_digest, write_atomically
+from ndg.runtime.plan import NodeModule, Plan, dispatcher_import, module_digest
 from ndg.runtime.wasm_sections import data_segments, mutable_i32_globals
 
 # Where a node is linked to measure its static region before the planner places it.
@@ -252,5 +253,5 @@ def link_for_plan(built: NodeModules, plan: Plan) -> tuple[Plan, BuiltModule]:
     check_disjoint(found, others)
     blob = built.dispatcher + b"".join(modules)
     path = cache_folder("linked") / f"{module_digest(blob)}.wasm"
-    write_atomically(path, blob)
+    write_output(path, blob)
     return replace(plan, modules=tuple(records)), BuiltModule(path, built.module_info(), built.cached)

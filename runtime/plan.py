@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import struct
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -35,6 +33,7 @@ from ndg.runtime.abi import (
     ValueEntryField,
     ValueType,
 )
+from ndg.runtime.file_kinds import file_kind
 
 # A value table entry's `len` word, which records point straight at.
 LEN_FIELD_BYTES = WORD_BYTES * ValueEntryField.LEN
@@ -258,26 +257,6 @@ def decode_plan(data: bytes) -> tuple[Plan, bytes | None]:
     return plan, module if module else None
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
-    path = Path(path)
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    except OSError as error:
-        raise UserError(f"cannot write {path}: {error.strerror}", "check that its folder exists and is writable") from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise UserError(f"cannot write {path}: {error.strerror}", "check that it is not a folder and that there is space") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def save_plan(path, plan: Plan, module: bytes | None, inputs=()) -> None:
     """Write a plan file by ndg.outputs' rules (`inputs`: files it must not overwrite)."""
     from ndg.outputs import write_output
@@ -294,6 +273,10 @@ def load_plan(path: Path) -> tuple[Plan, bytes]:
         data = path.read_bytes()
     except OSError as error:
         raise UserError(f"cannot read plan {path}: {error.strerror}") from None
+    kind = file_kind(path, data[:16])
+    if not data.startswith(MAGIC) and kind is not None:
+        raise UserError(f"{path} is {kind}, not a plan",
+                        "give a plan (.ndp, from `ndg compile`) or, to `ndg run`, a graph (.ndg)")
     plan, module = decode_plan(data)
     if module is None:
         if not isinstance(plan.module.path, str):

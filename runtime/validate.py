@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import math
 
 from ndg.errors import UserError
 from ndg.runtime.abi import (
@@ -27,7 +26,7 @@ from ndg.runtime.abi import (
     ValueType,
 )
 from ndg.runtime.plan import LEN_FIELD_BYTES, Plan, Region, Value, record_words
-from ndg.runtime.scalars import decode_scalar, encode_scalar
+from ndg.runtime.scalars import decode_scalar, encode_scalar, scalar_problem
 
 # The regions every plan has exactly one of.
 TABLE_KINDS = (RegionKind.STATIC, RegionKind.CONTROL, RegionKind.VALUES, RegionKind.STEPS, RegionKind.RECORDS,
@@ -90,8 +89,8 @@ def _check_fields(plan: Plan):
                  and plan.values[param.value].type == param.type and plan.values[param.value].words is not None,
                  f"parameter {param.name!r} does not refer to a value of its type")
         for bound in (param.min, param.max):
-            _require(bound is None or (isinstance(bound, (int, float)) and not isinstance(bound, bool) and math.isfinite(bound)),
-                     f"parameter {param.name!r} has a bad range")
+            _require(bound is None or scalar_problem("float" if param.type == "float" else "integer", bound) is None,
+                     f"parameter {param.name!r} has a range end its type cannot hold")
         _require(param.min is None or param.max is None or param.min <= param.max,
                  f"parameter {param.name!r} has min above max")
         default = decode_scalar(param.type, plan.values[param.value].words)

@@ -10,14 +10,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = {"ndg": ROOT / "ndg", "ndg.compiler": ROOT / "compiler", "ndg.runtime": ROOT / "runtime"}
-# Module name prefixes of each front end; a new front end adds its line here.
+# Module name prefixes of each front end; a new front end adds its line here. The `ndg` command
+# that starts a front end (`ndg lsp`) belongs to that front end, not to the command line's.
 FRONT_ENDS = {
     "api": ("ndg.api",),
     "batch": ("ndg.batch",),
     "cli": ("ndg.cli", "ndg.commands"),
-    "server": ("ndg.serve", "ndg.server"),
-    "sweeps": ("ndg.sweep", "ndg.sweeps"),
-    "language server": ("ndg.lsp", "ndg.language_server"),
+    "server": ("ndg.serve", "ndg.server", "ndg.commands.serve"),
+    "sweeps": ("ndg.sweep", "ndg.sweeps", "ndg.commands.sweep"),
+    "language server": ("ndg.lsp", "ndg.language_server", "ndg.commands.lsp"),
 }
 
 
@@ -43,11 +44,17 @@ def imports(path: Path) -> set[str]:
     return {name for name in names if name == "ndg" or name.startswith("ndg.")}
 
 
+# The click options every `ndg` command shares, whichever front end it starts.
+SHARED = {"ndg.commands"}
+
+
 def front_end(module: str) -> str | None:
-    for name, prefixes in FRONT_ENDS.items():
-        if any(module == p or module.startswith(p + ".") for p in prefixes):
-            return name
-    return None
+    """The front end `module` belongs to, by its longest matching prefix."""
+    if module in SHARED:
+        return None
+    matches = [(len(p), name) for name, prefixes in FRONT_ENDS.items() for p in prefixes
+               if module == p or module.startswith(p + ".")]
+    return max(matches)[1] if matches else None
 
 
 def test_front_ends_depend_on_no_other_front_end():
