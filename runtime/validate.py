@@ -159,8 +159,16 @@ def _inside(value: Value, region: Region) -> bool:
     return region.offset <= value.offset and value.offset + 4 * value.capacity <= region.end
 
 
+def _in_some_region(value: Value, regions: list[Region], starts: list[int]) -> bool:
+    """Whether `value` lies inside one of `regions` (disjoint, sorted by offset and size, so the
+    last region starting at an offset is the largest; `starts` their offsets)."""
+    at = bisect.bisect_right(starts, value.offset) - 1
+    return at >= 0 and _inside(value, regions[at])
+
+
 def _check_values_and_steps(plan: Plan, tables: dict[str, Region]):
-    slots = [r for r in plan.regions if r.kind == "slot"]
+    slots = sorted((r for r in plan.regions if r.kind == "slot"), key=lambda r: (r.offset, r.size))
+    starts = [r.offset for r in slots]
     params = {p.value for p in plan.params}
     for index, value in enumerate(plan.values):
         _require(value.offset % 4 == 0, f"value {index} is not word aligned")
@@ -169,7 +177,7 @@ def _check_values_and_steps(plan: Plan, tables: dict[str, Region]):
         elif value.words is not None:
             _require(_inside(value, tables["constants"]), f"constant {index} lies outside the constants region")
         else:
-            _require(any(_inside(value, r) for r in slots), f"slot {index} lies outside every slot region")
+            _require(_in_some_region(value, slots, starts), f"slot {index} lies outside every slot region")
             _require(0 <= value.producer < len(plan.steps) and plan.steps[value.producer].output == index,
                      f"slot {index} is not the output of the step it names")
     _require(0 <= plan.output < len(plan.values) and plan.values[plan.output].words is None,
