@@ -285,16 +285,14 @@ def save_plan(path: Path, plan: Plan, module: bytes | None) -> None:
     write_atomically(path, encode_plan(plan, module))
 
 
-def read_regular_file(path: Path, size: int | None = None) -> bytes:
-    """The bytes of a regular file (of exactly `size` bytes when given). A FIFO, a device or a
-    file of another size raises OSError instead of hanging or reading without end."""
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file: a FIFO or a device raises OSError instead of hanging or
+    reading without end."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     with os.fdopen(fd, "rb") as file:
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
-        if size is not None and status.st_size != size:
-            raise OSError(errno.EINVAL, f"{status.st_size:,} bytes where the plan records {size:,}")
         return file.read()
 
 
@@ -313,7 +311,7 @@ def load_plan(path: Path) -> tuple[Plan, bytes]:
             raise _corrupt("it neither embeds its module nor names a module file")
         module_path = (path.parent / plan.module.path).resolve()
         try:
-            module = read_regular_file(module_path, plan.module.size)
+            module = read_regular_file(module_path)
         except OSError as error:
             raise UserError(f"cannot read the plan's module {module_path}: {error.strerror}",
                             "keep the module file beside the plan, or compile with the module embedded") from None
