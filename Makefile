@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system toolchain demo test pictures clean
+.PHONY: setup system toolchain js demo test pictures clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,17 @@ toolchain: $(STAMP)
 system:
 	@scripts/install-system-packages.sh
 
-setup: system $(STAMP) toolchain
+# Test-only JavaScript tools (glTF validator, three.js), pinned by tests/js/package-lock.json.
+JS_STAMP := tests/js/node_modules/.package-lock.json
+
+$(JS_STAMP): tests/js/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null; }
+	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+js: $(JS_STAMP)
+
+setup: system $(STAMP) toolchain js
 
 demo: setup
 	$(BIN)/ndg run examples/basics.ndg
@@ -32,14 +42,17 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-# The README's pictures: every example drawn by `ndg run --png`.
+# The README's pictures: every example drawn by `ndg run --png` (with OpenGL: NDG_RENDERER=gl
+# fails rather than fall back to the plainer CPU renderer), and the plant's turntable.
 pictures: setup
 	@mkdir -p docs/images
 	@for example in examples/*.ndg; do \
 		name=$$(basename $$example .ndg); \
-		$(BIN)/ndg run $$example --png docs/images/$$name.png --size 640x480 --quiet || exit 1; \
+		NDG_RENDERER=gl $(BIN)/ndg run $$example --png docs/images/$$name.png --size 640x480 --quiet || exit 1; \
 		echo "docs/images/$$name.png"; \
 	done
+	@NDG_RENDERER=gl $(BIN)/ndg run examples/tree.ndg --png docs/images/tree-turntable.webp --turntable 24 --size 320x240 --quiet
+	@echo docs/images/tree-turntable.webp
 
 clean:
 	rm -rf $(VENV) build *.egg-info

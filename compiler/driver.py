@@ -16,8 +16,9 @@ from ndg.compiler.modules import build_node_modules, link_for_plan
 from ndg.compiler.passes import analyse
 from ndg.compiler.planner import plan_graph
 from ndg.compiler.sizes import BulkValue, graph_shapes
-from ndg.compiler.syntax import parse
+from ndg.compiler.syntax import MAX_SOURCE_CHARS, parse
 from ndg.errors import UserError
+from ndg.runtime.file_kinds import file_kind
 from ndg.runtime.plan import Plan
 
 
@@ -29,12 +30,30 @@ class Compiled:
 
 
 def read_source(path: Path) -> str:
+    """The text of a .ndg file, refused with a message that says why when it is not one."""
+    path = Path(path)
     try:
-        return Path(path).read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            data = file.read(MAX_SOURCE_CHARS * 4 + 1)  # UTF-8 takes at most 4 bytes a character
     except FileNotFoundError:
         raise UserError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"cannot read {path}: {error}") from None
+    except IsADirectoryError:
+        raise UserError(f"{path} is a folder, not a .ndg file", f"name the graphs in it: `{path}/*.ndg`") from None
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror}") from None
+    kind = file_kind(path, data[:16])
+    if kind is not None and path.suffix != ".ndg" and not kind.startswith("a graph"):
+        hint = f"if it is a Nodarium graph, turn it into .ndg: `ndg import {path}`" if kind == "a JSON file" else "give a .ndg file"
+        raise UserError(f"{path} is {kind}, not a graph (.ndg)", hint)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UserError(f"{path} is not UTF-8 text: byte {error.start} cannot be read",
+                        "save the file as UTF-8") from None
+    if len(text) > MAX_SOURCE_CHARS:
+        raise UserError(f"{path} is longer than {MAX_SOURCE_CHARS:,} characters, the most ndg reads from a .ndg file",
+                        "a graph this big is generated: generate it in parts, or with fewer nodes")
+    return text
 
 
 def check_with_shapes(text: str, name: str, library: NodeLibrary) -> tuple[Graph, dict[str, BulkValue]]:

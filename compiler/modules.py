@@ -25,13 +25,13 @@ from ndg.compiler.definitions import NodeDef, builtin_node_dir
 from ndg.compiler.planner import ModuleInfo
 from ndg.compiler.wasm_inspect import inspect_module, wasm_tools
 from ndg.errors import UserError
+from ndg.outputs import write_output
 from ndg.runtime.plan import (
     STEP_EXPORT,
     NodeModule,
     Plan,
     dispatcher_import,
     module_digest,
-    write_atomically,
 )
 from ndg.runtime.validate import MAX_NODE_MODULES
 from ndg.runtime.wasm_sections import data_segments, mutable_i32_globals
@@ -256,5 +256,5 @@ def link_for_plan(built: NodeModules, plan: Plan) -> tuple[Plan, BuiltModule]:
     check_disjoint(found, others)
     blob = built.dispatcher + b"".join(modules)
     path = cache_folder("linked") / f"{module_digest(blob)}.wasm"
-    write_atomically(path, blob)
+    write_output(path, blob)
     return replace(plan, modules=tuple(records)), BuiltModule(path, built.module_info(), built.cached)

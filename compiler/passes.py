@@ -8,8 +8,18 @@ from dataclasses import replace
 
 from ndg.compiler import syntax
 from ndg.compiler.definitions import RESULT_TYPE, InputDef, NodeDef, NodeLibrary
-from ndg.compiler.diagnostics import Diagnostic, Span, did_you_mean
-from ndg.compiler.ir import Arg, Const, Graph, GraphParam, Node, ParamRef, SettingValue, Use
+from ndg.compiler.diagnostics import MAX_SHOWN_DIAGNOSTICS, Diagnostic, Span, did_you_mean
+from ndg.compiler.ir import (
+    Arg,
+    Const,
+    Graph,
+    GraphParam,
+    Invalid,
+    Node,
+    ParamRef,
+    SettingValue,
+    Use,
+)
 from ndg.compiler.toposort import stable_order
 from ndg.runtime.scalars import F32_MAX, I32_MAX, I32_MIN, SCALAR_WORDS, scalar_problem
 
@@ -153,8 +163,8 @@ class _Lowering:
                            did_you_mean(arg.name, known) or f"its inputs are: {', '.join(known) or 'none'}")
             elif arg.name in args:
                 self.error("E105", f"input `{arg.name}` is given twice", arg.name_span, "remove one of them")
-            elif value is not None:
-                args[arg.name] = value
+            else:
+                args[arg.name] = Invalid(arg.span) if value is None else value
         if definition is None:
             return None
         self.graph.nodes[name] = Node(name, definition, args, call.span)
@@ -209,10 +219,10 @@ class _Lowering:
             return False
         low, high = (param.low.value if param.low else None), (param.high.value if param.high else None)
         if param.low is not None and param.type not in ("float", "integer", "seed"):
-            self.error("E112", f"a {param.type} parameter has no range", param.low.span, "remove `in …`")
+            self.error("E112", f"{_a(param.type)} parameter has no range", param.low.span, "remove `in …`")
             return False
         if param.type != "float" and any(isinstance(b, float) for b in (low, high)):
-            self.error("E112", f"the range of an {param.type} parameter takes whole numbers", param.low.span,
+            self.error("E112", f"the range of {_a(param.type)} parameter takes whole numbers", param.low.span,
                        "write the range as `in 0..10`")
             return False
         for bound, literal in ((low, param.low), (high, param.high)):
@@ -277,8 +287,17 @@ class _Lowering:
         for node in self.graph.nodes.values():
             for arg in node.args.values():
                 if isinstance(arg, Use) and arg.node not in self.bound and arg.node not in self.graph.nodes:
-                    self.error("E102", f"no node is named `{arg.node}`", arg.span,
-                               did_you_mean(arg.node, names) or "bind a node to that name first: `name = node(…)`")
+                    self.error("E102", f"no node is named `{arg.node}`", arg.span, self.unbound_hint(arg.node, names))
+
+    def unbound_hint(self, name: str, names: list[str]) -> str:
+        if self.library.matching(name):
+            return f"`{name}` is a node type; to make one, call it: `{name}()`"
+        fallback = "bind a node to that name first: `name = node(…)`"
+        # Looking for a close name costs a pass over every name: past the errors shown, it is skipped,
+        # so that a file with many errors is still checked in linear time.
+        if len(self.diagnostics) >= MAX_SHOWN_DIAGNOSTICS:
+            return fallback
+        return did_you_mean(name, names) or fallback
 
     def check_output(self, program: syntax.Program):
         if not self.sinks:
@@ -292,7 +311,7 @@ class _Lowering:
 def _literal_text(literal: syntax.Literal) -> str:
     if isinstance(literal, syntax.Number):
         return literal.text
-    return repr(_literal_value(literal))
+    return _shown(_literal_value(literal))
 
 
 def _literal_value(literal: syntax.Literal):
@@ -355,11 +374,27 @@ def _bound(value, missing: str) -> str:
     return missing if value is None else repr(value)
 
 
+def _a(word: str) -> str:
+    """The word with its indefinite article: `an integer`, `a float`."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
+def _shown(value) -> str:
+    """A value as a user writes it: `20` (not 20.0) for a whole number, no Python repr."""
+    if value in (math.inf, -math.inf) or (isinstance(value, int) and abs(value) >= 10**30):
+        return "a number this big"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return repr(value)
+
+
 def _check_const(value, input_def: InputDef, span: Span, what: str) -> tuple[Const | None, Diagnostic | None]:
     """A literal given to an input: its typed constant, or why it does not fit."""
     coerced = _coerce(value, input_def)
     if coerced is None and _fits_type(value, input_def.type):
-        shown = "a number this big" if value in (math.inf, -math.inf) else repr(value)
+        shown = _shown(value)
         return None, Diagnostic("E203", f"{shown} does not fit `{what}`", span,
                                 f"{input_def.type}: {scalar_problem(input_def.type, value)}")
     if coerced is None:
@@ -367,7 +402,7 @@ def _check_const(value, input_def: InputDef, span: Span, what: str) -> tuple[Con
                                 _type_hint(input_def))
     problem = _range_problem(coerced, input_def)
     if problem:
-        return None, Diagnostic("E203", f"{coerced!r} is out of range for `{what}`", span, problem)
+        return None, Diagnostic("E203", f"{_shown(value)} is out of range for `{what}`", span, problem)
     return Const(input_def.type, coerced, span), None
 
 
@@ -378,7 +413,7 @@ def _check_param(param: GraphParam, input_def: InputDef, span: Span) -> Diagnost
     if param.type != input_def.type and not same_words:
         return Diagnostic("E201", f"`{input_def.name}` expects {input_def.type}, found {param.type} parameter "
                                   f"`{param.name}`", span, f"declare `{param.name}` as {input_def.type}, or use "
-                                                           f"a {input_def.type} parameter here")
+                                                           f"{_a(input_def.type)} parameter here")
     low, high = input_def.min, input_def.max
     if input_def.type == "select":
         low, high = 0, len(input_def.options) - 1
@@ -399,6 +434,9 @@ def check_types(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
         args = {}
         for input_name, arg in node.args.items():
             input_def = node.definition.input(input_name)
+            if isinstance(arg, Invalid):
+                args[input_name] = arg
+                continue
             if isinstance(arg, ParamRef):
                 problem = _check_param(graph.params[arg.name], input_def, arg.span)
                 if problem:

@@ -24,9 +24,10 @@ from ndg.runtime.plan import Plan
 class Result:
     """The words one run produced (a copy: later runs do not change it) and what they decode to."""
 
-    def __init__(self, words: np.ndarray, source: str):
+    def __init__(self, words: np.ndarray, source: str, names: dict[str, list[str]] | None = None):
         self.words = np.array(words, dtype="<i4", copy=True)
         self.source = source
+        self.names = names  # per item kind, the graph node each item came from (ndg.item_names)
 
     @cached_property
     def shapes(self):
@@ -51,18 +52,27 @@ class Result:
 
         return to_scene(self.shapes)
 
-    def save(self, path: str | os.PathLike) -> list[str]:
-        """Write the result in the format the extension names (.glb .gltf .obj .stl .ply .bin .json);
-        returns notes on anything the format cannot hold."""
+    def save(self, path: str | os.PathLike, format: str | None = None, gltf_instancing: str = "extension") -> list[str]:
+        """Write the result in the format `format` or the extension names (.glb .gltf .usda .usdc
+        .usdz .obj .stl .ply .bin .json; path `-` is standard output); returns notes on anything the
+        format cannot hold. `gltf_instancing="nodes"` writes glTF instances as one node each, for
+        tools that do not read EXT_mesh_gpu_instancing."""
         from ndg.export import save
 
-        return save(self.words, Path(path))
+        return save(self.words, path, format, self.names, gltf_instancing)
 
     def render(self, width: int = 800, height: int = 600, azimuth: float = 35.0, elevation: float = 20.0):
         """A shaded preview as a PIL image, framed on the whole result."""
         from ndg.render import View, render
 
-        return render(self.shapes.merged(), View(width, height, azimuth, elevation))
+        return render(self.shapes, View(width, height, azimuth, elevation))
+
+    def turntable(self, count: int, width: int = 800, height: int = 600, azimuth: float = 35.0,
+                  elevation: float = 20.0) -> list:
+        """`count` PIL images around the vertical axis at one zoom, the first from `azimuth`."""
+        from ndg.render import View, turntable
+
+        return turntable(self.shapes, View(width, height, azimuth, elevation), count)
 
     def summary(self) -> dict:
         return {"words": len(self.words), **self.shapes.counts()}
@@ -109,13 +119,16 @@ class Program:
                 known = ", ".join(f"`{p}`" for p in self.parameters) or "none"
                 raise UserError(f"this plan has no parameter `{name}`", f"its parameters are: {known}")
             self.runner.set_param(name, value)
-        return Result(self.runner.run(), self.plan.source)
+        from ndg.item_names import node_names
+
+        words = self.runner.run()
+        return Result(words, self.plan.source, node_names(self.runner))
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the plan (with its module) to a .ndp file that `ndg run` and `ndg.load` read."""
         from ndg.runtime.plan import save_plan
 
-        save_plan(Path(path), self.plan, self.module)
+        save_plan(path, self.plan, self.module)
 
     def __repr__(self) -> str:
         return f"<ndg.Program {self.plan.source}: {len(self.plan.steps)} nodes, {self.plan.memory_bytes // 1024} KiB>"

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from ndg.errors import UserError
-from ndg.runtime.plan import write_atomically
+from ndg.outputs import write_output
 
 CACHE_VARIABLE = "NDG_CACHE_DIR"
 DIGEST_SUFFIX = ".sha256"
@@ -57,5 +57,5 @@ def read_entry(path: Path) -> bytes | None:
 def write_entry(path: Path, data: bytes) -> None:
     """Store an entry: the data first, then its digest, each atomically, so a reader never sees a
     digest without the data it describes (a crash between the two leaves a mismatch: a rebuild)."""
-    write_atomically(path, data)
-    write_atomically(_digest_path(path), hashlib.sha256(data).hexdigest().encode("ascii"))
+    write_output(path, data)
+    write_output(_digest_path(path), hashlib.sha256(data).hexdigest().encode("ascii"))

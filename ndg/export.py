@@ -1,28 +1,32 @@
-"""Write a result to a file chosen by its extension: meshes through trimesh, or the raw words.
+"""Write a result in the format its file's extension (or `format`) names.
 
-- `.glb`, `.gltf`: a scene; geometry items as meshes, each instance block as one mesh placed by
-  one node per instance (glTF's own instancing), paths as line strips.
-- `.obj`, `.stl`, `.ply`: one mesh with every instance expanded; these formats get no paths.
+- `.glb`, `.gltf`: a glTF scene (ndg.gltf): geometry items as meshes, instance blocks through
+  EXT_mesh_gpu_instancing (or one node per instance), paths as line strips.
+- `.usda`, `.usdc`, `.usdz`: a USD stage (ndg.usd) with a PointInstancer per instance block.
+- `.obj`, `.stl`, `.ply`: one mesh with every instance expanded (ndg.mesh_files); no paths.
 - `.bin`: the result's words as little-endian i32; `.json`: the words as a JSON array of ints,
   which is what Nodarium's viewer receives (an Int32Array).
+Files are written by ndg.outputs' rules; `-` is standard output, given a format.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 
 from ndg.errors import UserError
+from ndg.outputs import Target, check_output, is_stdout, write_output
 from ndg.runtime.format import FormatError
 from ndg.runtime.meshes import Mesh, Shapes, decode
-from ndg.runtime.plan import write_atomically
 
 SCENE_FORMATS = (".glb", ".gltf")
+USD_FORMATS = (".usda", ".usdc", ".usdz")
 MESH_FORMATS = (".obj", ".stl", ".ply")
 WORD_FORMATS = (".bin", ".json")
-FORMATS = SCENE_FORMATS + MESH_FORMATS + WORD_FORMATS
+FORMATS = SCENE_FORMATS + USD_FORMATS + MESH_FORMATS + WORD_FORMATS
 
 
 def to_trimesh(mesh: Mesh):
@@ -64,43 +68,66 @@ def decode_result(words: np.ndarray) -> Shapes:
                         "a node wrote words its output type does not allow; save the raw words with -o result.bin") from None
 
 
-def check_destination(path: Path, formats: tuple[str, ...] = FORMATS) -> None:
-    """Refuse, before any work is done, a file name whose extension or folder cannot be written."""
-    if path.suffix.lower() not in formats:
-        raise UserError(f"cannot write {path}: unknown extension `{path.suffix}`", f"use one of {', '.join(formats)}")
-    if not path.parent.is_dir():
-        raise UserError(f"cannot write {path}: there is no folder {path.parent}", "create the folder first")
+def output_format(path: str | os.PathLike, format: str | None = None, formats: tuple[str, ...] = FORMATS) -> str:
+    """The extension (with its dot) that says how `path` is written: `format` when given, else the
+    file's own; standard output (`-`) needs `format`."""
+    if format:
+        suffix = "." + format.lower().lstrip(".")
+    elif is_stdout(path):
+        raise UserError("-o - writes to standard output, but in which format?",
+                        f"add --format with one of {', '.join(f[1:] for f in formats)}")
+    else:
+        suffix = Path(path).suffix.lower()
+    if suffix not in formats:
+        raise UserError(f"cannot write {os.fspath(path)}: unknown format `{suffix}`",
+                        f"use one of {', '.join(formats)}")
+    return suffix
 
 
-def save(words: np.ndarray, path: Path) -> list[str]:
-    """Write `words` to `path` in the format its extension names; return notes on what was left out."""
-    path = Path(path)
-    check_destination(path)
-    suffix = path.suffix.lower()
+def check_destination(path: str | os.PathLike, format: str | None = None, formats: tuple[str, ...] = FORMATS,
+                      inputs=()) -> tuple[Target, str]:
+    """Refuse, before any work is done, a destination that cannot be written; return it and its format."""
+    suffix = output_format(path, format, formats)
+    return check_output(path, inputs), suffix
+
+
+def encode(words: np.ndarray, suffix: str, names: dict[str, list[str]] | None = None,
+           gltf_instancing: str = "extension") -> tuple[bytes, list[str]]:
+    """The file's bytes in format `suffix`, and notes on what the format could not hold."""
     if suffix == ".bin":
-        write_atomically(path, np.asarray(words).astype("<i4").tobytes())
-        return []
+        return np.asarray(words).astype("<i4").tobytes(), []
     if suffix == ".json":
-        write_atomically(path, json.dumps([int(w) for w in words]).encode())
-        return []
+        return json.dumps(np.asarray(words).tolist()).encode(), []
     shapes = decode_result(words)
-    if suffix in SCENE_FORMATS:
-        scene = to_scene(shapes)
-        if not scene.geometry:
-            raise UserError(f"cannot write {path}: the result has nothing to draw", "write it as .bin or .json")
-        if suffix == ".glb":
-            data = scene.export(file_type="glb")
-        else:
-            from trimesh.exchange.gltf import export_gltf
+    if names is None:
+        from ndg.item_names import default_names
 
-            data = export_gltf(scene, embed_buffers=True)["model.gltf"]
-        write_atomically(path, data)
-        return []
+        names = default_names(words)
+    if suffix in SCENE_FORMATS:
+        from ndg import gltf
+
+        return gltf.encode(shapes, names, binary=suffix == ".glb", instancing=gltf_instancing), []
+    if suffix in USD_FORMATS:
+        from ndg import usd
+
+        return usd.encode(shapes, names, suffix), []
+    from ndg import mesh_files
+
     mesh = shapes.merged()
     if not len(mesh.faces):
-        raise UserError(f"cannot write {path}: the result has no triangles",
+        raise UserError(f"a {suffix} file holds triangles, and the result has none",
                         "write it as .glb (which keeps paths as lines), .bin or .json")
-    data = to_trimesh(mesh).export(file_type=suffix[1:])
-    write_atomically(path, data.encode() if isinstance(data, str) else data)
+    data = {".obj": mesh_files.obj, ".ply": mesh_files.ply, ".stl": mesh_files.stl}[suffix](mesh)
     skipped = sum(len(p.points) >= 2 for p in shapes.paths)
-    return [f"{path.suffix} has no lines: {skipped} path(s) left out of {path} (.glb and .gltf keep them)"] if skipped else []
+    notes = [f"{suffix} has no lines: {skipped} path(s) left out (.glb, .gltf and USD keep them)"] if skipped else []
+    return data, notes
+
+
+def save(words: np.ndarray, path: str | os.PathLike, format: str | None = None,
+         names: dict[str, list[str]] | None = None, gltf_instancing: str = "extension") -> list[str]:
+    """Write `words` to `path` in the format `format` or its extension names; return notes on what
+    was left out."""
+    target, suffix = check_destination(path, format)
+    data, notes = encode(words, suffix, names, gltf_instancing)
+    write_output(target, data)
+    return notes

@@ -27,6 +27,7 @@ from ndg.runtime.format import FormatError, split_items
 from ndg.runtime.plan import (
     ABI_VERSION,
     CONTROL_FIELDS,
+    FLAG_COMPAT,
     GUARD_WORD,
     STEP_EXPORT,
     Plan,
@@ -209,7 +210,8 @@ class Runner:
         plan = self.plan
         values, steps, records = plan.region("values"), plan.region("steps"), plan.region("records")
         self._write_words(self._control, [ABI_VERSION, values.offset, len(plan.values),
-                                          steps.offset, len(plan.steps), 0, 0, 0, 0])
+                                          steps.offset, len(plan.steps), 0, 0, 0, 0,
+                                          FLAG_COMPAT if plan.compat else 0])
         table = [(v.offset, v.capacity, v.capacity if v.words is not None else 0) for v in plan.values]
         self._write_words(values.offset, [w for entry in table for w in entry])
         addresses, words = [], []

@@ -89,6 +89,21 @@ def split_items(words: np.ndarray) -> list[Item]:
     return items
 
 
+def repair_geometry_counts(words: np.ndarray) -> np.ndarray:
+    """A copy of a result list with every geometry item's opening count set from its header.
+
+    Nodarium's output node writes each tube's opening count one too high (`L − 2`, pointing past
+    its closing bracket; ndg's compatibility mode does too). Its viewer reads on regardless; this
+    makes such a result split, validate and decode like any other."""
+    words = np.array(words, dtype="<i4")
+    at = 2
+    while at < len(words) - 2:
+        if words[at + 2] == GEOMETRY:
+            words[at + 1] = 4 + 3 * words[at + 4] + 6 * words[at + 3]
+        at += int(words[at + 1]) + 3
+    return words
+
+
 def describe_items(items: list[Item]) -> str:
     if not items:
         return "no items"

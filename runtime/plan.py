@@ -15,21 +15,23 @@ import json
 import os
 import stat
 import struct
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ndg.errors import UserError
+from ndg.runtime.file_kinds import file_kind
 
 MAGIC = b"NDGPLAN\n"
 PLAN_VERSION = 1
 PAGE_BYTES = 65536
 ALIGN = 16
-# The control block: nine u32 fields, then the message buffer (see nodes/ndg_util/src/abi.rs).
-CONTROL_FIELDS = 9
+# The control block: ten u32 fields, then the message buffer (see nodes/ndg_util/src/abi.rs).
+CONTROL_FIELDS = 10
+# Bit 0 of the control block's `flags` word (its last field): compatibility mode.
+FLAG_COMPAT = 1
 MESSAGE_BYTES = 1024
 CONTROL_BYTES = CONTROL_FIELDS * 4 + MESSAGE_BYTES
-ABI_VERSION = 2
+ABI_VERSION = 3
 VALUE_ENTRY_BYTES = 12
 # A value table entry is `[ptr, capacity, len]`; records point straight at the `len` word.
 LEN_FIELD_BYTES = 8
@@ -134,6 +136,8 @@ class Plan:
     modules: tuple[NodeModule, ...] = ()
     version: int = PLAN_VERSION
     abi_version: int = ABI_VERSION
+    # Compatibility mode: the nodes reproduce Nodarium's bugs too (ndg_util::compat()).
+    compat: bool = False
 
     @property
     def memory_bytes(self) -> int:
@@ -261,28 +265,11 @@ def decode_plan(data: bytes) -> tuple[Plan, bytes | None]:
     return plan, module if module else None
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
-    path = Path(path)
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    except OSError as error:
-        raise UserError(f"cannot write {path}: {error.strerror}", "check that its folder exists and is writable") from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise UserError(f"cannot write {path}: {error.strerror}", "check that it is not a folder and that there is space") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def save_plan(path, plan: Plan, module: bytes | None, inputs=()) -> None:
+    """Write a plan file by ndg.outputs' rules (`inputs`: files it must not overwrite)."""
+    from ndg.outputs import write_output
 
-
-def save_plan(path: Path, plan: Plan, module: bytes | None) -> None:
-    write_atomically(path, encode_plan(plan, module))
+    write_output(path, encode_plan(plan, module), inputs)
 
 
 def read_regular_file(path: Path) -> bytes:
@@ -305,6 +292,10 @@ def load_plan(path: Path) -> tuple[Plan, bytes]:
         data = read_regular_file(path)
     except OSError as error:
         raise UserError(f"cannot read plan {path}: {error.strerror}") from None
+    kind = file_kind(path, data[:16])
+    if not data.startswith(MAGIC) and kind is not None:
+        raise UserError(f"{path} is {kind}, not a plan",
+                        "give a plan (.ndp, from `ndg compile`) or, to `ndg run`, a graph (.ndg)")
     plan, module = decode_plan(data)
     if module is None:
         if not isinstance(plan.module.path, str):

@@ -53,3 +53,15 @@ TRIANGLE = [[0, 0, 0], [1, 0, 0], [0, 1, 0]]
 TRIANGLE_NORMALS = [[0, 0, 1]] * 3
 # A quarter turn about y: x → -z, z → x.
 QUARTER_TURN_Y = np.array([[0, 0, 1, 0], [0, 1, 0, 0], [-1, 0, 0, 0], [0, 0, 0, 1]], np.float32)
+
+
+def matrices_of(split) -> np.ndarray:
+    """Row-major matrices from ndg.gltf.placements' translation, rotation (x, y, z, w) and scale."""
+    x, y, z, w = split.rotation.T.astype(np.float64)
+    rotation = np.stack([np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)], 1),
+                         np.stack([2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)], 1),
+                         np.stack([2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)], 1)], 1)
+    matrices = np.tile(np.eye(4), (len(split.translation), 1, 1))
+    matrices[:, :3, :3] = rotation * split.scale[:, None, :]
+    matrices[:, :3, 3] = split.translation
+    return matrices.astype(np.float32)

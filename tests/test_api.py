@@ -148,6 +148,8 @@ def test_nodes_show_suggests_a_close_name():
 def test_a_result_with_nothing_to_draw_falls_back_to_its_repr_in_notebooks():
     from shapes_words import path_item, result
 
+    nothing = ndg.Result(result(), "empty.ndg")
+    assert nothing._repr_png_() is None
     only_a_line = ndg.Result(result(path_item([[0, 0, 0, 1], [0, 1, 0, 1]])), "line.ndg")
-    assert only_a_line._repr_png_() is None
+    assert only_a_line._repr_png_().startswith(b"\x89PNG")  # paths are drawn as lines
     assert "1 path item (2 points)" in repr(only_a_line)

@@ -11,8 +11,9 @@ from ndg.runtime.engine import Runner
 BOX_FACES = [0, 1, 2, 0, 2, 3, 0, 3, 4, 4, 5, 0, 6, 1, 0, 5, 6, 0, 7, 2, 1, 6, 7, 1, 2, 7, 3, 3, 7, 4, 7, 6, 4, 4, 6, 5]
 BOX_CORNERS = [(1, -1, -1), (1, -1, 1), (-1, -1, 1), (-1, -1, -1), (-1, 1, -1), (1, 1, -1), (1, 1, 1), (-1, 1, 1)]
 # Worked out by hand from the face list: the last face touching each vertex (v0: face 5, v1: 7,
-# v2: 8, v3: 9, v4..v6: 11, v7: 10) and that face's outward normal.
-BOX_NORMALS = [(1, 0, 0), (0, 0, 1), (-1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, 1, 0), (0, 1, 0), (0, 1, 0)]
+# v2: 8, v3: 9, v4..v6: 11, v7: 10) and that face's outward normal, with Nodarium's signed zeros
+# (glam's cross product and normalisation leave -0.0 in v0's z and v7's x, for positive sizes).
+BOX_NORMALS = [(1, 0, -0.0), (0, 0, 1), (-1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, 1, 0), (0, 1, 0), (-0.0, 1, 0)]
 
 
 def box_item(size: float) -> list[int]:

@@ -16,12 +16,12 @@ EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.glob("*.ndg"))
 # The SHA-256 of each example's output words. A change to a node, the dispatcher or the planner
 # that alters any result byte shows up here; update a digest only for a change meant to alter it.
 OUTPUT_DIGESTS = {
-    "basics.ndg": "34862ef9ba212bd6a5a32a4a7e25e34728829cbf6ed7f1cb17e4199b86d50975",
-    "fan.ndg": "fb3cb5d24cfd519d037a197239a007a5f955121597d2481a9e3212f96592c29d",
-    "parameters.ndg": "612d491dc6f772f8cfe67bb85fe1d5bbb8368040d8070076cfc0a9a61dfe209f",
-    "plant.ndg": "f9ef6585c48262af19ea01e7bdb2cbfb4eed0007f391ec834e13e011b705e50f",
-    "tree.ndg": "6441a48158539374e64a22d605178a237250af56e86501c2778d94c0dd900600",
-    "vine.ndg": "a8df0fbfd685c27c33bbb63f584853996f5efa6a035d80d419b8f6869e610728",
+    "basics.ndg": "7429c3ecdb2dcb43b908aec8531810dca756d8262701939107e7a9dcdb981abe",
+    "fan.ndg": "79f1aee58ba11be45af906fb059faf1183b19edf12a9987dded81cb8c5fd5cb2",
+    "parameters.ndg": "fdcc8d8aa317b5df5f667a2617363b69863985eefc08427f0ac8d131e80178bb",
+    "plant.ndg": "fecb66eae266acd6a835c79a95ba87b6ada6e983d2c0fd8b0240f3768f12d203",
+    "tree.ndg": "4997182d9709083f86874f96ba0b87aa348f52b14ddb68ac2bd38ab350913992",
+    "vine.ndg": "1ee0b5edbeece52766e9362372aecb764d67555fda241a0ea31018b4dacf4087",
 }
 
 

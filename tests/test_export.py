@@ -14,6 +14,7 @@ from shapes_words import (
     TRIANGLE_NORMALS,
     geometry_item,
     instances_item,
+    matrices_of,
     path_item,
     result,
     translation,
@@ -23,10 +24,18 @@ from test_end_to_end import box_item
 import ndg
 from ndg.cli import main
 from ndg.errors import UserError
-from ndg.export import FORMATS, MESH_FORMATS, SCENE_FORMATS, save
-from ndg.runtime.meshes import decode
+from ndg.export import FORMATS, MESH_FORMATS, SCENE_FORMATS, USD_FORMATS, save
+from ndg.gltf import placements
+from ndg.runtime.meshes import Instances, concatenate, decode
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.ndg"))
+
+
+def saved(words, path: Path, **options) -> list[str]:
+    """Save; glTF with one node per instance, which is what trimesh reads."""
+    if path.suffix in SCENE_FORMATS:
+        options.setdefault("gltf_instancing", "nodes")
+    return save(words, path, **options)
 
 
 def reloaded_meshes(path: Path) -> trimesh.Trimesh:
@@ -37,12 +46,47 @@ def reloaded_meshes(path: Path) -> trimesh.Trimesh:
 
 
 def assert_same_mesh(path: Path, words: np.ndarray):
+    if path.suffix in USD_FORMATS:
+        return assert_same_usd(path, words)
     expected = decode(words).merged()
+    if path.suffix in SCENE_FORMATS:  # glTF leaves out placements that flatten the mesh away
+        expected = scene_mesh(decode(words))
     mesh = reloaded_meshes(path)
     assert len(mesh.faces) == len(expected.faces)
     # STL stores each triangle's corners separately; every other format keeps shared vertices.
     assert len(mesh.vertices) == (3 * len(expected.faces) if path.suffix == ".stl" else len(expected.positions))
     assert np.allclose(mesh.bounds, [expected.positions.min(axis=0), expected.positions.max(axis=0)], atol=1e-5)
+
+
+def scene_mesh(shapes):
+    kept = [Instances(b.mesh, matrices_of(placements(b.matrices)), b.depth) for b in shapes.instances]
+    return concatenate(shapes.meshes + [block.expanded() for block in kept])
+
+
+def assert_same_usd(path: Path, words: np.ndarray):
+    """Every mesh's points and faces as decoded; every instancer's placements rebuild the matrices."""
+    from pxr import Usd, UsdGeom
+
+    shapes = decode(words)
+    stage = Usd.Stage.Open(str(path))
+    assert UsdGeom.GetStageUpAxis(stage) == "Y"
+    prims = list(stage.Traverse())
+    meshes = [UsdGeom.Mesh(p) for p in prims if p.IsA(UsdGeom.Mesh) and p.GetParent().GetPath() == "/ndg"]
+    instancers = [UsdGeom.PointInstancer(p) for p in prims if p.IsA(UsdGeom.PointInstancer)]
+    curves = [UsdGeom.BasisCurves(p) for p in prims if p.IsA(UsdGeom.BasisCurves)]
+    drawn = [m for m in shapes.meshes if len(m.faces)]
+    assert len(meshes) == len(drawn) and len(curves) == sum(len(p.points) >= 2 for p in shapes.paths)
+    for prim, mesh in zip(meshes, drawn):
+        assert np.array_equal(np.array(prim.GetPointsAttr().Get()), mesh.positions)
+        assert np.array_equal(np.array(prim.GetFaceVertexIndicesAttr().Get()), mesh.faces.ravel())
+    blocks = [b for b in shapes.instances if len(b.mesh.faces) and len(placements(b.matrices).translation)]
+    assert len(instancers) == len(blocks)
+    for instancer, block in zip(instancers, blocks):
+        split = placements(block.matrices)
+        assert np.allclose(np.array(instancer.GetPositionsAttr().Get()), split.translation)
+        assert np.allclose(np.array(instancer.GetScalesAttr().Get()), split.scale)
+        prototype = UsdGeom.Mesh(stage.GetPrimAtPath(instancer.GetPrototypesRel().GetTargets()[0]))
+        assert np.array_equal(np.array(prototype.GetPointsAttr().Get()), block.mesh.positions)
 
 
 def assert_same_words(path: Path, words: np.ndarray):
@@ -64,17 +108,17 @@ MIXED = result(
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_hand_built_result_with_every_kind_of_item_round_trips(tmp_path, suffix):
     path = tmp_path / f"mixed{suffix}"
-    notes = save(MIXED, path)
+    notes = saved(MIXED, path)
     if suffix in (".bin", ".json"):
         assert_same_words(path, MIXED)
         return
     assert_same_mesh(path, MIXED)
-    assert notes == ([] if suffix in SCENE_FORMATS else
-                     [f"{suffix} has no lines: 1 path(s) left out of {path} (.glb and .gltf keep them)"])
+    assert notes == ([] if suffix in SCENE_FORMATS + USD_FORMATS else
+                     [f"{suffix} has no lines: 1 path(s) left out (.glb, .gltf and USD keep them)"])
 
 
 def test_glb_keeps_instances_as_placements_of_one_mesh_and_paths_as_lines(tmp_path):
-    save(MIXED, tmp_path / "mixed.glb")
+    saved(MIXED, tmp_path / "mixed.glb")
     scene = trimesh.load(tmp_path / "mixed.glb", process=False, force="scene")
     meshes = {name: g for name, g in scene.geometry.items() if isinstance(g, trimesh.Trimesh)}
     lines = [g for g in scene.geometry.values() if isinstance(g, trimesh.path.Path3D)]
@@ -97,8 +141,8 @@ def test_every_example_exports_to_every_format(tmp_path, example_results, exampl
         example_results[example] = ndg.compile(example).run()
     run = example_results[example]
     path = tmp_path / f"{example.stem}{suffix}"
-    run.save(path)
-    if suffix in MESH_FORMATS + SCENE_FORMATS:
+    run.save(path, gltf_instancing="nodes")
+    if suffix in MESH_FORMATS + SCENE_FORMATS + USD_FORMATS:
         assert_same_mesh(path, run.words)
     else:
         assert_same_words(path, run.words)
@@ -117,7 +161,7 @@ def test_run_command_writes_several_formats_and_reports_them(tmp_path):
 
 
 @pytest.mark.parametrize("name, message", [
-    ("box.xyz", "unknown extension `.xyz`"),
+    ("box.xyz", "unknown format `.xyz`"),
     ("missing/box.glb", "there is no folder"),
 ])
 def test_bad_output_names_are_user_errors(tmp_path, name, message):
@@ -128,7 +172,7 @@ def test_bad_output_names_are_user_errors(tmp_path, name, message):
 
 def test_a_result_without_triangles_cannot_become_a_mesh_file(tmp_path):
     only_path = result(path_item([[0, 0, 0, 1], [0, 1, 0, 1]]))
-    with pytest.raises(UserError, match="has no triangles"):
+    with pytest.raises(UserError, match="holds triangles, and the result has none"):
         save(only_path, tmp_path / "line.stl")
     save(only_path, tmp_path / "line.glb")  # glTF can hold the line
     assert len(trimesh.load(tmp_path / "line.glb", force="scene").geometry) == 1
@@ -143,6 +187,6 @@ def test_words_that_break_the_format_are_reported_not_exported(tmp_path):
 def test_empty_items_and_instance_blocks_without_instances_add_nothing(tmp_path, suffix):
     words = result(geometry_item(np.zeros((0, 3)), np.zeros((0, 3))), box_item(1),
                    instances_item(TRIANGLE, [[0, 1, 2]], np.zeros((0, 4, 4))))
-    save(words, tmp_path / f"sparse{suffix}")
+    saved(words, tmp_path / f"sparse{suffix}")
     mesh = reloaded_meshes(tmp_path / f"sparse{suffix}")
     assert len(mesh.faces) == 12 and mesh.bounds.tolist() == [[-1, -1, -1], [1, 1, 1]]

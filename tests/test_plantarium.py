@@ -43,22 +43,10 @@ def floats(words) -> np.ndarray:
 STEM = "stem(amount: 1, length: 2, thickness: 0.5, resolution_curve: 3)"
 
 
-def splitmix_f32_range(seed: int, low: float, high: float) -> np.float32:
-    """ndg_util::rng's first `range_f32` for a seed: SplitMix64, 24 high bits as a unit float."""
-    state = (seed % 2**32 + 0x9E3779B97F4A7C15) % 2**64
-    z = state
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) % 2**64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) % 2**64
-    z ^= z >> 31
-    unit = F((z >> 32) >> 8) * F(1.0 / 16_777_216.0)
-    value = F(low) + (F(high) - F(low)) * unit
-    return min(max(value, F(min(low, high))), F(max(low, high)))
-
-
-@pytest.mark.parametrize("seed", [0, 1, 42, -7])
-def test_random_is_splitmix64_of_its_seed(run_ndg, seed):
-    runner = run_ndg(f"r = random(min: -2, max: 2, seed: {seed})\noutput(input: stem(thickness: r))")
-    assert runner.node_value("r").tolist() == [f32_bits(splitmix_f32_range(seed, -2, 2))]
+def test_random_is_nodariums_first_value_of_its_seed(run_ndg):
+    # Nodarium's value for random(min: -1, max: 3) at run seed 7, the first time a node uses it.
+    runner = run_ndg("r = random(min: -1, max: 3, seed: 7)\noutput(input: stem(thickness: r))")
+    assert runner.node_value("r").tolist() == [0x3F98858A]
 
 
 def test_stem_of_three_points(run_ndg):
@@ -77,19 +65,23 @@ def test_triangle_is_nodariums_with_size_read_as_a_float(run_ndg):
 
 
 def test_a_single_branch_on_a_straight_path(run_ndg):
-    runner = run_ndg(f"""
+    text = f"""
         plant = {STEM}
         out = branch(plant: plant, amount: 1, length: 3, thickness: 0.5, offsetSingle: 0.5,
                      lowestBranch: 0.5, highestBranch: 1, resolution_curve: 3)
         output(input: out)
-    """)
-    # Halfway along the path's arc length is its middle point (0, 1, 0), thickness 0.25; the path
-    # goes up, so the branch leaves along +x. resolution_curve 3 is raised to branch's minimum 4.
+    """
+    # Halfway along the path's arc length is its middle point (0, 1, 0), thickness 0.25. The path
+    # goes straight up, so tangent × Y is zero: Nodarium drops the branch (NaN), ndg grows it along
+    # tangent × X = −z. resolution_curve 3 is raised to branch's minimum 4.
+    stem = path_item(1, stem_points(2, 0.5, 3))
     branch = []
     for j in range(4):
         along = F(j) / F(3)
-        branch.append((F(0) + F(1) * (along * F(3)), F(1), F(0), F(0.25) * F(0.5) * (F(1) - along)))
-    assert runner.node_value("out").tolist() == [0, 1, *path_item(2, branch), *path_item(1, stem_points(2, 0.5, 3)), 1, 1]
+        branch.append((F(0), F(1), F(0) - along * F(3), F(0.25) * F(0.5) * (F(1) - along)))
+    words = run_ndg(text).node_value("out")
+    assert words[:6].tolist() == [0, 1, 0, 19, 0, 2] and words[-2 - len(stem):].tolist() == [*stem, 1, 1]
+    np.testing.assert_array_equal(floats(words[6:22]).reshape(4, 4), np.array(branch))
 
 
 def test_branches_are_spread_and_turned_about_the_path(run_ndg):
@@ -100,10 +92,11 @@ def test_branches_are_spread_and_turned_about_the_path(run_ndg):
     """)
     items = np.asarray(runner.node_value("out")[2:-2])
     first_points = [floats(items[i * 22 + 4: i * 22 + 8]) for i in range(3)]
-    # At 0, 1/2 and 1 of the path, turned by 0, 90 and 180 degrees about +y from +x.
-    np.testing.assert_allclose(first_points, [[0, 0, 0, 0.5], [0, 1, 0, 0.25], [0, 2, 0, 0]], atol=1e-6)
+    # At 0, 0 − 3/4 (odd branches move back by 3/R, then clamp) and 1 of the path, turned by 0,
+    # 90 and 180 degrees about +y from −z (tangent × X: the path is vertical).
+    np.testing.assert_allclose(first_points, [[0, 0, 0, 0.5], [0, 0, 0, 0.5], [0, 2, 0, 0]], atol=1e-5)
     tips = [floats(items[i * 22 + 16: i * 22 + 19]) - first_points[i][:3] for i in range(3)]
-    np.testing.assert_allclose(tips, [[1, 0, 0], [0, 0, -1], [-1, 0, 0]], atol=1e-6)
+    np.testing.assert_allclose(tips, [[0, 0, -1], [-1, 0, 0], [0, 0, 1]], atol=1e-6)
 
 
 def dot(a, b):
@@ -112,23 +105,28 @@ def dot(a, b):
 
 
 def bend(d, alpha, strength, curviness):
-    """gravity's bent direction of segment d, as its Rust code computes it."""
+    """gravity's bent segment d, in Nodarium's order of operations."""
     segment = np.sqrt(dot(d, d))
-    pull = F(strength) * F(strength) / max(F(curviness), F(1e-4))
+    pull = F(strength) / max(F(curviness), F(1e-4)) * F(strength)
     target = np.array([0, -segment * pull, 0], dtype=F)
     direction = d + (target - d) * (F(curviness) * np.sqrt(F(alpha)))
     if direction[0] == 0 and direction[2] == 0:
         direction[0] += F(1e-4)
         direction[2] += F(1e-4)
-    norm = np.sqrt(dot(direction, direction))
-    return (direction / norm + F(0)) * segment
+    return direction * (segment / np.sqrt(dot(direction, direction)))
 
 
 def test_gravity_on_two_segments(run_ndg):
     runner = run_ndg(f"out = gravity(plant: {STEM}, strength: 1, curviness: 1)\noutput(input: out)")
     up = np.array([0, 1, 0], dtype=F)
-    first = np.zeros(3, dtype=F) + bend(up, F(0) / F(2), 1, 1)
-    second = first + bend(up, F(1) / F(2), 1, 1)
+    points = [np.array(p[:3], dtype=F) for p in stem_points(2, 0.5, 3)]
+    # Each segment bent where it belongs: the offset so far includes the segment's own bend.
+    offset = np.zeros(3, dtype=F)
+    bent = []
+    for i in (1, 2):
+        offset = offset + ((points[i - 1] + bend(up, F(i - 1) / F(2), 1, 1)) - points[i])
+        bent.append(points[i] + offset)
+    first, second = bent
     expected = [(0, 0, 0, 0.5), (*first, 0.25), (*second, 0)]
     assert runner.node_value("out").tolist() == [0, 1, *path_item(1, expected), 1, 1]
     # The first segment is only nudged off the vertical; the second is bent down past horizontal.
@@ -162,9 +160,8 @@ def test_rotate_spread_fans_path_j_by_angle_j_over_n(run_ndg):
 
 
 def test_noise_on_a_three_point_path(run_ndg):
-    # scale 10 makes the noise coordinates (j + a·2, a): the first and last points sit on integer
-    # lattice points, where gradient noise is exactly 0, so only the middle point can move; and
-    # only along y, the one axis directionalStrength lets through, by at most strength·a = 0.5.
+    # fixBottom 1 keeps the base where it is; directionalStrength lets only y through, by at most
+    # strength·a (the noise stays within ±1). Its exact words are Nodarium's (test_nodarium_nodes.py).
     runner = run_ndg(f"""
         plant = {STEM}
         out = noise(plant: plant, scale: 10, strength: 1, fixBottom: 1, seed: 5, directionalStrength: [0, 1, 0])
@@ -173,9 +170,8 @@ def test_noise_on_a_three_point_path(run_ndg):
     before = runner.node_value("plant")
     after = runner.node_value("out")
     moved = [i for i in range(len(before)) if before[i] != after[i]]
-    assert moved == [11]  # y of the middle point
-    y = after[11:12].view("<f4")[0]
-    assert 0 < abs(y - 1) <= 0.5
+    assert moved == [11, 15]  # y of the middle point and of the tip
+    assert 0 < abs(floats(after[11:12])[0] - 1) <= 0.5 and 0 < abs(floats(after[15:16])[0] - 2) <= 1
 
 
 def test_noise_and_gravity_leave_paths_outside_their_levels_untouched(run_ndg):
@@ -254,7 +250,8 @@ def test_the_tube_around_a_two_point_path(run_ndg, segment_node):
     # 2 rings of 4 vertices, 2·1·4 triangles: 7 + 6·8 + 3·8 words, opening count L − 3.
     assert len(tube) == 7 + 6 * 8 + 3 * 8 and tube[:5].tolist() == [0, len(tube) - 3, 1, 8, 8]
     assert result[-2:].tolist() == [1, 1]
-    assert tube[5:29].tolist() == [0, 4, 1, 1, 4, 5, 1, 5, 2, 2, 5, 6, 2, 6, 3, 3, 6, 7, 3, 7, 0, 0, 7, 4]
+    # Nodarium's split of each quad (a, b | c, d): (d, b, a), (a, c, d).
+    assert tube[5:29].tolist() == [5, 1, 0, 0, 4, 5, 6, 2, 1, 1, 5, 6, 7, 3, 2, 2, 6, 7, 4, 0, 3, 3, 7, 4]
     ring = np.array([[1, 0, 0], [0, 0, 1], [-1, 0, 0], [0, 0, -1]])
     positions = floats(tube[29:53]).reshape(8, 3)
     normals = floats(tube[53:77]).reshape(8, 3)

@@ -13,8 +13,9 @@ from test_end_to_end import box_item
 
 from ndg.cli import main
 from ndg.errors import UserError
-from ndg.render import BACKGROUND, MARGIN, View, _rasterise, parse_size, parse_view, render
-from ndg.runtime.meshes import Mesh, decode
+from ndg.render import BACKGROUND, MARGIN, View, parse_size, parse_view, render
+from ndg.render_cpu import _rasterise
+from ndg.runtime.meshes import decode
 
 
 def covered(image: Image.Image) -> np.ndarray:
@@ -34,7 +35,7 @@ def test_png_from_the_command_has_the_size_asked_for_and_shows_the_plant(tmp_pat
 def test_a_cube_seen_straight_on_fills_the_framed_square():
     # From the front (azimuth 0, elevation 0) a cube is a square; the camera fits its height to
     # the picture minus the margins, so it covers side² pixels.
-    image = render(decode(result(box_item(1))).merged(), View(400, 300, 0, 0))
+    image = render(decode(result(box_item(1))), View(400, 300, 0, 0))
     side = 300 * (1 - 2 * MARGIN)
     mask = covered(image)
     assert abs(mask.mean() - side * side / (400 * 300)) < 0.01
@@ -45,7 +46,7 @@ def test_a_cube_seen_straight_on_fills_the_framed_square():
 
 def test_the_whole_mesh_is_framed_even_far_from_the_origin():
     far = decode(result(instances_item(TRIANGLE, [[0, 1, 2]], [translation(1000, 0, 0), translation(1003, 2, 0)])))
-    mask = covered(render(far.merged(), View(200, 200, 0, 0)))
+    mask = covered(render(far, View(200, 200, 0, 0)))
     # The pair spans 4 × 3 units; the wider side fills 200 px less the margins: 44 px per unit,
     # and each triangle (area 0.5) covers 0.5 × 44² pixels.
     scale = 200 * (1 - 2 * MARGIN) / 4
@@ -68,14 +69,14 @@ def test_the_nearer_triangle_wins_whatever_the_order(order):
 
 
 def test_views_from_other_sides_give_other_pictures():
-    mesh = decode(result(geometry_item([[0, 0, 0], [1, 0, 0], [0, 1, 0]], [[0, 1, 2]]), box_item(0.2))).merged()
+    mesh = decode(result(geometry_item([[0, 0, 0], [1, 0, 0], [0, 1, 0]], [[0, 1, 2]]), box_item(0.2)))
     pictures = [np.asarray(render(mesh, View(120, 90, azimuth, 20))) for azimuth in (0, 90)]
     assert not np.array_equal(*pictures)
 
 
 def test_nothing_to_draw_is_a_user_error():
-    with pytest.raises(UserError, match="no triangles"):
-        render(Mesh.empty())
+    with pytest.raises(UserError, match="nothing to draw"):
+        render(decode(result()))
 
 
 @pytest.mark.parametrize("text, expected", [("800x600", (800, 600)), ("64X48", (64, 48))])
@@ -99,17 +100,17 @@ def test_view_is_azimuth_and_elevation():
 
 def test_png_name_is_checked_before_running(tmp_path):
     cli = CliRunner().invoke(main, ["run", str(EXAMPLES / "basics.ndg"), "--png", str(tmp_path / "plant.jpg")])
-    assert cli.exit_code == 2 and "unknown extension `.jpg`" in cli.output and "use one of .png" in cli.output
+    assert cli.exit_code == 2 and "unknown format `.jpg`" in cli.output and "use one of .png" in cli.output
 
 
 def test_batches_splitting_triangles_anywhere_give_the_same_picture(monkeypatch):
-    import ndg.render
+    import ndg.render_cpu
 
     rng = np.random.default_rng(7)
     triangles = rng.uniform(-5, 45, (30, 3, 2))
     depths = rng.uniform(0, 10, (30, 3))
     whole = _rasterise(triangles, depths, 40, 40)
-    monkeypatch.setattr(ndg.render, "BATCH_PIXELS", 37)  # batches end in the middle of triangles
+    monkeypatch.setattr(ndg.render_cpu, "BATCH_PIXELS", 37)  # batches end in the middle of triangles
     assert _rasterise(triangles, depths, 40, 40).tolist() == whole.tolist()
     assert (whole >= 0).sum() > 200
 

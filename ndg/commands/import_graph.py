@@ -10,15 +10,16 @@ from ndg.errors import UserError
 
 @click.command("import")
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="The .ndg file to write (default: SOURCE with .ndg).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="The .ndg file to write (default: SOURCE with .ndg; - for standard output).")
 @node_paths_option
 def command(source, output, node_paths):
     """Convert a Nodarium graph (JSON) into a .ndg file."""
     from ndg.compiler.definitions import NodeLibrary
     from ndg.compiler.driver import read_source
     from ndg.compiler.interchange import import_graph
-    from ndg.runtime.plan import write_atomically
+    from ndg.outputs import check_output, write_output
 
+    target = check_output(output or source.with_suffix(".ndg"), inputs=[source])
     try:
         data = json.loads(read_source(source))
     except json.JSONDecodeError as error:
@@ -30,7 +31,6 @@ def command(source, output, node_paths):
     imported = import_graph(data, NodeLibrary.load(tuple(node_paths)), str(source))
     for warning in imported.warnings:
         click.echo(f"warning: {source}: {warning}", err=True)
-    output = output or source.with_suffix(".ndg")
-    write_atomically(output, imported.text.encode())
-    click.echo(f"{output}: {imported.text.count(chr(10))} lines" +
-               (f", {len(imported.warnings)} warning(s)" if imported.warnings else ""))
+    write_output(target, imported.text.encode())
+    click.echo(f"{target.given}: {imported.text.count(chr(10))} lines" +
+               (f", {len(imported.warnings)} warning(s)" if imported.warnings else ""), err=target.is_stdout)

@@ -19,19 +19,21 @@ def command():
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary instead of tables.")
 def show(plan_file, png, as_json):
     """Print PLAN_FILE's memory map and step table."""
+    from ndg.outputs import check_output, write_output
     from ndg.runtime.plan import load_plan
     from ndg.runtime.validate import validate_plan
 
+    target = check_output(png, inputs=[plan_file]) if png else None
     plan, _ = load_plan(plan_file)
     validate_plan(plan)
-    if as_json:
+    if target and target.is_stdout:
+        pass  # the picture is what goes to standard output
+    elif as_json:
         click.echo(json.dumps(summary(plan), indent=2))
     else:
         _print_tables(plan)
-    if png:
-        from ndg.runtime.plan import write_atomically
-
-        write_atomically(png, draw_layout(plan))
+    if target:
+        write_output(target, draw_layout(plan))
 
 
 def slot_bytes(plan) -> int:
@@ -67,10 +69,11 @@ def summary(plan) -> dict:
 
 
 def _print_tables(plan):
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from ndg import terminal
+
+    console = terminal.console()
     data = summary(plan)
     ratio = f" ({data['slots_over_peak']:.3f}× the peak)" if data["slots_over_peak"] else ""
     console.print(f"[bold]{plan.source}[/]: {len(plan.steps)} steps, {plan.memory_pages} pages "

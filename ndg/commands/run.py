@@ -2,9 +2,9 @@ import time
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from ndg import terminal
 from ndg.commands import (
     echo_json,
     layout_option,
@@ -13,9 +13,11 @@ from ndg.commands import (
     plan_summary,
     quiet_and_json_options,
 )
+from ndg.errors import UserError
 
-OUTPUT_HELP = ("Write the result here, in the format the extension names (repeatable): meshes .glb .gltf .obj "
-               ".stl .ply; raw words .bin (little-endian i32) or .json (an array of ints, as Nodarium's viewer gets).")
+OUTPUT_HELP = ("Write the result here, in the format the extension names (repeatable): scenes .glb .gltf "
+               ".usda .usdc .usdz; meshes .obj .stl .ply; raw words .bin (little-endian i32) or .json (an array of "
+               "ints, as Nodarium's viewer gets). `-` is standard output, in the format --format names.")
 
 PROFILE_ROWS = 30
 
@@ -23,7 +25,14 @@ PROFILE_ROWS = 30
 @click.command("run")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path), help=OUTPUT_HELP)
-@click.option("--png", type=click.Path(path_type=Path), help="Render a shaded preview picture of the result here.")
+@click.option("--format", "output_format", metavar="EXT",
+              help="The format of `-o -` (standard output), as an extension: glb, obj, json, ….")
+@click.option("--gltf-instancing", type=click.Choice(["extension", "nodes"]), default="extension", show_default=True,
+              help="How glTF holds instances: EXT_mesh_gpu_instancing, or one node each for tools without it.")
+@click.option("--png", type=click.Path(path_type=Path),
+              help="Render a shaded preview picture of the result here (- for standard output).")
+@click.option("--turntable", type=click.IntRange(1, 360), metavar="N",
+              help="Draw N views around the plant: side by side in one .png, or an animated .webp/.gif.")
 @click.option("--size", default="800x600", show_default=True, metavar="WxH", help="Size of the --png picture in pixels.")
 @click.option("--view", default="35,20", show_default=True, metavar="AZIMUTH,ELEVATION",
               help="Direction the --png camera looks from, in degrees around and above the plant.")
@@ -38,22 +47,28 @@ PROFILE_ROWS = 30
 @modules_option
 @node_paths_option
 @quiet_and_json_options
-def command(source, outputs, png, size, view, stepped, profile, check, budget, assignments, layout, modules, node_paths,
-            quiet, as_json):
+def command(source, outputs, output_format, gltf_instancing, png, turntable, size, view, stepped, profile, check,
+            budget, assignments, layout, modules, node_paths, quiet, as_json):
     """Run SOURCE: a compiled plan (.ndp), or a graph (.ndg) compiled on the way (--layout and
     --modules apply only then: a plan keeps what it was compiled with)."""
     from ndg.api import Result
     from ndg.export import check_destination
+    from ndg.item_names import node_names
     from ndg.progress import Stages
-    from ndg.render import View, parse_size, parse_view
+    from ndg.render import PICTURE_FORMATS, TURNTABLE_FORMATS, View, parse_size, parse_view
     from ndg.runtime.engine import DEFAULT_BUDGET, Runner
     from ndg.runtime.plan import load_plan
 
     # Every option is checked before anything slow runs.
-    for output in outputs:
-        check_destination(output)
+    destinations = [(output, *check_destination(output, output_format, inputs=[source])) for output in outputs]
     if png:
-        check_destination(png, (".png",))
+        picture_target = check_destination(png, "png" if str(png) == "-" else None,
+                                           TURNTABLE_FORMATS if turntable else PICTURE_FORMATS, inputs=[source])
+    to_stdout = [t for _, t, _ in destinations if t.is_stdout] + ([picture_target[0]] if png and picture_target[0].is_stdout else [])
+    if len(to_stdout) > 1:
+        raise UserError("only one output can go to standard output (-)", "write the others to files")
+    if to_stdout and as_json:
+        raise UserError("--json and an output to - would both write to standard output", "write the output to a file")
     picture = View(*parse_size(size), *parse_view(view))
 
     stages = Stages(quiet)
@@ -72,36 +87,39 @@ def command(source, outputs, png, size, view, stepped, profile, check, budget, a
         runner.set_param(*_parse_assignment(assignment, plan))
     with runner:
         with stages.stage("run", f"running {len(plan.steps)} nodes"):
-            result = Result(runner.run(stepped=stepped, check=check), plan.source)
+            words = runner.run(stepped=stepped, check=check)
+            result = Result(words, plan.source, node_names(runner))
         written = []
-        for output in outputs:
+        for output, target, suffix in destinations:
             with stages.stage("write", f"writing {output}"):
-                written.append({"path": str(output), "notes": result.save(output)})
+                written.append({"path": str(output), "notes": result.save(target, suffix, gltf_instancing)})
         if png:
             with stages.stage("render", f"rendering {png}"):
-                image = result.render(picture.width, picture.height, picture.azimuth, picture.elevation)
-                _save_png(image, png)
+                _save_picture(result, picture, turntable, *picture_target)
                 written.append({"path": str(png), "notes": []})
 
+        if to_stdout:  # the summary must not mix with the file
+            quiet = True
         if as_json:
             echo_json({**plan_summary(plan), "result": _result_summary(result), "written": written,
                        "timings": stages.timings})
         elif not quiet:
             _print_summary(runner, result, written)
             if check:
-                Console().print(f"checked: every output and guard word after each of {len(plan.steps)} steps")
+                terminal.console().print(f"checked: every output and guard word after each of {len(plan.steps)} steps")
         if profile:
             _print_profile(runner)
 
 
-def _save_png(image, path: Path) -> None:
-    import io
+def _save_picture(result, view, turntable, target, suffix) -> None:
+    from ndg.outputs import write_output
+    from ndg.render import picture_bytes
 
-    from ndg.runtime.plan import write_atomically
-
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    write_atomically(path, buffer.getvalue())
+    if turntable:
+        images = result.turntable(turntable, view.width, view.height, view.azimuth, view.elevation)
+    else:
+        images = [result.render(view.width, view.height, view.azimuth, view.elevation)]
+    write_output(target, picture_bytes(images, target.given, suffix))
 
 
 def _result_summary(result) -> dict:
@@ -145,7 +163,7 @@ def _parse_assignment(text: str, plan):
 def _print_summary(runner, result, written):
     from ndg.runtime.decode import describe_result, describe_scalar
 
-    console = Console()
+    console = terminal.console()
     plan = runner.plan
     console.print(f"[bold]{plan.source}[/]: {len(plan.steps)} nodes, {plan.memory_pages} pages "
                   f"({plan.memory_bytes // 1024} KiB) of memory")
@@ -183,7 +201,7 @@ def _print_profile(runner):
         step = plan.steps[index]
         table.add_row(step.node, str(step.line), plan.kinds[step.kind].rsplit("/", 1)[-1],
                       f"{times[index] / 1000:.1f}", f"{100 * times[index] / max(total, 1):.1f}%")
-    console = Console()
+    console = terminal.console()
     console.print(table)
     if len(times) > PROFILE_ROWS:
         console.print(f"… and {len(times) - PROFILE_ROWS} faster nodes")

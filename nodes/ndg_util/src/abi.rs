@@ -6,6 +6,8 @@
 //! mode once per step, and both go through this same loop.
 //!
 //! Layouts (all little-endian u32 words, byte addresses):
+//! - control block: the fields of [`Control`] in order, then the message buffer; `flags` is the
+//!   host's, everything after `abi_version`..`n_steps` is written back by the module;
 //! - value table: one `Value { ptr, capacity, len }` per value; `len` of a slot is written here
 //!   after its step runs, constants have it preset. The host reads results through it.
 //! - step table: `n_steps` byte addresses, each of a record
@@ -16,11 +18,14 @@
 use crate::error::NodeError;
 use crate::items::Items;
 
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 /// Words before a record's inputs, and per input.
 pub const RECORD_HEADER_WORDS: usize = 5;
 pub const RECORD_INPUT_WORDS: usize = 2;
 pub const MESSAGE_BYTES: usize = 1024;
+
+/// Bit 0 of the control block's `flags`: reproduce Nodarium's bugs too (see [`crate::compat`]).
+pub const FLAG_COMPAT: u32 = 1;
 
 pub const STATUS_OK: u32 = 0;
 pub const STATUS_CAPACITY: u32 = 1;
@@ -42,6 +47,8 @@ pub struct Control {
     /// The capacity for STATUS_CAPACITY, the input index for STATUS_BAD_INPUT.
     pub detail: u32,
     pub message_len: u32,
+    /// Set by the host from the plan before a run: [`FLAG_COMPAT`].
+    pub flags: u32,
     pub message: [u8; MESSAGE_BYTES],
 }
 
@@ -208,6 +215,7 @@ pub unsafe fn run(control: *mut Control, first: u32, end: u32, step: impl Fn(Rec
     if control.abi_version != ABI_VERSION || first > end || end > control.n_steps {
         return fail(control, STATUS_BAD_CONTROL, 0, "control block does not match this module");
     }
+    crate::set_compat(control.flags & FLAG_COMPAT != 0);
     let steps = control.steps as usize as *const u32;
     for index in first..end {
         // Read after a trap (fuel, panic, scratch) to name the node that caused it.

@@ -18,6 +18,34 @@ pub mod vecmath;
 pub mod writer;
 
 pub use error::{NodeError, NodeResult};
+
+static mut COMPAT: bool = false;
+
+/// Whether this run is in compatibility mode: nodes then reproduce Nodarium's bugs as well as its
+/// semantics, so that results are bit-identical to Nodarium's. Off by default, where every node
+/// fixes the upstream bugs its doc comment lists. `abi::run` sets it from the control block's
+/// `flags` before any step runs; node code reads it and passes it on as a plain `bool`.
+pub fn compat() -> bool {
+    unsafe { COMPAT }
+}
+
+pub fn set_compat(on: bool) {
+    unsafe { COMPAT = on }
+}
+
+/// A float input as Nodarium's nodes read theirs (`evaluate_float`): NaN reads as 0.
+pub fn float_input(value: f32) -> f32 {
+    if value.is_nan() {
+        0.0
+    } else {
+        value
+    }
+}
+
+/// [`float_input`] for each component of a vec3 input.
+pub fn vec3_input(value: [f32; 3]) -> [f32; 3] {
+    value.map(float_input)
+}
 pub use items::{Item, ItemKind, Items};
 pub use writer::Writer;
 

@@ -36,6 +36,23 @@ pub fn from_scale_rotation_translation(scale: Vec3, rotation: Quat, translation:
     )
 }
 
+/// The rotation by `angle` radians about `axis`, with the same arithmetic as glam's
+/// `Mat4::from_axis_angle`. glam requires a unit axis; Nodarium's output node passes a longer or
+/// shorter one, which scales and shears the result (compatibility mode reproduces that).
+pub fn from_axis_angle(axis: Vec3, angle: f32) -> Mat4 {
+    let (sin, cos) = angle.sin_cos();
+    let [x, y, z] = axis;
+    let (x_sin, y_sin, z_sin) = (x * sin, y * sin, z * sin);
+    let omc = 1.0 - cos;
+    let (xy, xz, yz) = (x * y * omc, x * z * omc, y * z * omc);
+    from_cols(
+        [x * x * omc + cos, xy + z_sin, xz - y_sin, 0.0],
+        [xy - z_sin, y * y * omc + cos, yz + x_sin, 0.0],
+        [xz + y_sin, yz - x_sin, z * z * omc + cos, 0.0],
+        [0.0, 0.0, 0.0, 1.0],
+    )
+}
+
 pub fn from_quat(rotation: Quat) -> Mat4 {
     from_scale_rotation_translation([1.0; 3], rotation, [0.0; 3])
 }

@@ -57,15 +57,15 @@ pub fn normalize(a: Vec3) -> Vec3 {
     }
 }
 
+/// The unit vector along `a` exactly as glam (and so Nodarium) computes it: `a` times the
+/// reciprocal of its length. The zero vector gives NaN, and signed zeros keep their sign.
+pub fn unit(a: Vec3) -> Vec3 {
+    scale(a, 1.0 / length(a))
+}
+
 /// `a` with the length `new_length`, keeping its direction; the zero vector stays zero.
 pub fn with_length(a: Vec3, new_length: f32) -> Vec3 {
     scale(normalize(a), new_length)
-}
-
-/// A unit vector perpendicular to the unit vector `a`, chosen continuously except near ±x.
-pub fn any_orthogonal(a: Vec3) -> Vec3 {
-    let other = if a[0].abs() < 0.9 { [1.0, 0.0, 0.0] } else { [0.0, 1.0, 0.0] };
-    normalize(cross(a, other))
 }
 
 /// Rotates `v` by `angle` radians about the X axis (right-handed: y turns towards z).
@@ -171,14 +171,5 @@ mod tests {
         assert!(close(rotate_y([0.0, 0.0, 1.0], FRAC_PI_2), [1.0, 0.0, 0.0]));
         assert!(close(rotate_z([1.0, 0.0, 0.0], FRAC_PI_2), [0.0, 1.0, 0.0]));
         assert_eq!(rotate_z([1.0, 2.0, 3.0], 0.0), [1.0, 2.0, 3.0]);
-    }
-
-    #[test]
-    fn any_orthogonal_is_a_perpendicular_unit_vector() {
-        for a in [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, -1.0], normalize([1.0, 2.0, 3.0])] {
-            let o = any_orthogonal(a);
-            assert!(dot(a, o).abs() < 1e-6);
-            assert!((length(o) - 1.0).abs() < 1e-6);
-        }
     }
 }

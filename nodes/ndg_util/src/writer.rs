@@ -97,10 +97,16 @@ impl<'a> Writer<'a> {
     /// item holds plain words only (lists hold items: see [`Writer::open_list`]), so that is
     /// everything written since `open`.
     pub fn close(&mut self, open: Open) -> Result<(), NodeError> {
+        self.close_overcounted(open, 0)
+    }
+
+    /// [`Writer::close`], with an opening skip count `extra` higher than the truth: Nodarium's
+    /// `create_geometry_data` writes one too many, which compatibility mode reproduces.
+    pub fn close_overcounted(&mut self, open: Open, extra: usize) -> Result<(), NodeError> {
         let Open(at) = open;
         let plain = self.len - (at + 2);
         self.extend(&[1, 1])?;
-        self.slot[at + 1] = (plain + 1) as i32;
+        self.slot[at + 1] = (plain + 1 + extra) as i32;
         Ok(())
     }
 

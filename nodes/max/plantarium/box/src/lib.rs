@@ -1,11 +1,15 @@
 //! A cube from -size to +size on every axis: 8 shared vertices, 12 triangles.
 //!
-//! Faces and vertex order are Nodarium's. Like Nodarium, a vertex shared by several faces keeps
-//! the normal of the last face written to it; normals are `normalize((b - a) × (c - a))`, which
-//! points outward for positive sizes.
+//! Faces, vertex order and normals are Nodarium's, bit for bit (signed zeros included). Like
+//! Nodarium, a vertex shared by several faces keeps the normal of the last face written to it;
+//! normals are `normalize((b - a) × (c - a))` computed as glam does, which points outward for
+//! positive sizes. A NaN size reads as 0, as in Nodarium.
+//!
+//! Departure from Nodarium (compatibility mode, `ndg_util::compat()`, reproduces it): a box of
+//! size 0 has zero normals; Nodarium's are NaN (the normal of a face without area).
 
-use ndg_util::vecmath::{cross, normalize, sub};
-use ndg_util::{ItemKind, NodeResult, Writer};
+use ndg_util::vecmath::{cross, sub, unit};
+use ndg_util::{compat, float_input, ItemKind, NodeResult, Writer};
 
 const FACES: [[usize; 3]; 12] = [
     [0, 1, 2], [0, 2, 3], [0, 3, 4], [4, 5, 0], [6, 1, 0], [5, 6, 0],
@@ -19,11 +23,16 @@ const CORNERS: [[f32; 3]; 8] = [
 ];
 
 pub fn execute(size: f32, out: &mut Writer) -> NodeResult {
+    let size = float_input(size);
+    let compat = compat();
     let positions = CORNERS.map(|c| [c[0] * size, c[1] * size, c[2] * size]);
     let mut normals = [[0.0f32; 3]; 8];
     for face in FACES {
         let [a, b, c] = face.map(|v| positions[v]);
-        let normal = normalize(cross(sub(b, a), sub(c, a)));
+        let normal = match unit(cross(sub(b, a), sub(c, a))) {
+            n if !compat && n.iter().any(|c| c.is_nan()) => [0.0; 3],
+            n => n,
+        };
         for v in face {
             normals[v] = normal;
         }

@@ -1,68 +1,92 @@
-//! Branches along the deepest paths of a plant, as Nodarium's branch node grows them.
+//! Branches along the deepest paths of a plant, as Nodarium's branch node grows them, bit for bit
+//! where no fix below applies.
 //!
 //! Every path in the `depth` deepest levels (see `ndg_util::paths::Levels`) gets
 //! `B = max(amount, 1)` straight branches of `R = max(resolution_curve, 4)` points, written before
 //! the path itself; every other item passes through unchanged. Branch `i` sits at the fraction
-//! `lowestBranch + i/max(B − 1, 1)·(highestBranch − lowestBranch)` of the path's arc length, the
-//! even-numbered ones moved on by `(offsetSingle − 0.5)·6/R`. It leaves the path at a right
-//! angle, turned about the path by `rotation·i` degrees, and is `length` long; its thickness
-//! starts at `thickness` times the path's there and tapers to 0.
+//! `lowestBranch + i/max(B − 1, 1)·(highestBranch − lowestBranch)` (clamped to 0..1) of the path's
+//! arc length, moved on by `(o − 0.5)·6/R` with `o = offsetSingle` for even `i` and `o = 0` for
+//! odd `i` (so odd branches move back by 3/R, as in Nodarium). It leaves the path along
+//! `normalize(tangent × Y)` — horizontal — turned about the tangent by `rotation·π/180·i`, and is
+//! `length` long; its thickness starts at `thickness` times the path's there and tapers to 0.
+//! A NaN float input reads as 0, as in Nodarium.
 //!
-//! Departures from Nodarium, on purpose:
+//! Departures from Nodarium, on purpose (compatibility mode, `ndg_util::compat()`, reproduces
+//! Nodarium instead):
+//! - where the tangent is parallel to Y (a path growing straight up or down), `tangent × Y` is
+//!   zero and Nodarium's normalised perpendicular NaN, so it drops the branch (its fallback to
+//!   `tangent × X` tests the squared length against 0, which NaN never equals); here the branch
+//!   leaves along `normalize(tangent × X)`, and a path without length (or of one point) branches
+//!   along X from its first point, so the number of branches is always what the size rule says;
 //! - a branch's depth tag is its parent path's depth + 1; Nodarium tags it `depth + 1` from the
 //!   node's input, so a second branch node with the default depth tags its branches like their
-//!   parents and the levels of the plant run together;
-//! - where the path is parallel to z, Nodarium's perpendicular is NaN and it drops the branch;
-//!   here another perpendicular is chosen, so the number of branches is always what the size rule
-//!   says.
+//!   parents and the levels of the plant run together.
 
 use ndg_util::paths::{write_path, Levels, Path, Point};
 use ndg_util::quat;
-use ndg_util::vecmath::{add, any_orthogonal, cross, distance, lerp4, normalize, scale, sub, xyz, Vec3};
-use ndg_util::{Items, NodeResult, Writer};
+use ndg_util::vecmath::{cross, length, lerp4, scale, sub, unit, xyz, Vec3};
+use ndg_util::{compat, float_input, Items, NodeResult, Writer};
 
-/// A place on a path: its point (thickness included), the path's direction there, and a
-/// direction perpendicular to it.
+const X: Vec3 = [1.0, 0.0, 0.0];
+const Y: Vec3 = [0.0, 1.0, 0.0];
+
+/// A place on a path: its point (thickness included), the path's direction there, and the
+/// direction a branch leaves in before it is turned.
 struct Frame {
     point: Point,
     tangent: Vec3,
     ortho: Vec3,
 }
 
-impl Frame {
-    fn new(point: Point, direction: Vec3) -> Frame {
-        let tangent = normalize(direction);
-        let ortho = match normalize(cross(tangent, [0.0, 0.0, 1.0])) {
-            [x, y, z] if x == 0.0 && y == 0.0 && z == 0.0 => any_orthogonal(tangent),
-            ortho => ortho,
-        };
-        Frame { point, tangent, ortho }
-    }
+fn is_finite(v: Vec3) -> bool {
+    v.iter().all(|c| c.is_finite())
 }
 
-/// The frame at fraction `t` (clamped to 0..1) of the path's arc length.
-fn frame_at(path: &Path, t: f32) -> Frame {
-    let total: f32 = (1..path.len()).map(|i| distance(xyz(path.point(i - 1)), xyz(path.point(i)))).sum();
-    let target = t.max(0.0).min(1.0) * total;
-    let mut walked = 0.0;
-    let mut last = None;
-    for i in 1..path.len() {
-        let (a, b) = (path.point(i - 1), path.point(i));
-        let segment = distance(xyz(a), xyz(b));
-        if segment > 0.0 {
-            if walked + segment >= target {
-                let f = ((target - walked) / segment).max(0.0).min(1.0);
-                return Frame::new(lerp4(a, b, f), sub(xyz(b), xyz(a)));
-            }
-            walked += segment;
-            last = Some((a, b));
+/// The frame of segment `a`→`b` at `t` along it, computed as Nodarium does (NaN included).
+fn segment_frame(a: Point, b: Point, t: f32) -> Frame {
+    let tangent = unit(sub(xyz(b), xyz(a)));
+    let ortho = unit(cross(tangent, Y));
+    // Nodarium's fallback: unreachable for a NaN `ortho`, kept for the same bits elsewhere.
+    let ortho = if ortho[0] * ortho[0] + ortho[1] * ortho[1] + ortho[2] * ortho[2] == 0.0 { unit(cross(tangent, X)) } else { ortho };
+    Frame { point: lerp4(a, b, t), tangent, ortho }
+}
+
+/// Nodarium's `interpolate_along_path`: the frame at fraction `alpha` (clamped to
+/// 1e−6..0.999999) of the path's arc length. The path has at least two points.
+fn frame_at(path: &Path, alpha: f32) -> Frame {
+    let alpha = alpha.min(0.999999).max(0.000001);
+    let segment = |i: usize| length(sub(xyz(path.point(i + 1)), xyz(path.point(i))));
+    let total = (0..path.len() - 1).fold(0.0f32, |sum, i| sum + segment(i));
+    let target = alpha * total;
+    let mut walked = 0.0f32;
+    for i in 0..path.len() - 1 {
+        let length = segment(i);
+        if walked + length >= target {
+            return segment_frame(path.point(i), path.point(i + 1), (target - walked) / length);
         }
+        walked += length;
     }
-    // Rounding put `target` just past the end, or the path has no length at all.
-    match last {
-        Some((a, b)) => Frame::new(b, sub(xyz(b), xyz(a))),
-        None if path.is_empty() => Frame::new([0.0; 4], [0.0, 1.0, 0.0]),
-        None => Frame::new(path.point(0), [0.0, 1.0, 0.0]),
+    let (a, b) = (path.point(path.len() - 2), path.point(path.len() - 1));
+    let tangent = unit(sub(xyz(b), xyz(a)));
+    Frame { point: b, tangent, ortho: unit(cross(tangent, Y)) }
+}
+
+/// The frame where a branch starts, or None where Nodarium drops the branch (compatibility mode).
+fn branch_frame(path: &Path, alpha: f32, compat: bool) -> Option<Frame> {
+    if path.len() < 2 {
+        // Nodarium stops with an assertion here; a lone point branches along X.
+        let point = if path.is_empty() { [0.0; 4] } else { path.point(0) };
+        return Some(Frame { point, tangent: Y, ortho: X });
+    }
+    let frame = frame_at(path, alpha);
+    if is_finite(frame.ortho) {
+        Some(frame)
+    } else if compat {
+        None
+    } else if is_finite(frame.tangent) {
+        Some(Frame { ortho: unit(cross(frame.tangent, X)), ..frame })
+    } else {
+        Some(Frame { point: path.point(0), tangent: Y, ortho: X })
     }
 }
 
@@ -80,6 +104,9 @@ pub fn execute(
     rotation: f32,
     out: &mut Writer,
 ) -> NodeResult {
+    let compat = compat();
+    let [length, thickness, offset_single, lowest_branch, highest_branch, rotation] =
+        [length, thickness, offset_single, lowest_branch, highest_branch, rotation].map(float_input);
     let levels = Levels::deepest(plant, depth);
     let count = amount.max(1);
     let points = resolution_curve.max(4);
@@ -87,22 +114,29 @@ pub fn execute(
     out.open_list()?;
     for item in plant {
         if let Some(path) = Path::of(&item).filter(|p| levels.contains(p)) {
+            let tag = if compat { depth.wrapping_add(1) } else { path.depth + 1 };
             for i in 0..count {
                 let a = i as f32 / (count - 1).max(1) as f32;
-                let mut root = (a * (highest_branch - lowest_branch) + lowest_branch).max(0.0).min(1.0);
-                if i % 2 == 0 {
-                    root += (offset_single - 0.5) * 6.0 / points as f32;
-                }
-                let frame = frame_at(&path, root);
-                let turn = quat::from_axis_angle(frame.tangent, (rotation * i as f32).to_radians());
-                let direction = quat::rotate(turn, frame.ortho);
+                let root = (a * (highest_branch - lowest_branch) + lowest_branch).min(1.0).max(0.0);
+                let offset = if i % 2 == 0 { offset_single } else { 0.0 };
+                let frame = match branch_frame(&path, root + (offset - 0.5) * 6.0 / points as f32, compat) {
+                    Some(frame) => frame,
+                    None => continue,
+                };
+                let angle = (rotation * std::f32::consts::PI / 180.0) * i as f32;
+                let direction = quat::rotate(quat::from_axis_angle(unit(frame.tangent), angle), frame.ortho);
                 let base = frame.point;
                 let branch = (0..points).map(|j| {
                     let along = j as f32 / last;
-                    let [x, y, z] = add(xyz(base), scale(direction, along * length));
-                    [x, y, z, base[3] * thickness * (1.0 - along)]
+                    let step = scale(direction, along);
+                    [
+                        base[0] + step[0] * length,
+                        base[1] + step[1] * length,
+                        base[2] + step[2] * length,
+                        base[3] * thickness * (1.0 - along),
+                    ]
                 });
-                write_path(out, path.depth + 1, branch)?;
+                write_path(out, tag, branch)?;
             }
         }
         out.extend(item.words)?;
@@ -113,8 +147,7 @@ pub fn execute(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndg_util::paths::write_path;
-    use ndg_util::vecmath::{dot, length};
+    use ndg_util::vecmath::dot;
 
     fn path_along(direction: Vec3) -> Vec<i32> {
         let mut slot = vec![0; 6 + 4 * 2];
@@ -123,25 +156,36 @@ mod tests {
         slot
     }
 
+    fn frame(direction: Vec3, compat: bool) -> Option<Frame> {
+        let words = path_along(direction);
+        let item = Items::new(&words, 0).unwrap().next().unwrap();
+        branch_frame(&Path::of(&item).unwrap(), 0.5, compat)
+    }
+
     #[test]
-    fn a_path_parallel_to_z_still_has_a_perpendicular() {
-        // Nodarium's cross product with z is zero here and its branch is dropped as NaN.
-        for direction in [[0.0, 0.0, 1.0], [0.0, 0.0, -2.0]] {
-            let words = path_along(direction);
-            let item = Items::new(&words, 0).unwrap().next().unwrap();
-            let frame = frame_at(&Path::of(&item).unwrap(), 0.5);
-            assert!((length(frame.ortho) - 1.0).abs() < 1e-6);
-            assert!(dot(frame.ortho, frame.tangent).abs() < 1e-6);
+    fn branches_leave_horizontally() {
+        let f = frame([0.3, 1.0, -0.2], false).unwrap();
+        assert_eq!(f.ortho[1], 0.0);
+        assert!((length(f.ortho) - 1.0).abs() < 1e-6);
+        assert!(dot(f.ortho, f.tangent).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_path_parallel_to_y_still_has_a_perpendicular() {
+        for direction in [[0.0, 1.0, 0.0], [0.0, -2.0, 0.0]] {
+            let f = frame(direction, false).unwrap();
+            assert!((length(f.ortho) - 1.0).abs() < 1e-6);
+            assert!(dot(f.ortho, f.tangent).abs() < 1e-6);
+            // Nodarium's perpendicular is NaN here and it drops the branch.
+            assert!(frame(direction, true).is_none());
         }
     }
 
     #[test]
-    fn a_path_without_length_branches_upwards_from_its_point() {
-        let words = path_along([0.0; 3]);
-        let item = Items::new(&words, 0).unwrap().next().unwrap();
-        let frame = frame_at(&Path::of(&item).unwrap(), 0.3);
-        assert_eq!(frame.point, [0.0, 0.0, 0.0, 1.0]);
-        assert_eq!(frame.tangent, [0.0, 1.0, 0.0]);
-        assert_eq!(frame.ortho, [1.0, 0.0, 0.0]);
+    fn a_path_without_length_branches_along_x_from_its_point() {
+        let f = frame([0.0; 3], false).unwrap();
+        assert_eq!(f.point, [0.0, 0.0, 0.0, 1.0]);
+        assert_eq!((f.tangent, f.ortho), (Y, X));
+        assert!(frame([0.0; 3], true).is_none());
     }
 }

@@ -1,33 +1,37 @@
 //! Bends the deepest paths of a plant (see `ndg_util::paths::Levels`) downwards, segment by
 //! segment, keeping every segment's length and every point's thickness.
 //!
-//! For segment `i` of a path of `n` points, with `d` the segment, `L` its length and
-//! `α = i/(n − 1)`, the new direction is `d` blended towards `(0, −L·strength²/curviness, 0)` by
-//! `curviness·√α` (curviness at least 1e−4), nudged off the vertical by 1e−4 in x and z when it
-//! has no sideways part, and scaled back to length `L`. The path is then rebuilt from its first
-//! point: point `i + 1` = new point `i` + new segment `i`.
+//! For segment `i` of a path of `n` points, from `p` to `q`, with `d = q − p`, `L = |d|` and
+//! `α = i/(n − 1)`, the bent segment is `d` blended towards `(0, −L·s, 0)` by `curviness·√α`,
+//! with `s = strength/max(curviness, 1e−4)·strength`, nudged off the vertical by 1e−4 in x and z
+//! when it has no sideways part, and scaled back to length `L`. Every point then moves by the sum
+//! of what the bends so far moved the segments' ends (`offset += p + bent − q`). All in
+//! Nodarium's order of operations; a NaN float input reads as 0, as in Nodarium.
 //!
-//! Nodarium computes the same directions but adds the accumulated offset to point `i + 1` before
-//! counting segment `i` in, so each bend shows one segment late and the last one never shows;
-//! here each segment takes its own bend. Items that are not selected pass through unchanged.
+//! Departure from Nodarium (compatibility mode, `ndg_util::compat()`, reproduces it): Nodarium
+//! moves point `i + 1` by the offset *before* counting segment `i` in, so each bend shows one
+//! segment late and the last one never shows; here each segment takes its own bend. Items that are
+//! not selected pass through unchanged.
 
 use ndg_util::paths::{write_path, Levels, Path};
-use ndg_util::vecmath::{add, length, lerp, sub, with_length, xyz, Vec3};
-use ndg_util::{Items, NodeResult, Writer};
+use ndg_util::vecmath::{add, length, lerp, scale, sub, xyz, Vec3};
+use ndg_util::{compat, float_input, Items, NodeResult, Writer};
 
-/// The bent direction of segment `d`, at `alpha` along its path.
-fn bend(d: Vec3, alpha: f32, strength: f32, curviness: f32) -> Vec3 {
+/// The bent segment `d`, at `alpha` along its path, with the pull `s` of the docs above.
+fn bend(d: Vec3, alpha: f32, pull: f32, curviness: f32) -> Vec3 {
     let segment = length(d);
-    let pull = strength * strength / curviness.max(1e-4);
     let mut direction = lerp(d, [0.0, -segment * pull, 0.0], curviness * alpha.sqrt());
     if direction[0] == 0.0 && direction[2] == 0.0 {
-        direction[0] += 1e-4;
-        direction[2] += 1e-4;
+        direction[0] += 0.0001;
+        direction[2] += 0.0001;
     }
-    with_length(direction, segment)
+    scale(direction, segment / length(direction))
 }
 
 pub fn execute(plant: Items, strength: f32, curviness: f32, depth: i32, out: &mut Writer) -> NodeResult {
+    let late = compat();
+    let (strength, curviness) = (float_input(strength), float_input(curviness));
+    let pull = strength / curviness.max(0.0001) * strength;
     let levels = Levels::deepest(plant, depth);
     out.open_list()?;
     for item in plant {
@@ -39,11 +43,14 @@ pub fn execute(plant: Items, strength: f32, curviness: f32, depth: i32, out: &mu
             }
         };
         let last = (path.len() - 1) as f32;
-        let mut at = xyz(path.point(0));
+        let mut offset = [0.0f32; 3];
         let bent = std::iter::once(path.point(0)).chain((1..path.len()).map(|i| {
-            let d = sub(xyz(path.point(i)), xyz(path.point(i - 1)));
-            at = add(at, bend(d, (i - 1) as f32 / last, strength, curviness));
-            [at[0], at[1], at[2], path.point(i)[3]]
+            let (start, end) = (xyz(path.point(i - 1)), xyz(path.point(i)));
+            let moved = sub(add(start, bend(sub(end, start), (i - 1) as f32 / last, pull, curviness)), end);
+            let before = offset;
+            offset = add(offset, moved);
+            let [x, y, z] = add(end, if late { before } else { offset });
+            [x, y, z, path.point(i)[3]]
         }));
         write_path(out, path.depth, bent)?;
     }

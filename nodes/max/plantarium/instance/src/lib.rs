@@ -3,17 +3,19 @@
 //! Every input item passes through; after them comes one instances item
 //! `[2, V, F, I, 1, faces, positions, normals, I × 16 matrix floats]` holding the geometry once
 //! and a column-major 4×4 matrix per copy. Each selected path gets `amount` copies; copy `i` sits
-//! at `α = lowestInstance + i/amount·(highestInstance − lowestInstance)`, counted in points along
-//! the path (point `α·(P − 1)`, not arc length, as in Nodarium). It is scaled by the path's
-//! thickness there, turned by the quaternion `(d, 1)` normalized, `d` being the unit direction of
-//! the path's segment there ((0, 1, 0) on a segment of no length), and moved to the point.
+//! at `α = lowestInstance + i/amount·(highestInstance − lowestInstance)` (clamped to
+//! 1e−6..0.999999), counted in points along the path (point `α·(P − 1)`, not arc length, as in
+//! Nodarium). It is scaled by the path's thickness there, turned by the quaternion `(d, 1)`
+//! normalized, `d` being the unit direction of the path's segment there ((0, 1, 0) on a segment of
+//! no length), and moved to the point: Nodarium's arithmetic, so its words bit for bit. A NaN float
+//! input reads as 0, as in Nodarium.
 //!
 //! The depth word is 1, as Nodarium writes it. Nodarium selects items by the word where a
 //! path's depth sits without checking that they are paths; here only paths are selected.
 
 use ndg_util::paths::{Levels, Path, Point};
-use ndg_util::vecmath::{normalize, sub, xyz, lerp4, Vec3};
-use ndg_util::{mat4, quat, ItemKind, Items, NodeError, NodeResult, Writer};
+use ndg_util::vecmath::{length, lerp4, sub, xyz, Vec3};
+use ndg_util::{float_input, mat4, quat, ItemKind, Items, NodeError, NodeResult, Writer};
 
 /// The point at `alpha` of the way from the first point to the last, and the path's unit direction there.
 fn point_at(path: &Path, alpha: f32) -> (Point, Vec3) {
@@ -22,14 +24,14 @@ fn point_at(path: &Path, alpha: f32) -> (Point, Vec3) {
         0 => ([0.0; 4], up),
         1 => (path.point(0), up),
         n => {
-            let at = alpha.max(0.0).min(1.0) * (n - 1) as f32;
-            let segment = (at as usize).min(n - 2);
+            let alpha = alpha.min(0.999999).max(0.000001);
+            let step = 1.0 / (n - 1) as f32;
+            let segment = ((alpha / step).floor() as usize).min(n - 2);
             let (a, b) = (path.point(segment), path.point(segment + 1));
-            let direction = match normalize(sub(xyz(b), xyz(a))) {
-                [x, y, z] if x == 0.0 && y == 0.0 && z == 0.0 => up,
-                direction => direction,
-            };
-            (lerp4(a, b, at - segment as f32), direction)
+            let d = sub(xyz(b), xyz(a));
+            let norm = length(d);
+            let direction = if norm == 0.0 { up } else { [d[0] / norm, d[1] / norm, d[2] / norm] };
+            (lerp4(a, b, (alpha - segment as f32 * step) / step), direction)
         }
     }
 }
@@ -48,6 +50,7 @@ pub fn execute(
         _ => return Err(NodeError::Invalid("instance's geometry input must be exactly one geometry item")),
     };
     let (vertices, faces) = (shape[1], shape[2]);
+    let (lowest_instance, highest_instance) = (float_input(lowest_instance), float_input(highest_instance));
     let levels = Levels::deepest(plant, depth);
     let amount = amount.max(0);
     let selected = plant.filter_map(|item| Path::of(&item)).filter(|p| levels.contains(p));

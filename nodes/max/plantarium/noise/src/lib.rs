@@ -1,18 +1,21 @@
-//! Displaces the deepest paths of a plant (see `ndg_util::paths::Levels`) with gradient noise.
+//! Displaces the deepest paths of a plant (see `ndg_util::paths::Levels`) with Nodarium's noise,
+//! bit for bit.
 //!
 //! Point `i` of path `j` (its index among the input's items), at `a = i/(n − 1)` along a path of
-//! arc length `ℓ`, samples each axis' noise at `(j + a·ℓ·s, a·s)` with `s = scale/10`, and moves by
-//! `noise·directionalStrength·strength·(1 + (a − 1)·fixBottom)`: with `fixBottom` 1 the base stays
-//! put and the tip moves most. The three axes use independent noise patterns seeded with
-//! `seed + 1`, `+ 2`, `+ 3`, summed over `octaves` octaves as a hybrid multifractal — what
-//! Nodarium does with the `noise` crate's `HybridMulti<OpenSimplex>`; ndg's noise is Perlin's
-//! (`ndg_util::noise`), so the pattern differs from Nodarium's while its character is the same.
-//! Thickness is kept; other items pass through; the output has exactly the input's shape.
+//! arc length `ℓ`, samples each axis' noise at `(j + a·ℓ·s, a·s)` with `s = scale/10` (in f64),
+//! and moves by `noise·directionalStrength·strength·(1 + (a − 1)·fixBottom)`: with `fixBottom` 1
+//! the base stays put and the tip moves most. The three axes use `HybridMulti<OpenSimplex>` of the
+//! `noise` crate 0.9 (`ndg_util::noise::HybridMulti`) seeded `seed + 1`, `+ 2`, `+ 3`, with
+//! `octaves` octaves. Thickness is kept; other items pass through; the output has exactly the
+//! input's shape. A NaN float input reads as 0, as in Nodarium.
+//!
+//! Departure from Nodarium: where a point lies beyond ±2³¹ noise units (or is NaN) Nodarium's
+//! noise panics; here the noise saturates there and the node runs on.
 
-use ndg_util::noise::{Perlin, LACUNARITY, PERSISTENCE};
+use ndg_util::noise::HybridMulti;
 use ndg_util::paths::{write_path, Levels, Path};
 use ndg_util::vecmath::{distance, xyz};
-use ndg_util::{Items, NodeResult, Writer};
+use ndg_util::{float_input, vec3_input, Items, NodeResult, Writer};
 
 #[allow(clippy::too_many_arguments)]
 pub fn execute(
@@ -26,10 +29,11 @@ pub fn execute(
     octaves: i32,
     out: &mut Writer,
 ) -> NodeResult {
+    let (strength, fix_bottom) = (float_input(strength), float_input(fix_bottom));
+    let directional_strength = vec3_input(directional_strength);
+    let scale = (float_input(scale) * 0.1) as f64;
     let levels = Levels::deepest(plant, depth);
-    let patterns = [1, 2, 3].map(|k| Perlin::from_seed(seed.wrapping_add(k)));
-    let octaves = octaves.max(1) as u32;
-    let scale = scale * 0.1;
+    let noises = [1, 2, 3].map(|k| HybridMulti::new((seed as u32).wrapping_add(k), octaves));
     out.open_list()?;
     for (j, item) in plant.enumerate() {
         let path = match Path::of(&item).filter(|p| levels.contains(p)) {
@@ -39,15 +43,15 @@ pub fn execute(
                 continue;
             }
         };
-        let arc: f32 = (1..path.len()).map(|i| distance(xyz(path.point(i - 1)), xyz(path.point(i)))).sum();
-        let last = (path.len() - 1).max(1) as f32;
+        let arc = (1..path.len()).fold(0.0f32, |sum, i| sum + distance(xyz(path.point(i - 1)), xyz(path.point(i)))) as f64;
+        let last = (path.len() - 1) as f64;
         let moved = path.points().enumerate().map(|(i, p)| {
-            let a = i as f32 / last;
-            let at = [j as f32 + a * arc * scale, a * scale];
-            let weight = strength * (1.0 + (a - 1.0) * fix_bottom);
+            let a = i as f64 / last;
+            let at = [j as f64 + a * arc * scale, a * scale];
+            let fade = 1.0 + fix_bottom * (a as f32 - 1.0);
             let mut q = p;
             for k in 0..3 {
-                q[k] += patterns[k].hybrid_multi(at, octaves, LACUNARITY, PERSISTENCE) * directional_strength[k] * weight;
+                q[k] += noises[k].get(at) as f32 * directional_strength[k] * strength * fade;
             }
             q
         });

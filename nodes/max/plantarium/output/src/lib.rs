@@ -1,43 +1,67 @@
 //! The graph's result: every input item in one list `[0, 1, item…, 1, 1]`, each path followed by
-//! the tube mesh extruded along it. Geometry and instances items pass through.
+//! the tube mesh extruded along it, as Nodarium's output node builds it. Geometry and instances
+//! items pass through.
 //!
 //! The tube around a path of `P` points has `resolution_circle` (`C`) vertices in a ring at every
 //! point and `2·(P − 1)·C` triangles joining neighbouring rings. A ring is the circle
-//! `(cos θ, 0, sin θ)`, `θ = 2πk/C`, scaled by the point's thickness (at least 1e−6) and turned
-//! from −y onto the direction `previous point − next point` (one-sided at the ends); its normals
-//! are the turned circle's unit vectors. Triangles wind counter-clockwise seen from outside.
+//! `(cos θ, 0, sin θ)`, `θ = (2π/C)·k`, scaled by the point's thickness (at least 1e−6) and turned
+//! from −y onto the direction `d` = `previous point − next point` (one-sided at the ends, made a
+//! unit vector): about the axis `−y × d` by the angle `acos(−y · d)`, with glam's
+//! `Mat4::from_axis_angle` arithmetic. Its normals are the turned circle's unit vectors. The quad
+//! between vertices `a`, `b` (ring `i`) and `c`, `d` (ring `i + 1`) is split into the triangles
+//! `(d, b, a)` and `(a, c, d)`, as in Nodarium.
 //!
-//! Departures from Nodarium: the geometry item's opening count is `L − 3` (Nodarium's
-//! `create_geometry_data` writes `L − 2`, one past its closing bracket); a ring whose direction is
-//! +y gets a half turn instead of Nodarium's NaN from a zero rotation axis; and a bare item is
-//! read like a list of one (Nodarium's output node crashes on it).
+//! Departures from Nodarium (compatibility mode, `ndg_util::compat()`, reproduces each):
+//! - rings are true circles: the turning axis is made a unit vector. Nodarium passes `−y × d`
+//!   as it is, whose length is the sine of the angle, so its rings shrink towards the axis the more
+//!   a path leans (to 0.075× the thickness in its default plant), and where a path grows straight
+//!   down (`d` = +y, axis zero, angle π) its matrix is −I, mirroring the ring so every face winds
+//!   inwards. Here a zero axis is taken as x, which turns such rings by a true half turn;
+//! - where two neighbouring points coincide, `d` is NaN and so is Nodarium's ring; here it faces
+//!   −y;
+//! - the tube's opening count is `L − 3` (Nodarium's `create_geometry_data` writes `L − 2`, one
+//!   past its closing bracket);
+//! - a bare item (a single geometry) is read like a list of one; Nodarium's output node panics.
 
 use ndg_util::encoding::encode_float;
+use ndg_util::mat4::{self, Mat4};
 use ndg_util::paths::Path;
-use ndg_util::quat;
-use ndg_util::vecmath::{add, normalize, scale, sub, xyz, Vec3};
-use ndg_util::{ItemKind, Items, NodeError, NodeResult, Writer};
+use ndg_util::vecmath::{add, cross, dot, sub, unit, xyz, Vec3};
+use ndg_util::{compat, ItemKind, Items, NodeError, NodeResult, Writer};
 
 const DOWN: Vec3 = [0.0, -1.0, 0.0];
 
-fn encode(v: Vec3) -> [i32; 3] {
-    v.map(encode_float)
+fn is_finite(v: Vec3) -> bool {
+    v.iter().all(|c| c.is_finite())
 }
 
 /// The direction a ring at point `i` faces: towards the base of the path.
-fn ring_direction(path: &Path, i: usize) -> Vec3 {
+fn ring_direction(path: &Path, i: usize, compat: bool) -> Vec3 {
     let n = path.len();
     if n < 2 {
         return DOWN;
     }
     let (before, after) = (i.saturating_sub(1), (i + 1).min(n - 1));
-    match normalize(sub(xyz(path.point(before)), xyz(path.point(after)))) {
-        [x, y, z] if x == 0.0 && y == 0.0 && z == 0.0 => DOWN,
-        direction => direction,
+    let direction = unit(sub(xyz(path.point(before)), xyz(path.point(after))));
+    if compat || is_finite(direction) {
+        direction
+    } else {
+        DOWN
     }
 }
 
-fn write_tube(path: &Path, circle: &[Vec3], out: &mut Writer) -> NodeResult {
+/// The matrix turning a ring from −y onto `direction`.
+fn ring_turn(direction: Vec3, compat: bool) -> Mat4 {
+    let axis = cross(DOWN, direction);
+    let angle = dot(DOWN, direction).acos();
+    if compat {
+        return mat4::from_axis_angle(axis, angle);
+    }
+    let unit_axis = unit(axis);
+    mat4::from_axis_angle(if is_finite(unit_axis) { unit_axis } else { [1.0, 0.0, 0.0] }, angle)
+}
+
+fn write_tube(path: &Path, circle: &[[f32; 2]], compat: bool, out: &mut Writer) -> NodeResult {
     let ring = circle.len();
     let points = path.len();
     let segments = points.saturating_sub(1);
@@ -47,7 +71,7 @@ fn write_tube(path: &Path, circle: &[Vec3], out: &mut Writer) -> NodeResult {
         for k in 0..ring {
             let (a, b) = ((s * ring + k) as i32, (s * ring + (k + 1) % ring) as i32);
             let (c, d) = (a + ring as i32, b + ring as i32);
-            out.extend(&[a, c, b, b, c, d])?;
+            out.extend(&[d, b, a, a, c, d])?;
         }
     }
     // Positions and normals in one pass over the rings, each turned circle vector computed once
@@ -57,34 +81,39 @@ fn write_tube(path: &Path, circle: &[Vec3], out: &mut Writer) -> NodeResult {
     let (positions, normals) = out.reserve(block.checked_mul(2).ok_or(too_many)?)?.split_at_mut(block);
     let mut at = 0;
     for i in 0..points {
-        let turn = quat::from_rotation_arc(DOWN, ring_direction(path, i));
+        let m = ring_turn(ring_direction(path, i, compat), compat);
         let point = path.point(i);
-        let radius = point[3].max(1e-6);
-        for &c in circle {
-            let turned = quat::rotate(turn, c);
-            positions[at..at + 3].copy_from_slice(&encode(add(xyz(point), scale(turned, radius))));
-            normals[at..at + 3].copy_from_slice(&encode(normalize(turned)));
+        let radius = point[3].max(0.000001);
+        for &[cos, sin] in circle {
+            // glam's transform_vector3 of (x, 0, z); transform_point3 adds the (zero) translation.
+            let (x, z) = (cos * radius, sin * radius);
+            let turned = [m[0] * x + m[4] * 0.0 + m[8] * z, m[1] * x + m[5] * 0.0 + m[9] * z, m[2] * x + m[6] * 0.0 + m[10] * z];
+            let placed = add(add(turned, [m[12], m[13], m[14]]), xyz(point));
+            positions[at..at + 3].copy_from_slice(&placed.map(encode_float));
+            normals[at..at + 3].copy_from_slice(&unit(turned).map(encode_float));
             at += 3;
         }
     }
-    out.close(item)
+    out.close_overcounted(item, compat as usize)
 }
 
 pub fn execute(input: Items, resolution_circle: i32, out: &mut Writer) -> NodeResult {
     if resolution_circle < 3 {
         return Err(NodeError::Invalid("a tube needs a resolution_circle of at least 3"));
     }
-    let circle: Vec<Vec3> = (0..resolution_circle)
+    let compat = compat();
+    let step = (2.0 * std::f32::consts::PI) / resolution_circle as f32;
+    let circle: Vec<[f32; 2]> = (0..resolution_circle)
         .map(|k| {
-            let (sin, cos) = (std::f32::consts::TAU * k as f32 / resolution_circle as f32).sin_cos();
-            [cos, 0.0, sin]
+            let angle = step * k as f32;
+            [angle.cos(), angle.sin()]
         })
         .collect();
     out.open_list()?;
     for item in input {
         out.extend(item.words)?;
         if let Some(path) = Path::of(&item) {
-            write_tube(&path, &circle, out)?;
+            write_tube(&path, &circle, compat, out)?;
         }
     }
     out.close_list()
@@ -96,24 +125,50 @@ mod tests {
     use ndg_util::encoding::decode_float;
     use ndg_util::paths::write_path;
 
-    #[test]
-    fn a_path_growing_downwards_gets_finite_rings() {
-        // The ring direction is +y here: Nodarium's rotation axis −y × +y is zero and its ring NaN.
+    /// The tube's words around a two-point path from `from` to `to` of thickness 0.5, 4 per ring.
+    fn tube(from: Vec3, to: Vec3, compat: bool) -> Vec<i32> {
         let mut path = vec![0; 6 + 4 * 2];
-        let points = [[0.0, 1.0, 0.0, 0.5], [0.0, 0.0, 0.0, 0.5]];
+        let points = [[from[0], from[1], from[2], 0.5], [to[0], to[1], to[2], 0.5]];
         write_path(&mut Writer::new(&mut path), 1, points.iter().copied()).unwrap();
-        let mut slot = vec![0; 4 + path.len() + 7 + 6 * 8 + 3 * 8];
+        let item = Items::new(&path, 0).unwrap().next().unwrap();
+        let mut slot = vec![0; 7 + 6 * 8 + 3 * 8];
         let mut out = Writer::new(&mut slot);
-        execute(Items::new(&path, 0).unwrap(), 4, &mut out).unwrap();
+        let circle: Vec<[f32; 2]> = (0..4).map(|k| [(k as f32 * 1.5707964f32).cos(), (k as f32 * 1.5707964f32).sin()]).collect();
+        write_tube(&Path::of(&item).unwrap(), &circle, compat, &mut out).unwrap();
         assert_eq!(out.len(), out.capacity());
-        let tube = &slot[2 + path.len()..slot.len() - 2];
-        assert_eq!(tube[..5], [0, (tube.len() - 3) as i32, 1, 8, 8]);
-        let floats: Vec<f32> = tube[5 + 24..tube.len() - 2].iter().map(|&w| decode_float(w)).collect();
-        assert!(floats.iter().all(|f| f.is_finite()));
-        // The first ring sits at y = 1 with radius 0.5.
-        for vertex in floats[..12].chunks(3) {
-            assert!((vertex[1] - 1.0).abs() < 1e-6);
-            assert!(((vertex[0] * vertex[0] + vertex[2] * vertex[2]).sqrt() - 0.5).abs() < 1e-6);
-        }
+        slot
+    }
+
+    fn positions(tube: &[i32]) -> Vec<Vec3> {
+        tube[5 + 24..5 + 24 + 24].chunks(3).map(|c| [decode_float(c[0]), decode_float(c[1]), decode_float(c[2])]).collect()
+    }
+
+    #[test]
+    fn the_first_faces_are_nodariums() {
+        let words = tube([0.0; 3], [0.0, 1.0, 0.0], false);
+        assert_eq!(words[..5], [0, 76, 1, 8, 8]);
+        assert_eq!(words[5..11], [5, 1, 0, 0, 4, 5]);
+        assert_eq!(tube([0.0; 3], [0.0, 1.0, 0.0], true)[1], 77);
+    }
+
+    #[test]
+    fn leaning_rings_are_true_circles() {
+        let reach = |compat| {
+            let ring = &positions(&tube([0.0; 3], [1.0, 1.0, 0.0], compat))[..4];
+            ring.iter().map(|p| (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]).sqrt()).collect::<Vec<f32>>()
+        };
+        assert!(reach(false).iter().all(|r| (r - 0.5).abs() < 1e-6), "{:?}", reach(false));
+        // Nodarium's axis of length sin 45° squashes the ring.
+        assert!(reach(true).iter().any(|r| *r < 0.45), "{:?}", reach(true));
+    }
+
+    #[test]
+    fn a_path_growing_downwards_gets_a_turned_ring_not_a_mirrored_one() {
+        let fixed = positions(&tube([0.0, 1.0, 0.0], [0.0; 3], false));
+        let mirrored = positions(&tube([0.0, 1.0, 0.0], [0.0; 3], true));
+        // Vertex 1 of the circle is (0, 0, r): a half turn about x takes it to −z, Nodarium's −I too,
+        // but vertex 0 (r, 0, 0) stays at +x under the half turn and goes to −x when mirrored.
+        assert!((fixed[0][0] - 0.5).abs() < 1e-6 && (mirrored[0][0] + 0.5).abs() < 1e-6);
+        assert!(fixed.iter().chain(&mirrored).all(|p| is_finite(*p)));
     }
 }

@@ -1,17 +1,14 @@
-//! One random float between `min` and `max`, decided by `seed` alone.
+//! One random float between `min` and `max`: Nodarium's random value
+//! (`ndg_util::noise::random_value`, OpenSimplex noise of the seed), bit for bit.
 //!
-//! ndg evaluates scalars eagerly: this node runs once and gives one number, which every node it
-//! feeds sees. Nodarium instead passes `random` on as an expression that each consumer evaluates,
-//! with a call counter in the seed, so for example each of a stem node's stems gets its own
-//! thickness. Here a stem node's stems share one thickness, and two `random` nodes with the same
-//! seed and range give the same number: give them different seeds to draw different numbers.
-//!
-//! The generator is `ndg_util::rng` (SplitMix64), the same bits on every machine.
+//! Nodarium evaluates a `random` anew at every use, with a call counter in the seed; this node
+//! gives the first such value (counter 0). Per-use evaluation, where a consumer draws several
+//! values from one `random`, is the compiler's business (see docs/nodarium.md).
 
-use ndg_util::rng::Rng;
+use ndg_util::noise::random_value;
 
 pub fn execute(min: f32, max: f32, seed: i32) -> f32 {
-    Rng::from_seed(seed).range_f32(min, max)
+    random_value(min, max, seed, &mut 0)
 }
 
 #[cfg(test)]
@@ -19,10 +16,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stays_in_range_and_repeats_for_a_seed() {
+    fn repeats_for_a_seed() {
+        // Nodarium's values may leave min..max a little: the noise is not bounded by ±0.5.
         for seed in 0..200 {
             let value = execute(-2.0, 2.0, seed);
-            assert!((-2.0..=2.0).contains(&value));
+            assert!(value.is_finite());
             assert_eq!(value.to_bits(), execute(-2.0, 2.0, seed).to_bits());
         }
         assert_eq!(execute(2.0, 2.0, 7), 2.0);

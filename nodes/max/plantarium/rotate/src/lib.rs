@@ -2,21 +2,26 @@
 //! 0, 1, 2). With `spread`, path `j` of `n` items turns by `angle·j/n`, fanning the paths out;
 //! without it every path turns by `angle`. Thickness is kept; other items pass through.
 //!
+//! The rotation is glam's `Mat4::from_axis_angle` applied as Nodarium applies it, so the words are
+//! Nodarium's bit for bit; a NaN angle reads as 0, as in Nodarium.
+//!
 //! Unlike the nodes that act on levels of a plant, rotate turns paths of every depth, as in
 //! Nodarium. Nodarium panics on an axis other than 0..2; ndg's compiler refuses one, and a plan
 //! made by hand gets an error naming the node.
 
+use ndg_util::mat4::{from_axis_angle, transform_vector};
 use ndg_util::paths::{write_path, Path};
-use ndg_util::vecmath::{add, rotate_x, rotate_y, rotate_z, sub, xyz, Vec3};
-use ndg_util::{Items, NodeError, NodeResult, Writer};
+use ndg_util::vecmath::{add, sub, xyz, Vec3};
+use ndg_util::{float_input, Items, NodeError, NodeResult, Writer};
 
 pub fn execute(plant: Items, axis: i32, angle: f32, spread: bool, out: &mut Writer) -> NodeResult {
-    let turn: fn(Vec3, f32) -> Vec3 = match axis {
-        0 => rotate_x,
-        1 => rotate_y,
-        2 => rotate_z,
+    let axis: Vec3 = match axis {
+        0 => [1.0, 0.0, 0.0],
+        1 => [0.0, 1.0, 0.0],
+        2 => [0.0, 0.0, 1.0],
         _ => return Err(NodeError::Invalid("rotate's axis must be 0 (x), 1 (y) or 2 (z)")),
     };
+    let angle = float_input(angle);
     let count = plant.count() as f32;
     out.open_list()?;
     for (j, item) in plant.enumerate() {
@@ -27,10 +32,10 @@ pub fn execute(plant: Items, axis: i32, angle: f32, spread: bool, out: &mut Writ
                 continue;
             }
         };
-        let angle = if spread { angle * j as f32 / count } else { angle };
+        let rotation = from_axis_angle(axis, if spread { angle * (j as f32 / count) } else { angle });
         let pivot = xyz(path.point(0));
         let turned = path.points().map(|p| {
-            let [x, y, z] = add(pivot, turn(sub(xyz(p), pivot), angle));
+            let [x, y, z] = add(transform_vector(rotation, sub(xyz(p), pivot)), pivot);
             [x, y, z, p[3]]
         });
         write_path(out, path.depth, turned)?;

@@ -1,15 +1,13 @@
 //! `amount` straight stems of `resolution_curve` points, growing up (+y) from `origin` for
 //! `length`, their thickness tapering from `thickness` at the base to 0 at the tip. Point `i` is
 //! `(x, y + a·length, z, thickness·(1 − a))` with `a = i / (resolution_curve − 1)`. Every stem has
-//! depth tag 1.
-//!
-//! Scalars are eager in ndg (see the `random` node), so all stems of one node share their origin
-//! and thickness; Nodarium re-evaluates a random origin or thickness for each stem.
+//! depth tag 1. A NaN float input reads as 0, as in Nodarium.
 
 use ndg_util::paths::write_path;
-use ndg_util::{NodeError, NodeResult, Writer};
+use ndg_util::{float_input, vec3_input, NodeError, NodeResult, Writer};
 
 pub fn execute(origin: [f32; 3], amount: i32, length: f32, thickness: f32, resolution_curve: i32, out: &mut Writer) -> NodeResult {
+    let (origin, length, thickness) = (vec3_input(origin), float_input(length), float_input(thickness));
     if resolution_curve < 2 {
         return Err(NodeError::Invalid("a stem needs a resolution_curve of at least 2 points"));
     }
