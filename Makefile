@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system toolchain js demo test pictures clean
+.PHONY: setup system toolchain js demo test pictures clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,14 @@ demo: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Coverage-guided fuzzing (atheris) of every untrusted-input entry point, FUZZ_SECONDS each; new
+# inputs that reach new code join fuzz/corpus/, which the test suite replays (fuzz/targets.py).
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	for target in source import plan definition; do \
+		$(BIN)/python fuzz/run.py $$target -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 || exit 1; \
+	done
 
 # The README's pictures: every example drawn by `ndg run --png` (with OpenGL: NDG_RENDERER=gl
 # fails rather than fall back to the plainer CPU renderer), and the plant's turntable.

@@ -130,6 +130,10 @@ class _Lowering:
         if isinstance(expr, syntax.BinOp) and expr.op == "/" and self.fold(expr.right) == 0:
             self.error("E109", "division by zero", expr.right.span, "divide by a number other than 0")
             return None
+        if isinstance(expr, syntax.BinOp) and expr.op not in MATH_OPS:
+            self.error("E109", f"`{expr.op}` works on constants only: the math node has no such operation", expr.span,
+                       f"use {', '.join(MATH_OPS)} with node values, or compute it from constants")
+            return None
         definition = self.resolve_node(ARITHMETIC_NODE, expr.span)
         if definition is None:
             return None

@@ -134,3 +134,32 @@ def test_a_plan_naming_a_fifo_as_its_module_is_refused_without_waiting(tmp_path,
             pass
         pytest.fail("reading the plan's module waited on a FIFO")
     assert result["done"].exit_code == 2 and "not a regular file" in result["done"].output
+
+
+def test_nodes_new_refuses_a_5000_character_name(tmp_path):
+    done = _invoke("nodes", "new", "me/x/" + "a" * 5000, "--dir", tmp_path)
+    assert done.exit_code == 2 and "has a part longer than 64 characters" in done.output
+
+
+@pytest.mark.parametrize("folder", ["/proc/ndg-nodes", "file/sub"])
+def test_nodes_new_into_an_unwritable_place_is_a_user_error(tmp_path, folder):
+    (tmp_path / "file").write_text("")
+    done = _invoke("nodes", "new", "me/x/sprout", "--dir", folder if folder.startswith("/") else tmp_path / folder)
+    assert done.exit_code == 2 and "cannot create the node folder in" in done.output
+
+
+@pytest.mark.parametrize("output", ["huge.glb", "huge.stl", "huge.png"])
+def test_coordinates_near_float_max_are_refused_when_written(tmp_path, output):
+    (tmp_path / "huge.ndg").write_text("output(input: box(size: 3.4e38))\n")
+    option = "--png" if output.endswith(".png") else "-o"
+    done = _invoke("run", tmp_path / "huge.ndg", "-q", option, tmp_path / output)
+    assert done.exit_code == 2
+    assert "cannot be written as a mesh or drawn: a vertex position is 3.4e+38 from the origin" in done.output
+    assert not (tmp_path / output).exists()
+    assert _invoke("run", tmp_path / "huge.ndg", "-q", "-o", tmp_path / "huge.bin").exit_code == 0
+
+
+def test_modulo_of_a_node_value_is_a_user_error_not_a_crash(tmp_path):
+    (tmp_path / "g.ndg").write_text("a = float(value: 1)\nb = a % 2\noutput(input: box(size: b))\n")
+    done = _invoke("check", tmp_path / "g.ndg")
+    assert done.exit_code == 2 and "`%` works on constants only" in done.output
