@@ -62,6 +62,8 @@ def _check_fields(plan: Plan):
         _require(value.type in VALUE_TYPES, f"value {index} has unknown type {value.type!r}")
         _require(_is_int(value.offset) and _is_int(value.capacity) and value.capacity >= 0,
                  f"value {index} has a bad offset or capacity")
+        _require(value.type not in SCALAR_WORDS or value.capacity == SCALAR_WORDS[value.type],
+                 f"value {index} is a {value.type} of {value.capacity} words, not {SCALAR_WORDS.get(value.type)}")
         if value.words is not None:
             _require(isinstance(value.words, tuple) and all(_is_int(w) and I32_MIN <= w <= U32_MAX for w in value.words)
                      and len(value.words) == value.capacity, f"constant {index} has bad words")
