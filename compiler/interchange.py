@@ -20,6 +20,8 @@ from ndg.compiler.toposort import stable_order
 from ndg.errors import UserError
 from ndg.runtime.scalars import I32_MAX, scalar_problem
 
+# About as many nodes as the largest .ndg file ndg reads holds (syntax.MAX_SOURCE_CHARS).
+MAX_IMPORT_NODES = 400_000
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SETTING_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _QUALIFIED_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(/[A-Za-z_][A-Za-z0-9_-]*)+\Z")
@@ -94,6 +96,9 @@ def _setting_literal(value) -> str | None:
 def _read_nodes(data, name: str, library: NodeLibrary) -> dict[int, tuple[NodeDef, dict]]:
     if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
         raise _bad_graph(name, "it has no `nodes` list")
+    if len(data["nodes"]) > MAX_IMPORT_NODES:
+        raise UserError(f"{name} has {len(data['nodes']):,} nodes, more than the {MAX_IMPORT_NODES:,} a .ndg file can hold",
+                        "split the graph, or generate the .ndg directly")
     nodes = {}
     for node in data["nodes"]:
         if not isinstance(node, dict) or not _is_id(node.get("id")) or not isinstance(node.get("type"), str):

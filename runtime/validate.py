@@ -28,6 +28,9 @@ from ndg.runtime.scalars import SCALAR_WORDS, decode_scalar, encode_scalar, scal
 MAX_NODE_MODULES = 256
 # No plan may ask for more than 1 GiB of memory (wasm32 itself would allow 4 GiB).
 MAX_PAGES = 16384
+# Far above any graph a .ndg file can hold; a bound so a crafted plan cannot make validation
+# itself the attack (it is linear, about 0.1 ms a step).
+MAX_STEPS = 1_000_000
 TABLE_KINDS = ("static", "control", "values", "steps", "records", "constants", "params")
 VALUE_TYPES = ("float", "integer", "select", "seed", "boolean", "vec3", "path", "geometry", "instances", "result")
 I32_MIN, U32_MAX = -(2**31), 2**32 - 1
@@ -295,6 +298,8 @@ def range_problem(param, value) -> str | None:
 
 def validate_plan(plan: Plan) -> None:
     """Raise PlanInvalid naming the first problem; return only for a plan that is safe to run."""
+    _require(isinstance(plan.steps, tuple) and len(plan.steps) <= MAX_STEPS and len(plan.values) <= 2 * MAX_STEPS,
+             f"it has more than {MAX_STEPS:,} steps or {2 * MAX_STEPS:,} values")
     _check_fields(plan)
     tables = _check_regions(plan)
     _check_modules(plan)

@@ -15,6 +15,7 @@ from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.driver import compile_text, read_source
 from ndg.compiler.interchange import import_graph
 from ndg.compiler.syntax import parse
+from ndg.errors import UserError
 from ndg.runtime.plan import Module, save_plan
 
 BASE = {"id": "test/odd/c", "outputs": ["float"], "inputs": {"x": {"type": "float", "value": 1, "min": 0, "max": 5}}}
@@ -163,3 +164,17 @@ def test_modulo_of_a_node_value_is_a_user_error_not_a_crash(tmp_path):
     (tmp_path / "g.ndg").write_text("a = float(value: 1)\nb = a % 2\noutput(input: box(size: b))\n")
     done = _invoke("check", tmp_path / "g.ndg")
     assert done.exit_code == 2 and "`%` works on constants only" in done.output
+
+
+def test_import_refuses_more_nodes_than_a_ndg_file_holds(monkeypatch):
+    from ndg.compiler import interchange
+    monkeypatch.setattr(interchange, "MAX_IMPORT_NODES", 2)
+    with pytest.raises(UserError, match=r"has 3 nodes, more than the 2 a \.ndg file can hold"):
+        import_graph(_graph_of("max/plantarium/float"), NodeLibrary.load())
+
+
+def test_a_plan_with_more_steps_than_the_limit_is_refused_before_validation(basics, monkeypatch):
+    from ndg.runtime import validate
+    monkeypatch.setattr(validate, "MAX_STEPS", 2)
+    with pytest.raises(UserError, match="more than 2 steps"):
+        validate.validate_plan(basics[0])
