@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system toolchain js demo test pictures clean fuzz
+.PHONY: setup system toolchain js demo test pictures clean fuzz keep-examples
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ test: setup
 
 # Coverage-guided fuzzing (atheris) of every untrusted-input entry point, FUZZ_SECONDS each; new
 # inputs that reach new code join fuzz/corpus/, which the test suite replays (fuzz/targets.py).
+# Failing examples hypothesis found here, kept for every clone to replay (tests/conftest.py).
+keep-examples:
+	mkdir -p tests/hypothesis-corpus
+	cp -r .hypothesis/examples/. tests/hypothesis-corpus/
+
 FUZZ_SECONDS ?= 60
 fuzz: setup
 	for target in source import plan definition; do \
