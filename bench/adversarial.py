@@ -35,7 +35,11 @@ from click.testing import CliRunner
 from rich.console import Console
 from rich.table import Table
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from wasm_builders import custom_section
+
 ROOT = Path(__file__).resolve().parent.parent
+
 EXAMPLES = ROOT / "examples"
 NDG = str(Path(sys.executable).with_name("ndg"))
 LIMIT_SECONDS = 20
@@ -276,21 +280,9 @@ def _with_module(header: dict, plan, body: str, encoded) -> bytes:
         module = wasmtime.wat2wasm(text)
     except wasmtime.WasmtimeError:
         module = wasmtime.wat2wasm(text.replace("(import \"env\" \"memory\" (memory 1)) ", ""))
-    name = b"ndg_kinds"
-    payload = json.dumps(list(plan.kinds)).encode()
-    section = bytes([len(name)]) + name + payload
-    module += b"\0" + _leb(len(section)) + section
+    module += custom_section("ndg_kinds", json.dumps(list(plan.kinds)).encode())
     changed = {**header, "module": {**header["module"], "sha256": module_digest(module), "size": len(module)}}
     return encoded(changed, module)
-
-
-def _leb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
 
 
 # -- surface 3: Nodarium import ----------------------------------------------------------------
