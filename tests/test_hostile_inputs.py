@@ -163,7 +163,7 @@ def test_coordinates_near_float_max_are_refused_when_written(tmp_path, output):
 def test_modulo_of_a_node_value_is_a_user_error_not_a_crash(tmp_path):
     (tmp_path / "g.ndg").write_text("a = float(value: 1)\nb = a % 2\noutput(input: box(size: b))\n")
     done = _invoke("check", tmp_path / "g.ndg")
-    assert done.exit_code == 2 and "`%` works on constants only" in done.output
+    assert done.exit_code == 2 and "`%` works on integers, and this operand is not one" in done.output
 
 
 def test_import_refuses_more_nodes_than_a_ndg_file_holds(monkeypatch):

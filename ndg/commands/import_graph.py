@@ -21,9 +21,13 @@ def command(source, output, node_paths):
     target = check_output(output or source.with_suffix(".ndg"), inputs=[source])
     try:
         data = json.loads(source.read_bytes())
+    except FileNotFoundError:
+        raise UserError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{source} is a folder, not a Nodarium graph", "name the graph's .json file") from None
     except OSError as error:
         raise UserError(f"cannot read {source}: {error.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise UserError(f"{source} is not JSON: {error}", "export the graph from Nodarium again") from None
     except RecursionError:
         raise UserError(f"{source} nests JSON deeper than Python's reader allows (about "
