@@ -20,6 +20,7 @@ from shapes_words import (
     translation,
 )
 from test_end_to_end import box_item
+from test_gltf import DEGENERATE
 
 import ndg
 from ndg.cli import main
@@ -71,7 +72,10 @@ def assert_same_usd(path: Path, words: np.ndarray):
     stage = Usd.Stage.Open(str(path))
     assert UsdGeom.GetStageUpAxis(stage) == "Y"
     prims = list(stage.Traverse())
-    meshes = [UsdGeom.Mesh(p) for p in prims if p.IsA(UsdGeom.Mesh) and p.GetParent().GetPath() == "/ndg"]
+    top = [p for p in prims if p.IsA(UsdGeom.Mesh) and p.GetParent().GetPath() == "/ndg"]
+    meshes = [UsdGeom.Mesh(p) for p in top if not p.GetName().endswith("_sheared")]
+    # A shearing placement, which an instancer cannot hold, is written out as a mesh of its own.
+    assert len(top) - len(meshes) == sum(len(placements(b.matrices).sheared) > 0 for b in shapes.instances)
     instancers = [UsdGeom.PointInstancer(p) for p in prims if p.IsA(UsdGeom.PointInstancer)]
     curves = [UsdGeom.BasisCurves(p) for p in prims if p.IsA(UsdGeom.BasisCurves)]
     drawn = [m for m in shapes.meshes if len(m.faces)]
@@ -191,3 +195,11 @@ def test_empty_items_and_instance_blocks_without_instances_add_nothing(tmp_path,
     saved(words, tmp_path / f"sparse{suffix}")
     mesh = reloaded_meshes(tmp_path / f"sparse{suffix}")
     assert len(mesh.faces) == 12 and mesh.bounds.tolist() == [[-1, -1, -1], [1, 1, 1]]
+
+
+@pytest.mark.parametrize("suffix", USD_FORMATS)
+@pytest.mark.parametrize("name", sorted(DEGENERATE))
+def test_usd_holds_the_degenerate_cases(tmp_path, name, suffix):
+    path = tmp_path / f"{name}{suffix}"
+    assert save(DEGENERATE[name], path) == []
+    assert_same_usd(path, DEGENERATE[name])
