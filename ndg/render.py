@@ -123,7 +123,7 @@ def render_views(shapes: Shapes, views: list[View], steady: bool = False) -> lis
     mesh = shapes.merged()
     if not len(mesh.faces):
         raise UserError("the result has no triangles to draw",
-                        "the CPU renderer draws triangles only; paths need OpenGL (see `ndg run --help`)")
+                        "the CPU renderer draws triangles only; paths need OpenGL (see `ndg run --help`, --png)")
     return [render_cpu.render(mesh, view, frame) for view, frame in zip(views, frames)]
 
 

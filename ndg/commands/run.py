@@ -30,7 +30,9 @@ PROFILE_ROWS = 30
 @click.option("--gltf-instancing", type=click.Choice(["extension", "nodes"]), default="extension", show_default=True,
               help="How glTF holds instances: EXT_mesh_gpu_instancing, or one node each for tools without it.")
 @click.option("--png", type=click.Path(path_type=Path),
-              help="Render a shaded preview picture of the result here (- for standard output).")
+              help="Render a shaded preview picture of the result here (- for standard output), with OpenGL "
+                   "(EGL); where it cannot start, a plainer CPU renderer draws instead. NDG_RENDERER=gl or cpu "
+                   "chooses one.")
 @click.option("--turntable", type=click.IntRange(1, 360), metavar="N",
               help="Draw N views around the plant: side by side in one .png, or an animated .webp/.gif.")
 @click.option("--size", default="800x600", show_default=True, metavar="WxH", help="Size of the --png picture in pixels.")
