@@ -22,7 +22,9 @@ def command(source, output, node_paths):
         data = json.loads(source.read_bytes())
     except FileNotFoundError:
         raise UserError(f"{source}: no such file") from None
-    except OSError as error:  # read_source is for .ndg files, and refuses JSON
+    except IsADirectoryError:
+        raise UserError(f"{source} is a folder, not a Nodarium graph", "name the graph's .json file") from None
+    except OSError as error:
         raise UserError(f"cannot read {source}: {error.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise UserError(f"{source} is not JSON: {error}", "export the graph from Nodarium again") from None
