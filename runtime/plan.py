@@ -9,8 +9,11 @@ changed constant; and `ndg.runtime.validate` checks every plan completely before
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import stat
 import struct
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -252,6 +255,8 @@ def decode_plan(data: bytes) -> tuple[Plan, bytes | None]:
         header = json.loads(data[start : start + header_len])
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise _corrupt(f"its header is not JSON ({error})") from None
+    except RecursionError:
+        raise _corrupt("its header nests JSON deeper than a plan ever does") from None
     plan = plan_from_header(header)
     module = data[start + header_len :]
     return plan, module if module else None
@@ -264,13 +269,24 @@ def save_plan(path, plan: Plan, module: bytes | None, inputs=()) -> None:
     write_output(path, encode_plan(plan, module), inputs)
 
 
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file: a FIFO or a device raises OSError instead of hanging or
+    reading without end."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as file:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return file.read()
+
+
 def load_plan(path: Path) -> tuple[Plan, bytes]:
     """Read a plan file and its module (embedded, or the file its header names)."""
     path = Path(path)
     if path.suffix == ".ndg":
         raise UserError(f"{path} is a graph, not a plan", f"compile it first: `ndg compile {path}`")
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path)
     except OSError as error:
         raise UserError(f"cannot read plan {path}: {error.strerror}") from None
     kind = file_kind(path, data[:16])
@@ -283,7 +299,7 @@ def load_plan(path: Path) -> tuple[Plan, bytes]:
             raise _corrupt("it neither embeds its module nor names a module file")
         module_path = (path.parent / plan.module.path).resolve()
         try:
-            module = module_path.read_bytes()
+            module = read_regular_file(module_path)
         except OSError as error:
             raise UserError(f"cannot read the plan's module {module_path}: {error.strerror}",
                             "keep the module file beside the plan, or compile with the module embedded") from None

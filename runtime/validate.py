@@ -33,6 +33,9 @@ TABLE_KINDS = (RegionKind.STATIC, RegionKind.CONTROL, RegionKind.VALUES, RegionK
                RegionKind.CONSTANTS, RegionKind.PARAMS)
 # A loaded plan holds plain strings, which equal the members: these sets test membership.
 VALUE_TYPES, REGION_KINDS, SLOT_POLICIES = frozenset(ValueType), frozenset(RegionKind), frozenset(SlotPolicy)
+# Far above any graph a .ndg file can hold; a bound so a crafted plan cannot make validation
+# itself the attack (it is linear, about 0.1 ms a step).
+MAX_STEPS = 1_000_000
 I32_MIN, U32_MAX = -(2**31), 2**32 - 1
 
 
@@ -65,6 +68,8 @@ def _check_fields(plan: Plan):
         _require(value.type in VALUE_TYPES, f"value {index} has unknown type {value.type!r}")
         _require(_is_int(value.offset) and _is_int(value.capacity) and value.capacity >= 0,
                  f"value {index} has a bad offset or capacity")
+        _require(value.type not in SCALAR_WORDS or value.capacity == SCALAR_WORDS[value.type],
+                 f"value {index} is a {value.type} of {value.capacity} words, not {SCALAR_WORDS.get(value.type)}")
         if value.words is not None:
             _require(isinstance(value.words, tuple) and all(_is_int(w) and I32_MIN <= w <= U32_MAX for w in value.words)
                      and len(value.words) == value.capacity, f"constant {index} has bad words")
@@ -162,8 +167,16 @@ def _inside(value: Value, region: Region) -> bool:
     return region.offset <= value.offset and value.offset + 4 * value.capacity <= region.end
 
 
+def _in_some_region(value: Value, regions: list[Region], starts: list[int]) -> bool:
+    """Whether `value` lies inside one of `regions` (disjoint, sorted by offset and size, so the
+    last region starting at an offset is the largest; `starts` their offsets)."""
+    at = bisect.bisect_right(starts, value.offset) - 1
+    return at >= 0 and _inside(value, regions[at])
+
+
 def _check_values_and_steps(plan: Plan, tables: dict[str, Region]):
-    slots = [r for r in plan.regions if r.kind == RegionKind.SLOT]
+    slots = sorted((r for r in plan.regions if r.kind == RegionKind.SLOT), key=lambda r: (r.offset, r.size))
+    starts = [r.offset for r in slots]
     params = {p.value for p in plan.params}
     for index, value in enumerate(plan.values):
         _require(value.offset % 4 == 0, f"value {index} is not word aligned")
@@ -172,7 +185,7 @@ def _check_values_and_steps(plan: Plan, tables: dict[str, Region]):
         elif value.words is not None:
             _require(_inside(value, tables[RegionKind.CONSTANTS]), f"constant {index} lies outside the constants region")
         else:
-            _require(any(_inside(value, r) for r in slots), f"slot {index} lies outside every slot region")
+            _require(_in_some_region(value, slots, starts), f"slot {index} lies outside every slot region")
             _require(0 <= value.producer < len(plan.steps) and plan.steps[value.producer].output == index,
                      f"slot {index} is not the output of the step it names")
     _require(0 <= plan.output < len(plan.values) and plan.values[plan.output].words is None,
@@ -291,6 +304,8 @@ def range_problem(param, value) -> str | None:
 
 def validate_plan(plan: Plan) -> None:
     """Raise PlanInvalid naming the first problem; return only for a plan that is safe to run."""
+    _require(isinstance(plan.steps, tuple) and len(plan.steps) <= MAX_STEPS and len(plan.values) <= 2 * MAX_STEPS,
+             f"it has more than {MAX_STEPS:,} steps or {2 * MAX_STEPS:,} values")
     _check_fields(plan)
     tables = _check_regions(plan)
     _check_modules(plan)

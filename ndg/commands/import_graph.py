@@ -1,4 +1,5 @@
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -28,6 +29,10 @@ def command(source, output, node_paths):
         raise UserError(f"cannot read {source}: {error.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise UserError(f"{source} is not JSON: {error}", "export the graph from Nodarium again") from None
+    except RecursionError:
+        raise UserError(f"{source} nests JSON deeper than Python's reader allows (about "
+                        f"{sys.getrecursionlimit():,} levels); no Nodarium graph does",
+                        "export the graph from Nodarium again") from None
     imported = import_graph(data, NodeLibrary.load(tuple(node_paths)), str(source))
     for warning in imported.warnings:
         click.echo(f"warning: {source}: {warning}", err=True)
