@@ -11,6 +11,7 @@ position), of the Rust type the input's type is passed as. A node with a bulk ou
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,16 +51,13 @@ def snake_case(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
+_COMMENT_OR_LITERAL = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])\'', re.S)
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
 def _blank_comments(text: str) -> str:
     """`text` with comments, strings and chars blanked out, so offsets and lines stay where they were."""
-    out = list(text)
-    pattern = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])\'', re.S)
-    for match in pattern.finditer(text):
-        start, end = match.span()
-        for index in range(start, end):
-            if out[index] != "\n":
-                out[index] = " "
-    return "".join(out)
+    return _COMMENT_OR_LITERAL.sub(lambda match: _NOT_NEWLINE.sub(" ", match.group()), text)
 
 
 def _normal(type_text: str) -> str:
@@ -81,8 +79,8 @@ class _Positions:
         self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def span(self, start: int, end: int) -> Span:
-        line = max(i for i, s in enumerate(self.starts) if s <= start)
-        end_line = max(i for i, s in enumerate(self.starts) if s <= max(end - 1, start))
+        line = bisect.bisect_right(self.starts, start) - 1
+        end_line = bisect.bisect_right(self.starts, max(end - 1, start)) - 1
         return Span(line + 1, start - self.starts[line] + 1, end_line + 1, end - self.starts[end_line] + 1)
 
 

@@ -12,6 +12,8 @@ from ndg.compiler.sizes import ItemShape, graph_shapes
 from ndg.runtime.engine import Runner
 from ndg.runtime.format import GEOMETRY, INSTANCES, PATH, split_items
 
+pytestmark = pytest.mark.toolchain
+
 EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.glob("*.ndg"))
 # The SHA-256 of each example's output words. A change to a node, the dispatcher or the planner
 # that alters any result byte shows up here; update a digest only for a change meant to alter it.

@@ -48,6 +48,7 @@ def test_props_for_inputs_the_node_does_not_have_are_dropped_with_a_warning():
     assert imported.warnings == ["prop `colour` of node 1 (box) dropped: `box` has no such input"]
 
 
+@pytest.mark.toolchain
 def test_one_node_feeding_two_inputs_of_another_is_one_binding_used_twice(run_ndg):
     data = graph([node(1, "float", value=1.5), node(2, "math", op_type=2), node(3, "box"), node(4, "output")],
                  [[1, 0, 2, "a"], [1, 0, 2, "b"], [2, 0, 3, "size"], [3, 0, 4, "input"]])
@@ -69,6 +70,7 @@ def test_nodes_that_do_not_feed_the_output_are_dropped_with_a_warning():
         "node 8 (float) dropped: it does not feed the output, so Nodarium never runs it"]
 
 
+@pytest.mark.toolchain
 def test_missing_props_fall_back_to_the_definition_value(run_ndg):
     data = graph([node(1, "math"), node(2, "box"), node(3, "output")], [[1, 0, 2, "size"], [2, 0, 3, "input"]])
     imported = import_graph(data, LIBRARY)
@@ -156,6 +158,7 @@ def test_export_writes_what_nodarium_loads(tmp_path):
     assert all(len(n["position"]) == 2 for n in data["nodes"])
 
 
+@pytest.mark.toolchain
 def test_import_command_writes_a_file_that_runs(tmp_path):
     source = tmp_path / "g.json"
     source.write_text(json.dumps(graph([node(1, "box", size=3, colour=1), node(2, "output")], [[1, 0, 2, "input"]])))

@@ -2,9 +2,11 @@
 
 import re
 
+import pytest
 from conftest import ROOT
 
 
+@pytest.mark.toolchain
 def test_runtime_api_example_in_readme_runs(monkeypatch):
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Python: the runtime underneath", 1)[1]

@@ -8,6 +8,8 @@ from conftest import f32_bits, load, write_nodes
 from ndg.runtime.abi import GUARD_WORD
 from ndg.runtime.engine import RunError
 
+pytestmark = pytest.mark.toolchain
+
 NODES = {
     "panicky": ({"outputs": ["float"], "inputs": {"value": {"type": "float", "value": 0}}}, """
 pub fn execute(value: f32) -> f32 {

@@ -72,6 +72,7 @@ def test_scaffold_writes_a_node_folder(tmp_path):
     assert 'name = "ndg_node_stalk"' in (tmp_path / "stalk" / "Cargo.toml").read_text()
 
 
+@pytest.mark.toolchain
 def test_edited_scaffold_runs_through_the_nodes_option(stalk, tmp_path):
     (tmp_path / "stalk.ndg").write_text(GRAPH)
     done = ndg("run", tmp_path / "stalk.ndg", "--nodes", stalk, "-o", tmp_path / "result.bin")
@@ -79,6 +80,7 @@ def test_edited_scaffold_runs_through_the_nodes_option(stalk, tmp_path):
     assert_result_is_the_stalk_and_its_tube(tmp_path / "result.bin")
 
 
+@pytest.mark.toolchain
 def test_edited_scaffold_runs_through_the_node_path_variable(stalk, tmp_path):
     (tmp_path / "stalk.ndg").write_text(GRAPH)
     done = ndg("run", tmp_path / "stalk.ndg", "-o", tmp_path / "result.bin", env={NODE_PATH_VARIABLE: str(stalk)})
@@ -86,6 +88,7 @@ def test_edited_scaffold_runs_through_the_node_path_variable(stalk, tmp_path):
     assert_result_is_the_stalk_and_its_tube(tmp_path / "result.bin")
 
 
+@pytest.mark.toolchain
 def test_scaffold_passes_its_own_cargo_tests(tmp_path):
     assert ndg("nodes", "new", "me/garden/stalk", "--dir", tmp_path).exit_code == 0
     toolchain = find_toolchain()

@@ -208,7 +208,7 @@ class _BindingNames:
     """Fresh binding names: a node type's short name, then `name_2`, `name_3`…; each base
     remembers its last number, so naming n nodes of one type takes linear time."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.taken: set[str] = set()
         self.last: dict[str, int] = {}
 
