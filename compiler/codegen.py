@@ -8,7 +8,8 @@ from functools import cache
 
 import jinja2
 
-from ndg.compiler.definitions import NodeDef, builtin_node_dir
+from ndg.compiler.definitions import InputDef, NodeDef, builtin_node_dir
+from ndg.compiler.expressions import EXPRESSION_NODES
 
 # How the wrapper reads an input of each type, and writes a scalar output of each type.
 READERS = {"float": "f32", "integer": "i32", "select": "i32", "seed": "i32", "boolean": "bool", "vec3": "vec3",
@@ -16,7 +17,17 @@ READERS = {"float": "f32", "integer": "i32", "select": "i32", "seed": "i32", "bo
 # How a scalar output `value` becomes the words of its slot.
 WRITERS = {"float": "[value.to_bits() as i32]", "integer": "[value]", "select": "[value]", "seed": "[value]",
            "boolean": "[value as i32]", "vec3": "value.map(|x| x.to_bits() as i32)"}
+# Other nodes' float and vec3 inputs may carry per-use programs (ndg_util::expr): evaluated when
+# the step starts, or by the node's own code where its definition says `per_use`.
+EVALUATING_READERS = {("float", False): "f32_now", ("float", True): "lazy_f32",
+                      ("vec3", False): "vec3_now", ("vec3", True): "lazy_vec3"}
 STACK_BYTES = 256 * 1024
+
+
+def reader(node: NodeDef, input_def: InputDef) -> str:
+    if node.id in EXPRESSION_NODES:
+        return READERS[input_def.type]
+    return EVALUATING_READERS.get((input_def.type, input_def.per_use), READERS[input_def.type])
 
 
 @dataclass(frozen=True)
@@ -36,7 +47,7 @@ def generate(nodes: tuple[NodeDef, ...]) -> GeneratedCrate:
         "id": node.id,
         "module": f"node_{index}_{node.short_name.replace('-', '_')}",
         "source": str(node.folder / "src" / "lib.rs"),
-        "reads": [READERS[i.type] for i in node.inputs],
+        "reads": [reader(node, i) for i in node.inputs],
         "write": WRITERS.get(node.output),
     } for index, node in enumerate(nodes)]
     kinds_json = json.dumps([node.id for node in nodes]).encode()

@@ -31,6 +31,8 @@ class InputDef:
     options: tuple[str, ...] = ()
     accepts: tuple[str, ...] = ()
     setting: str | None = None
+    # The node's code evaluates this float/vec3 input itself, each time it needs it (docs/nodes.md).
+    per_use: bool = False
 
     def accepts_type(self, type_: str) -> bool:
         return type_ == self.type or type_ in self.accepts
@@ -82,7 +84,7 @@ def load_definition(path: Path) -> NodeDef:
         inputs.append(InputDef(
             name=name, type=spec["type"], value=spec.get("value"), min=spec.get("min"), max=spec.get("max"),
             options=tuple(spec.get("options") or ()), accepts=tuple(spec.get("accepts") or ()),
-            setting=spec.get("setting"),
+            setting=spec.get("setting"), per_use=spec.get("per_use") is True,
         ))
     outputs = data.get("outputs") or []
     if len(outputs) > 1 or (outputs and outputs[0] not in INPUT_TYPES):

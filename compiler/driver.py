@@ -11,6 +11,7 @@ from pathlib import Path
 from ndg.compiler.build import BuiltModule, build_library, library_info_for_checking
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors
+from ndg.compiler.expressions import per_use_expressions
 from ndg.compiler.ir import Graph
 from ndg.compiler.modules import build_node_modules, link_for_plan
 from ndg.compiler.passes import analyse
@@ -64,7 +65,9 @@ def check_with_shapes(text: str, name: str, library: NodeLibrary) -> tuple[Graph
         graph, diagnostics = analyse(program, library)
         if diagnostics:
             raise SourceErrors(program.source, diagnostics)
-        return graph, graph_shapes(graph)
+        shapes = graph_shapes(graph)
+        per_use_expressions(graph)  # for its diagnostics: compile_text applies it
+        return graph, shapes
 
 
 def check(text: str, name: str, library: NodeLibrary) -> Graph:
@@ -109,6 +112,7 @@ def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage:
     with stage("check", f"checking {name}"):
         library = NodeLibrary.load(node_paths)
         graph, shapes = check_with_shapes(text, name, library)
+        graph = per_use_expressions(graph)
     if modules == "per-node":
         used = tuple({node.definition.id: node.definition for node in graph.nodes.values()}.values())
         with stage("build", f"building {len(used)} node modules"):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ndg.compiler.definitions import RESULT_TYPE, InputDef, NodeDef, NodeLibrary
 from ndg.compiler.ir import Const, Graph, ParamRef, Use
+from ndg.compiler.passes import COMPAT_SETTING, RUN_SEED
 from ndg.compiler.toposort import stable_order
 from ndg.errors import UserError
 from ndg.runtime.scalars import I32_MAX, scalar_problem
@@ -149,8 +150,9 @@ def _flow_order(kept: list[int], feeds) -> list[int]:
     return ordered + stuck
 
 
-def import_graph(data, library: NodeLibrary, name: str = "graph.json") -> Imported:
-    """A Nodarium graph (parsed JSON) as .ndg text, with a warning for everything left out."""
+def import_graph(data, library: NodeLibrary, name: str = "graph.json", compat: bool = False) -> Imported:
+    """A Nodarium graph (parsed JSON) as .ndg text, with a warning for everything left out;
+    `compat` writes the setting that runs it in compatibility mode."""
     warnings: list[str] = []
     nodes = _read_nodes(data, name, library)
     feeds = _read_edges(data, name, nodes, warnings)
@@ -184,6 +186,8 @@ def import_graph(data, library: NodeLibrary, name: str = "graph.json") -> Import
             warnings.append(f"setting `{key}` dropped: {value!r} is not a 32-bit number, a boolean or a vec3")
             continue
         entries.append(f"    {key}: {literal},")
+    if compat:
+        entries = [e for e in entries if not e.startswith(f"    {COMPAT_SETTING}:")] + [f"    {COMPAT_SETTING}: true,"]
     if entries:
         lines += ["settings {", *entries, "}", ""]
     for n in order:
@@ -251,6 +255,8 @@ def export_graph(graph: Graph) -> tuple[dict, list[str]]:
             input_def = node.definition.input(input_name)
             if isinstance(arg, Use):
                 edges.append([ids[arg.node], 0, ids[name], input_name])
+            elif isinstance(arg, ParamRef) and input_def.type == "seed" and arg.name == RUN_SEED:
+                continue  # Nodarium gives every seed input its run seed too
             elif isinstance(arg, ParamRef):
                 param = graph.params[arg.name]
                 props[input_name] = _json_value(param.default)

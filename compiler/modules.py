@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ndg.cache import cache_folder, read_entry, write_entry
 from ndg.compiler.build import BuiltModule, build_key, cargo_build, check_imports_and_memory
-from ndg.compiler.codegen import READERS, STACK_BYTES, WRITERS, templates
+from ndg.compiler.codegen import STACK_BYTES, WRITERS, reader, templates
 from ndg.compiler.definitions import NodeDef, builtin_node_dir
 from ndg.compiler.planner import ModuleInfo
 from ndg.compiler.wasm_inspect import inspect_module, wasm_tools
@@ -108,7 +108,7 @@ def check_disjoint(regions: dict[str, StaticRegion], taken: tuple[tuple[str, int
 def _crate_files(node: NodeDef) -> dict[str, str]:
     env = templates()
     view = {"id": node.id, "module": "node",
-            "source": str(node.folder / "src" / "lib.rs"), "reads": [READERS[i.type] for i in node.inputs],
+            "source": str(node.folder / "src" / "lib.rs"), "reads": [reader(node, i) for i in node.inputs],
             "write": WRITERS.get(node.output)}
     util = str(builtin_node_dir() / "ndg_util")
     return {

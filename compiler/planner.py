@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ndg.compiler.definitions import SCALAR_WORDS
-from ndg.compiler.ir import Const, Graph, ParamRef
+from ndg.compiler.expressions import encode_program
+from ndg.compiler.ir import Const, Expression, Graph, ParamRef
 from ndg.compiler.layout import RegionAllocator, Slot, peak_live_bytes, place_slots
+from ndg.compiler.passes import COMPAT_SETTING
 from ndg.compiler.sizes import BulkValue
 from ndg.errors import UserError
 from ndg.runtime.plan import (
@@ -68,6 +70,9 @@ def plan_graph(graph: Graph, shapes: dict[str, BulkValue], module: ModuleInfo, m
     kinds = {kind: index for index, kind in enumerate(module.kinds)}
     constants: dict[tuple[str, tuple[int, ...]], int] = {}
     values: list[dict] = []
+    # Per-use expressions name the parameters they read by value index, known once every constant
+    # has one: their words are filled in after the parameters are placed.
+    expressions: dict[tuple, int] = {}
     for node in graph.nodes.values():
         for arg in node.args.values():
             if isinstance(arg, Const):
@@ -75,12 +80,19 @@ def plan_graph(graph: Graph, shapes: dict[str, BulkValue], module: ModuleInfo, m
                 if key not in constants:
                     constants[key] = len(values)
                     values.append({"type": arg.type, "words": key[1], "capacity": len(key[1])})
+            elif isinstance(arg, Expression) and (arg.type, arg.parts) not in expressions:
+                expressions[(arg.type, arg.parts)] = len(values)
+                values.append({"type": "expression", "expression": arg})
 
     param_of: dict[str, int] = {}
     for param in graph.params.values():
         param_of[param.name] = len(values)
         words = encode_scalar(param.type, param.default)
         values.append({"type": param.type, "words": words, "capacity": len(words), "param": param.name})
+    for index in expressions.values():
+        words = encode_program(values[index].pop("expression"), param_of)
+        values[index].update(words=words, capacity=len(words))
+        constants[("expression", words)] = index
 
     slot_of: dict[str, int] = {}
     capacity: dict[str, int] = {}
@@ -94,6 +106,7 @@ def plan_graph(graph: Graph, shapes: dict[str, BulkValue], module: ModuleInfo, m
         slot_of[node.name] = len(values)
         values.append({"type": definition.output, "capacity": capacity[node.name], "producer": index, "node": node.name})
         inputs = tuple(constants[(a.type, encode_const(a))] if isinstance(a, Const)
+                       else expressions[(a.type, a.parts)] if isinstance(a, Expression)
                        else param_of[a.name] if isinstance(a, ParamRef) else slot_of[a.node]
                        for a in node.args.values())
         steps.append(Step(node.name, kinds[definition.id], slot_of[node.name], inputs, tuple(node.args),
@@ -148,4 +161,5 @@ def plan_graph(graph: Graph, shapes: dict[str, BulkValue], module: ModuleInfo, m
         params=tuple(Param(p.name, p.type, param_of[p.name], p.min, p.max) for p in graph.params.values()),
         layout=policy,
         peak_live_bytes=peak_live_bytes(slots),
+        compat=COMPAT_SETTING in graph.settings and graph.settings[COMPAT_SETTING].value is True,
     )

@@ -26,6 +26,9 @@ ALIGN = 16
 CONTROL_FIELDS = 10
 # Bit 0 of the control block's `flags` word (its last field): compatibility mode.
 FLAG_COMPAT = 1
+# The bits of `flags` above RUN_SHIFT hold a number the host changes every run; a module seeing a
+# new one starts its per-use call counters at 0 (ndg_util::expr).
+RUN_SHIFT = 8
 MESSAGE_BYTES = 1024
 CONTROL_BYTES = CONTROL_FIELDS * 4 + MESSAGE_BYTES
 ABI_VERSION = 3

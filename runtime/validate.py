@@ -29,7 +29,9 @@ MAX_NODE_MODULES = 256
 # No plan may ask for more than 1 GiB of memory (wasm32 itself would allow 4 GiB).
 MAX_PAGES = 16384
 TABLE_KINDS = ("static", "control", "values", "steps", "records", "constants", "params")
-VALUE_TYPES = ("float", "integer", "select", "seed", "boolean", "vec3", "path", "geometry", "instances", "result")
+# "expression": a per-use program (ndg_util::expr), a constant read by float and vec3 inputs.
+VALUE_TYPES = ("float", "integer", "select", "seed", "boolean", "vec3", "path", "geometry", "instances", "result",
+               "expression")
 I32_MIN, U32_MAX = -(2**31), 2**32 - 1
 
 

@@ -10,20 +10,24 @@ from ndg.errors import UserError
 @click.command("import")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="The .ndg file to write (default: SOURCE with .ndg; - for standard output).")
+@click.option("--compat", is_flag=True, help="Run the graph in compatibility mode: bit-identical to Nodarium, its bugs included.")
 @node_paths_option
-def command(source, output, node_paths):
+def command(source, output, node_paths, compat):
     """Convert a Nodarium graph (JSON) into a .ndg file."""
     from ndg.compiler.definitions import NodeLibrary
-    from ndg.compiler.driver import read_source
     from ndg.compiler.interchange import import_graph
     from ndg.outputs import check_output, write_output
 
     target = check_output(output or source.with_suffix(".ndg"), inputs=[source])
     try:
-        data = json.loads(read_source(source))
-    except json.JSONDecodeError as error:
+        data = json.loads(source.read_bytes())
+    except FileNotFoundError:
+        raise UserError(f"{source}: no such file") from None
+    except OSError as error:
+        raise UserError(f"cannot read {source}: {error.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise UserError(f"{source} is not JSON: {error}", "export the graph from Nodarium again") from None
-    imported = import_graph(data, NodeLibrary.load(tuple(node_paths)), str(source))
+    imported = import_graph(data, NodeLibrary.load(tuple(node_paths)), str(source), compat)
     for warning in imported.warnings:
         click.echo(f"warning: {source}: {warning}", err=True)
     write_output(target, imported.text.encode())
