@@ -198,6 +198,12 @@ def import_graph(data, library: NodeLibrary, name: str = "graph.json", compat: b
         node_id = definition.short_name if library.matching(definition.short_name) == [definition] else definition.id
         call = f"{node_id}({', '.join(_import_args(n, definition, props, feeds[n], names, warnings))})"
         lines.append(call if n == outputs[0] else f"{names[n]} = {call}")
+    seeded = [n for n in order if any(i.type == "seed" and i.name not in feeds[n] for i in nodes[n][0].inputs)]
+    if seeded:
+        shown = ", ".join(f"`{names.get(n, 'output')}`" for n in seeded[:3]) + (" and more" if len(seeded) > 3 else "")
+        warnings.append(f"the result depends on the run's seed ({shown} read it), which Nodarium rolls anew unless "
+                        "told otherwise: ndg uses 0; run with `--seed N` (or `program.run(seed=N)`) to get Nodarium's "
+                        "result for its seed N, or write `seed: N` into those nodes to fix one result")
     return Imported("\n".join(lines) + "\n", warnings)
 
 
@@ -226,6 +232,10 @@ def _import_args(n: int, definition: NodeDef, props: dict, feeds: dict[str, int]
         elif input_def.setting:
             if key in props:
                 warnings.append(f"prop `{key}` of {where} dropped: it takes the graph setting `{input_def.setting}`")
+        elif input_def.type == "seed":
+            if key in props:
+                warnings.append(f"prop `{key}` of {where} dropped: Nodarium gives every seed input the run's seed, "
+                                "and so does ndg")
         elif key in props:
             literal = _literal(props[key], input_def)
             if literal is None:
