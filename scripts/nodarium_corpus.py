@@ -164,6 +164,11 @@ def per_use_cases():
     leaves = g.add("instance", plant=stems(g, amount=2), geometry=g.add("box", size=random_node(g, 0.1, 0.5)), amount=3)
     cases["random_box"] = (12, g.output(leaves), [])
     g = Graph()
+    twigs = g.add("branch", plant=wavy(g), amount=2)
+    leaves = g.add("instance", plant=twigs, geometry=g.add("triangle", size=random_node(g, 0.1, 0.5)), amount=3,
+                   lowestInstance=random_node(g, 0, 0.5), highestInstance=random_node(g, 0.6, 1), depth=2)
+    cases["random_instance"] = (14, g.output(leaves), [])
+    g = Graph()
     rotated = g.add("rotate", plant=wavy(g), axis=2, angle=random_node(g, 0, 3), spread=True)
     cases["random_rotate"] = (13, g.output(rotated), [])
     return cases
