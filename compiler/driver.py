@@ -12,7 +12,7 @@ from ndg.compiler.build import BuiltModule, build_library, library_info_for_chec
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors
 from ndg.compiler.expressions import per_use_expressions
-from ndg.compiler.ir import Graph
+from ndg.compiler.ir import Graph, Node
 from ndg.compiler.modules import build_node_modules, link_for_plan
 from ndg.compiler.passes import analyse
 from ndg.compiler.planner import plan_graph
@@ -79,7 +79,7 @@ def check_for_compile(text: str, name: str, library: NodeLibrary, layout: str = 
     graph, shapes = check_with_shapes(text, name, library)
     buildable = tuple(node for node in library.nodes if node.prebuilt_module is None)
     with cycle_collection_paused():
-        plan_graph(graph, shapes, library_info_for_checking(buildable), policy=layout)
+        plan_graph(per_use_expressions(graph), shapes, library_info_for_checking(buildable), policy=layout)
     return graph
 
 
@@ -102,7 +102,11 @@ def cycle_collection_paused():
         yield
     finally:
         if enabled:
+            # What was made meanwhile is moved to the oldest generation, so the young-generation
+            # collection that re-enabling sets off does not walk it all (0.2 s for 10,000 nodes).
+            gc.freeze()
             gc.enable()
+            gc.unfreeze()
 
 
 def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage: Stage = _unobserved,
@@ -122,7 +126,10 @@ def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage:
         with stage("link", f"linking {len(used)} node modules at their places"):
             plan, module = link_for_plan(built, plan)
         return Compiled(graph, plan, module)
-    prebuilt = next((node for node in graph.nodes.values() if node.definition.prebuilt_module), None)
+    first_of_type: dict[int, Node] = {}  # one look at the disk per node type, not per node
+    for node in graph.nodes.values():
+        first_of_type.setdefault(id(node.definition), node)
+    prebuilt = next((node for node in first_of_type.values() if node.definition.prebuilt_module), None)
     if prebuilt is not None:
         raise UserError(f"{name}:{prebuilt.span.line}: node `{prebuilt.name}` is a `{prebuilt.definition.id}`, published "
                         f"as a built module ({prebuilt.definition.prebuilt_module}), which cannot join the one module",

@@ -37,6 +37,11 @@ NODARIUM_SETTINGS = {"resolution.circle", "resolution.curve", "randomSeed", COMP
 # Arithmetic becomes nodes of Nodarium's math node, whose `op_type` options are named here.
 ARITHMETIC_NODE = "math"
 MATH_OPS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
+# Arithmetic whose operands are all integers stays integer (`/` excepted), in ndg's integer node.
+INTEGER_ARITHMETIC_NODE = "ndg/core/int_math"
+INTEGER_OPS = {"+": "add", "-": "subtract", "*": "multiply", "//": "floor_divide", "%": "modulo"}
+_FOLDED = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+           "//": operator.floordiv, "%": operator.mod}
 
 
 class _Lowering:
@@ -49,7 +54,8 @@ class _Lowering:
         self.libraries: list[str] = []
         # Every name a binding introduces, wherever it is: a select input reads a bare name as one
         # of its options unless a node has that name.
-        self.binding_names = {s.name for s in program.statements if isinstance(s, syntax.Binding)}
+        self.binding_values = {s.name: s.value for s in program.statements if isinstance(s, syntax.Binding)}
+        self.binding_names = set(self.binding_values)
         # Parameters whose declaration was wrong: reported once there, not again at every use.
         self.broken_params: set[str] = set()
 
@@ -111,12 +117,34 @@ class _Lowering:
         left, right = self.fold(expr.left), self.fold(expr.right)
         if left is None or right is None:
             return None
-        if expr.op == "/" and right == 0:
+        if expr.op in ("/", "//", "%") and right == 0:
             return None
+        if expr.op in ("//", "%") and not (isinstance(left, int) and isinstance(right, int)):
+            return None  # refused by lower_arithmetic: `//` and `%` are for integers
         try:
-            return {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}[expr.op](left, right)
+            return _FOLDED[expr.op](left, right)
         except OverflowError:  # huge whole numbers divided; the type check reports the value as too big
             return math.inf
+
+    def integer_valued(self, expr: syntax.Expr, seen: frozenset[str] = frozenset()) -> bool:
+        """Whether an expression's value is an integer: integer literals and parameters, nodes that
+        output integers, and arithmetic other than `/` on those."""
+        if isinstance(expr, syntax.Number):
+            return expr.is_integer
+        if isinstance(expr, syntax.Neg):
+            return self.integer_valued(expr.operand, seen)
+        if isinstance(expr, syntax.BinOp):
+            return expr.op != "/" and self.integer_valued(expr.left, seen) and self.integer_valued(expr.right, seen)
+        if isinstance(expr, syntax.Call):
+            matches = self.library.matching(expr.node_id)
+            return len(matches) == 1 and matches[0].output == "integer"
+        if isinstance(expr, syntax.Ref):
+            param = self.graph.params.get(expr.name)
+            if param is not None:
+                return param.type in ("integer", "seed")
+            bound = self.binding_values.get(expr.name)
+            return bound is not None and expr.name not in seen and self.integer_valued(bound, seen | {expr.name})
+        return False
 
     def lower_arithmetic(self, expr: syntax.BinOp | syntax.Neg, name: str) -> Arg | None:
         """Constant arithmetic folds to a literal; anything else becomes math nodes, one per operator."""
@@ -126,28 +154,36 @@ class _Lowering:
                 self.error("E109", "arithmetic works on numbers only", operand.span,
                            "use a number, a parameter or a node that outputs float")
                 return None
+        integer = all(self.integer_valued(operand) for operand in operands) and getattr(expr, "op", "-") != "/"
+        if isinstance(expr, syntax.BinOp) and expr.op in ("//", "%") and not integer:
+            self.error("E109", f"`{expr.op}` works on integers, and this operand is not one",
+                       next(o for o in operands if not self.integer_valued(o)).span,
+                       "make a float an integer first: `round(value: …)`")
+            return None
         value = self.fold(expr)
         if value is not None:
             return Const(None, value, expr.span)
-        if isinstance(expr, syntax.BinOp) and expr.op == "/" and self.fold(expr.right) == 0:
+        if isinstance(expr, syntax.BinOp) and expr.op in ("/", "//", "%") and self.fold(expr.right) == 0:
             self.error("E109", "division by zero", expr.right.span, "divide by a number other than 0")
             return None
-        definition = self.resolve_node(ARITHMETIC_NODE, expr.span)
+        node_id, ops = (INTEGER_ARITHMETIC_NODE, INTEGER_OPS) if integer else (ARITHMETIC_NODE, MATH_OPS)
+        definition = self.resolve_node(node_id, expr.span)
         if definition is None:
             return None
         op_input = definition.input("op_type")
-        if op_input is None or not set(MATH_OPS.values()) <= set(op_input.options) or \
+        if op_input is None or not set(ops.values()) <= set(op_input.options) or \
                 definition.input("a") is None or definition.input("b") is None:
             self.error("E109", f"arithmetic needs a `math` node like Nodarium's, and `{definition.id}` is not one",
                        expr.span, "use max/plantarium, or write the math node out")
             return None
         if isinstance(expr, syntax.Neg):
-            op, left, right = "-", Const(None, 0.0, expr.span), self.lower_value(expr.operand, f"{name}.b")
+            zero = Const(None, 0 if integer else 0.0, expr.span)
+            op, left, right = "-", zero, self.lower_value(expr.operand, f"{name}.b")
         else:
             op, left, right = expr.op, self.lower_value(expr.left, f"{name}.a"), self.lower_value(expr.right, f"{name}.b")
         if left is None or right is None:
             return None
-        op_index = Const(None, op_input.options.index(MATH_OPS[op]), expr.span)
+        op_index = Const(None, op_input.options.index(ops[op]), expr.span)
         self.graph.nodes[name] = Node(name, definition, {"op_type": op_index, "a": left, "b": right}, expr.span)
         return Use(name, expr.span)
 

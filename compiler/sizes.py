@@ -473,7 +473,28 @@ MATH_OPERATIONS = {"add": operator.add, "subtract": operator.sub, "multiply": op
                    "divide": operator.truediv}
 PASS_THROUGH = ("max/plantarium/float", "max/plantarium/integer", "max/plantarium/boolean")
 MATH, RANDOM = "max/plantarium/math", "max/plantarium/random"
-FOLLOWED = (*PASS_THROUGH, MATH, RANDOM)
+INTEGER_MATH, ROUND = "ndg/core/int_math", "ndg/core/round"
+FOLLOWED = (*PASS_THROUGH, MATH, RANDOM, INTEGER_MATH, ROUND)
+I32 = Interval(-(2**31), 2**31 - 1)
+
+
+def _floor_divide(a: Interval, b: Interval) -> Interval:
+    """Floor division is monotone in each operand while the divisor keeps its sign: the corners bound it."""
+    if b.lo <= 0 <= b.hi:
+        return Interval(-math.inf, math.inf)
+    quotients = [math.floor(x / y) for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
+    return Interval(min(quotients), max(quotients))
+
+
+def _modulo(a: Interval, b: Interval) -> Interval:
+    """A remainder takes the divisor's sign and is smaller than it."""
+    if b.lo <= 0 <= b.hi:
+        return Interval(-math.inf, math.inf)
+    return Interval(0, b.hi - 1) if b.lo > 0 else Interval(b.lo + 1, 0)
+
+
+INTEGER_OPERATIONS = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul,
+                      "floor_divide": _floor_divide, "modulo": _modulo}
 
 
 def _no_range_hint(input_def: InputDef) -> str:
@@ -522,18 +543,25 @@ def _scalar_bound(graph: Graph, node: Node, bounds: dict):
     if node_id == RANDOM:
         low, high = arg("min"), arg("max")
         return low if isinstance(low, Unbounded) else high if isinstance(high, Unbounded) else low.hull(high)
+    if node_id == ROUND:
+        value = arg("value")
+        return value if isinstance(value, Unbounded) else Interval(math.floor(value.lo), math.ceil(value.hi))
     op, a, b = arg("op_type"), arg("a"), arg("b")
     for operand in (op, a, b):
         if isinstance(operand, Unbounded):
             return operand
     options = node.definition.input("op_type").options
+    operations = INTEGER_OPERATIONS if node_id == INTEGER_MATH else MATH_OPERATIONS
     result = None
     for index in range(max(op.lo, 0), min(op.hi, len(options) - 1) + 1):
-        value = MATH_OPERATIONS[options[index]](a, b)
+        value = operations[options[index]](a, b)
         result = value if result is None else result.hull(value)
     if result is None or not result.bounded:
         return Unbounded(f"`{node.name}` divides by a value whose range holds 0",
                          "keep the divisor's range away from 0, or use a constant")
+    if node_id == INTEGER_MATH and not (I32.lo <= result.lo and result.hi <= I32.hi):
+        return Unbounded(f"`{node.name}` can leave the 32 bits of an integer ({result})",
+                         "narrow the ranges of its operands")
     return result
 
 

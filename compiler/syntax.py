@@ -153,17 +153,22 @@ class Program:
 # failing deep inside Python (recursion, its 4,300-digit int limit, memory).
 MAX_SOURCE_CHARS = 16 * 1024 * 1024  # a 100,000-node graph is about 4 MB
 MAX_NESTING = 100  # calls, parentheses, signs and operators inside one another
-MAX_NUMBER_LENGTH = 100
+MAX_NUMBER_LENGTH = 1000
 # Past this many syntax errors in one file, the rest are likely follow-ups of the first ones.
 MAX_SYNTAX_ERRORS = 20
 
+# Each match is the space before a token and the token; `bad` is a character no token starts with.
 _TOKEN = re.compile(r"""
-    (?P<space>[ \t\f\r\n]+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<qualified>[A-Za-z_][A-Za-z0-9_-]*(?:/[A-Za-z_][A-Za-z0-9_-]*)+(?=\s*\())
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<number>(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?)
-  | (?P<punct>\.\.|//|[-+*/%(),:=\[\]{}.])
+    [ \t\f\r\n]*
+    (?:
+        (?P<comment>\#[^\n]*)
+      | (?P<qualified>[A-Za-z_][A-Za-z0-9_-]*(?:/[A-Za-z_][A-Za-z0-9_-]*)+(?=\s*\())
+      | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+      | (?P<number>(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?)
+      | (?P<punct>\.\.|//|[-+*/%(),:=\[\]{}.])
+      | (?P<bad>.)
+      | (?P<end>\Z)
+    )
 """, re.VERBOSE)
 # A node library after `use`: `max/plantarium`.
 _LIBRARY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*/[A-Za-z_][A-Za-z0-9_-]*")
@@ -175,29 +180,27 @@ _STATEMENT_KEYWORDS = ("param", "settings", "use")
 Token = tuple[str, str, int, int, int]
 
 
-def _tokens(text: str) -> tuple[list[Token], list[Comment]]:
+def tokenize(text: str) -> tuple[list[Token], list[Comment]]:
+    """The tokens of `text` (its last of kind `end`) and its comments."""
     tokens: list[Token] = []
     comments: list[Comment] = []
     append = tokens.append
-    line, line_start, at = 1, 0, 0
+    line, line_start = 1, 0
     for match in _TOKEN.finditer(text):
-        start = match.start()
-        if start != at:  # characters no token matches (never a newline: that is space)
-            append(("bad", text[at], line, at - line_start + 1, at))
         kind = match.lastgroup
-        at = match.end()
-        if kind == "space":
-            newlines = text.count("\n", start, at)
+        start = match.start(kind)
+        if start != match.start():
+            newlines = text.count("\n", match.start(), start)
             if newlines:
                 line += newlines
-                line_start = text.rfind("\n", start, at) + 1
-        elif kind == "comment":
-            comments.append(Comment(match.group(), line, start - line_start + 1))
+                line_start = text.rfind("\n", match.start(), start) + 1
+        if kind == "comment":
+            comments.append(Comment(match.group(kind), line, start - line_start + 1))
+        elif kind == "end":
+            break
         else:
-            value = match.group()
+            value = match.group(kind)
             append((value if kind == "punct" else kind, value, line, start - line_start + 1, start))
-    if at != len(text):
-        append(("bad", text[at], line, at - line_start + 1, at))
     append(("end", "", line, len(text) - line_start + 1, len(text)))
     return tokens, comments
 
@@ -420,7 +423,7 @@ class _Parser:
         token = self.expect("number", expected)
         if len(token[1]) > MAX_NUMBER_LENGTH:
             raise self.stop(Diagnostic("E002", f"this number is {len(token[1]):,} characters long; ndg reads numbers "
-                                               f"of up to {MAX_NUMBER_LENGTH}", _span(token, token),
+                                               f"of up to {MAX_NUMBER_LENGTH:,}", _span(token, token),
                                        "write it with an exponent, such as 1e30"), self.next_statement(self.at))
         return _number(token[1], _span(token, token))
 
@@ -522,7 +525,7 @@ def parse(text: str, name: str = "<input>") -> Program:
         raise SourceErrors(source, [Diagnostic(
             "E004", f"this file is {len(text):,} characters long; ndg reads .ndg files of up to {MAX_SOURCE_CHARS:,}",
             Span(1, 1, 1, 2), "a graph this big is generated: generate it in parts, or with fewer nodes")])
-    tokens, comments = _tokens(text)
+    tokens, comments = tokenize(text)
     statements, diagnostics = _Parser(text, tokens).program()
     if diagnostics:
         raise SourceErrors(source, diagnostics)

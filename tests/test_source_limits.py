@@ -1,7 +1,5 @@
 """The .ndg source surface under hostile input: explicit limits reported as located user errors
-(exit 2), never a traceback, and time linear in the input."""
-
-import time
+(exit 2), never a traceback. (That the time stays linear is shown by bench/bench_compile.py.)"""
 
 import pytest
 from click.testing import CliRunner
@@ -53,7 +51,7 @@ def test_nesting_up_to_the_limit_is_checked_and_formatted():
 def test_a_4301_digit_number_is_refused_with_its_length():
     [diagnostic] = errors_of("output(input: box(size: " + "7" * 4301 + "))\n").diagnostics
     assert diagnostic.code == "E002"
-    assert diagnostic.message == "this number is 4,301 characters long; ndg reads numbers of up to 100"
+    assert diagnostic.message == "this number is 4,301 characters long; ndg reads numbers of up to 1,000"
     assert diagnostic.hint == "write it with an exponent, such as 1e30"
 
 
@@ -74,12 +72,6 @@ def test_a_byte_order_mark_is_accepted(tmp_path):
     assert (errors.diagnostics[0].span.line, errors.diagnostics[0].span.col) == (1, 15)
 
 
-def timed(action) -> float:
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
-
-
 def test_700000_errors_on_one_line_stop_at_the_syntax_error_limit_and_show_a_window():
     text = "@ " * 700_000
     with pytest.raises(SourceErrors) as caught:
@@ -93,26 +85,14 @@ def test_700000_errors_on_one_line_stop_at_the_syntax_error_limit_and_show_a_win
     assert len(caught.value.diagnostics) == MAX_SYNTAX_ERRORS
 
 
-def test_many_errors_are_counted_past_the_ones_shown_and_found_in_linear_time():
-    def bad(n):
-        return "\n".join(f"n{i} = math(a: q{i}, op_type: 9)" for i in range(n))
-
-    small = timed(lambda: errors_of(bad(5_000)))
-    errors = errors_of(bad(50_000))
-    large = timed(lambda: errors_of(bad(50_000)))
+def test_many_errors_are_counted_past_the_ones_shown():
+    errors = errors_of("\n".join(f"n{i} = math(a: q{i}, op_type: 9)" for i in range(50_000)))
     assert len(errors.diagnostics) == 2 * 50_000 + 1  # E102 and E203 per line, and no output
     lines = errors.render().split("\n\n")
     assert len(lines) == MAX_SHOWN_DIAGNOSTICS + 1
     assert lines[-1] == f"… and {2 * 50_000 + 1 - MAX_SHOWN_DIAGNOSTICS:,} more errors in deep.ndg (the first 50 are shown)"
-    assert large < 30 * small  # linear (10×) with room for a loaded machine; quadratic would be 100×
 
 
-def test_fmt_of_many_commented_lines_is_linear():
-    def commented(n):
-        return "\n".join(f"# note {i}\na{i} = box()  # trailing {i}" for i in range(n)) + "\n"
-
-    text = commented(8_000)
-    small = timed(lambda: format_program(parse(commented(800))))
-    large = timed(lambda: format_program(parse(text)))
+def test_fmt_keeps_8000_commented_lines_in_place():
+    text = "\n".join(f"# note {i}\na{i} = box()  # trailing {i}" for i in range(8_000)) + "\n"
     assert format_program(parse(text)) == text
-    assert large < 30 * small

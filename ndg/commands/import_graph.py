@@ -23,6 +23,8 @@ def command(source, output, node_paths, compat):
         data = json.loads(source.read_bytes())
     except FileNotFoundError:
         raise UserError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{source} is a folder, not a Nodarium graph", "name the graph's .json file") from None
     except OSError as error:
         raise UserError(f"cannot read {source}: {error.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
