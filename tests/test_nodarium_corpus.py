@@ -97,3 +97,10 @@ def test_import_with_compat_runs_in_compatibility_mode():
     assert "    ndg.compat: true," in imported.text.splitlines()
     assert compile_text(imported.text, "gravity.ndg").plan.compat
     assert not compiled("gravity_0.38_1").plan.compat
+
+
+def test_import_warns_when_the_result_depends_on_the_run_seed():
+    warnings = import_graph(CASES["default_template_0"]["graph"], library(), "default.json").warnings
+    assert any("depends on the run's seed" in w and "--seed N" in w and "seed: N" in w for w in warnings)
+    assert not import_graph(CASES["stem_default"]["graph"], library(), "stem.json").warnings
+
