@@ -19,7 +19,7 @@ import pytest
 
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.driver import compile_text
-from ndg.compiler.interchange import import_graph
+from ndg.compiler.nodarium.interchange import import_graph
 from ndg.runtime.engine import Runner
 from ndg.runtime.format import GEOMETRY, INSTANCES, PATH, repair_geometry_counts, split_items
 
