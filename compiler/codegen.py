@@ -9,7 +9,7 @@ from functools import cache
 import jinja2
 
 from ndg.compiler.definitions import InputDef, NodeDef, builtin_node_dir
-from ndg.compiler.expressions import EXPRESSION_NODES
+from ndg.compiler.nodarium import STANDARD
 from ndg.compiler.signatures import check_signature, lib_rs
 
 # How the wrapper reads an input of each type, and writes a scalar output of each type.
@@ -26,7 +26,7 @@ STACK_BYTES = 256 * 1024
 
 
 def reader(node: NodeDef, input_def: InputDef) -> str:
-    if node.id in EXPRESSION_NODES:
+    if node.id in STANDARD.expression_nodes:  # parts of expressions: their inputs stay plain
         return READERS[input_def.type]
     return EVALUATING_READERS.get((input_def.type, input_def.per_use), READERS[input_def.type])
 

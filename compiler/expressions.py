@@ -18,9 +18,6 @@ from ndg.compiler.diagnostics import Diagnostic, SourceErrors
 from ndg.compiler.ir import Arg, Const, Expression, Graph, Node, ParamRef, Use
 from ndg.runtime.scalars import encode_scalar
 
-FLOAT, MATH, RANDOM, VEC3 = (f"max/plantarium/{name}" for name in ("float", "math", "random", "vec3"))
-# Nodes whose float and vec3 inputs are parts of an expression rather than values to evaluate.
-EXPRESSION_NODES = frozenset((FLOAT, MATH, RANDOM, VEC3))
 # Operations of a program, as ndg_util::expr numbers them.
 OP_CONST, OP_PARAM, OP_MATH, OP_RANDOM = 0, 1, 2, 3
 # ndg_util::expr::STACK_WORDS
@@ -34,10 +31,11 @@ class _Refused(Exception):
 
 def per_use_expressions(graph: Graph) -> Graph:
     """The graph with every argument that depends on a `random` made an Expression."""
+    dialect = graph.dialect
     lazy: set[str] = set()
     for node in graph.nodes.values():
-        if node.definition.id == RANDOM or (node.definition.id in (MATH, VEC3)
-                                            and any(use in lazy for use in node.uses())):
+        if node.definition.id == dialect.random_node or (node.definition.id in (dialect.math_node, dialect.vec3_node)
+                                                         and any(use in lazy for use in node.uses())):
             lazy.add(node.name)
     if not lazy:
         return graph
@@ -79,13 +77,13 @@ def _float_ops(graph: Graph, arg: Arg) -> tuple:
     if isinstance(arg, ParamRef):
         return (("param", arg.name),)
     node = graph.nodes[arg.node]
-    node_id = node.definition.id
-    if node_id == FLOAT:
+    node_id, dialect = node.definition.id, graph.dialect
+    if node_id == dialect.float_node:
         return _float_ops(graph, node.args["value"])
-    if node_id == RANDOM:
+    if node_id == dialect.random_node:
         return (*_float_ops(graph, node.args["min"]), *_float_ops(graph, node.args["max"]),
                 *_float_ops(graph, node.args["seed"]), ("random",))
-    if node_id == MATH and isinstance(node.args["op_type"], Const):
+    if node_id == dialect.math_node and isinstance(node.args["op_type"], Const):
         return (*_float_ops(graph, node.args["a"]), *_float_ops(graph, node.args["b"]),
                 ("math", node.args["op_type"].value))
     raise _Refused(Diagnostic(

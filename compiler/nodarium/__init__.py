@@ -55,6 +55,11 @@ class Dialect:
         {"max/plantarium/float", "max/plantarium/integer", "max/plantarium/boolean"})
     math_node: str = "max/plantarium/math"
     random_node: str = "max/plantarium/random"
+    # With math and random, the nodes whose outputs Nodarium passes on as expression trees
+    # (`vec3`'s inputs "0", "1", "2"; `float`'s `value`): ndg evaluates a tree with a random in it
+    # per use (ndg.compiler.expressions).
+    float_node: str = "max/plantarium/float"
+    vec3_node: str = "max/plantarium/vec3"
     # The nodes reproduce Nodarium's bugs too (the plan's `compat` flag).
     reproduces_bugs: bool = False
 
@@ -62,6 +67,10 @@ class Dialect:
         """Whether a graph's settings (name → SettingValue) ask for compatibility mode."""
         setting = settings.get(self.compat_setting)
         return setting is not None and setting.value is True
+
+    @property
+    def expression_nodes(self) -> frozenset[str]:
+        return frozenset({self.float_node, self.math_node, self.random_node, self.vec3_node})
 
     @property
     def followed_nodes(self) -> frozenset[str]:
