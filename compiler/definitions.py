@@ -41,6 +41,8 @@ class InputDef:
     options: tuple[str, ...] = ()
     accepts: tuple[str, ...] = ()
     setting: str | None = None
+    # The node's code evaluates this float/vec3 input itself, each time it needs it (docs/nodes.md).
+    per_use: bool = False
 
     def accepts_type(self, type_: str) -> bool:
         return type_ == self.type or type_ in self.accepts
@@ -137,7 +139,7 @@ def load_definition(path: Path) -> NodeDef:
         inputs.append(InputDef(
             name=name, type=ValueType(spec["type"]), value=spec.get("value"), min=spec.get("min"), max=spec.get("max"),
             options=tuple(spec.get("options") or ()), accepts=tuple(spec.get("accepts") or ()),
-            setting=spec.get("setting"),
+            setting=spec.get("setting"), per_use=spec.get("per_use") is True,
         ))
     outputs = data.get("outputs") or []
     if not isinstance(outputs, list) or len(outputs) > 1 or (outputs and outputs[0] not in INPUT_TYPES):

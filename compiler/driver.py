@@ -11,6 +11,7 @@ from pathlib import Path
 from ndg.compiler.build import BuiltModule, build_library, library_info_for_checking
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors
+from ndg.compiler.expressions import per_use_expressions
 from ndg.compiler.ir import Graph, Node
 from ndg.compiler.layout import slot_policy
 from ndg.compiler.modules import build_node_modules, link_for_plan
@@ -67,7 +68,9 @@ def check_with_shapes(text: str, name: str, library: NodeLibrary,
         graph, diagnostics = analyse(program, library, dialect)
         if diagnostics:
             raise SourceErrors(program.source, diagnostics)
-        return graph, graph_shapes(graph)
+        shapes = graph_shapes(graph)
+        per_use_expressions(graph)  # for its diagnostics: compile_text applies it
+        return graph, shapes
 
 
 def check(text: str, name: str, library: NodeLibrary, dialect: Dialect = STANDARD) -> Graph:
@@ -81,7 +84,7 @@ def check_for_compile(text: str, name: str, library: NodeLibrary, layout: str = 
     graph, shapes = check_with_shapes(text, name, library, dialect)
     buildable = tuple(node for node in library.nodes if node.prebuilt_module is None)
     with cycle_collection_paused():
-        plan_graph(graph, shapes, library_info_for_checking(buildable), policy=policy)
+        plan_graph(per_use_expressions(graph), shapes, library_info_for_checking(buildable), policy=policy)
     return graph
 
 
@@ -120,6 +123,7 @@ def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage:
     with stage("check", f"checking {name}"):
         library = NodeLibrary.load(node_paths)
         graph, shapes = check_with_shapes(text, name, library, dialect)
+        graph = per_use_expressions(graph)
     if modules == "per-node":
         used = tuple({node.definition.id: node.definition for node in graph.nodes.values()}.values())
         with stage("build", f"building {len(used)} node modules"):

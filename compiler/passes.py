@@ -506,14 +506,29 @@ def _type_hint(input_def: InputDef) -> str:
     return f"write {examples.get(input_def.type, f'a node that outputs {input_def.type}')}"
 
 
+# The graph parameter every `seed` input without an argument reads: the run's seed, as Nodarium
+# gives every seed input its run seed (`ndg run --seed N`, `program.run(seed=N)`).
+RUN_SEED = "seed"
+
+
 def fill_defaults(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
-    """Give every input without an argument its definition's default (or Nodarium's editor default)."""
+    """Give every input without an argument its definition's default (or Nodarium's editor default);
+    every `seed` input the run's seed."""
     diagnostics = []
     nodes = {}
+    params = dict(graph.params)
     for node in graph.nodes.values():
         args = dict(node.args)
         for input_def in node.definition.inputs:
             if input_def.name in args:
+                continue
+            if input_def.type == "seed":
+                problem = _run_seed_problem(params, node)
+                if problem is None:
+                    params.setdefault(RUN_SEED, GraphParam(RUN_SEED, "seed", 0, None, None, node.span))
+                    args[input_def.name] = ParamRef(RUN_SEED, node.span)
+                elif problem not in diagnostics:
+                    diagnostics.append(problem)
                 continue
             if input_def.setting in graph.settings:
                 setting = graph.settings[input_def.setting]
@@ -537,7 +552,16 @@ def fill_defaults(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
                 default = bool(default)
             args[input_def.name] = Const(input_def.type, default, None)
         nodes[node.name] = replace(node, args={i.name: args[i.name] for i in node.definition.inputs if i.name in args})
-    return replace(graph, nodes=nodes), diagnostics
+    return replace(graph, nodes=nodes, params=params), diagnostics
+
+
+def _run_seed_problem(params: dict[str, GraphParam], node: Node) -> Diagnostic | None:
+    declared = params.get(RUN_SEED)
+    if declared is None or declared.type in ("seed", "integer"):
+        return None
+    return Diagnostic("E204", f"`{RUN_SEED}` is declared as a {declared.type}, but it is the run's seed, which "
+                      f"`{node.name}`'s seed input reads", declared.span,
+                      f"declare it as `param {RUN_SEED}: integer = 0`, or rename the parameter")
 
 
 def order(graph: Graph) -> tuple[Graph, list[Diagnostic]]:

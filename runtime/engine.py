@@ -28,6 +28,7 @@ from ndg.runtime.abi import (
     FLAG_COMPAT,
     GUARD_WORD,
     MESSAGE_BYTES,
+    RUN_SHIFT,
     STEP_EXPORT,
     VALUE_ENTRY_WORDS,
     WORD_BYTES,
@@ -134,7 +135,10 @@ class Runner:
         self._param_words: dict[int, tuple[int, ...]] = {}
         # Partial re-runs: which parameter values changed since the last complete run.
         # Only when every output survives the whole run can a partial run reuse the others' values.
-        self._can_rerun_part = plan.layout == "keep"
+        # Per-use expressions draw random numbers with call counters that run through every step
+        # of a node kind, so a plan with them always runs whole.
+        self._can_rerun_part = plan.layout == "keep" and all(v.type != "expression" for v in plan.values)
+        self._runs = 0
         self._dirty: set[int] = set()
         self._every_step = ((0, len(plan.steps)),)
         self._partial_ranges: dict[frozenset[int], tuple[tuple[int, int], ...]] = {}
@@ -420,6 +424,13 @@ class Runner:
             for ended in ends.get(index, ()):
                 finished.pop(ended, None)
 
+    def _begin_run(self):
+        """Fuel for the run, and a new run number in the control block's flags."""
+        self.store.set_fuel(self.budget)
+        self._runs += 1
+        flags = (FLAG_COMPAT if self.plan.compat else 0) | (self._runs % (1 << (32 - RUN_SHIFT))) << RUN_SHIFT
+        self._u32[self._control // 4 + CONTROL_FIELDS - 1] = flags
+
     def _ensure_open(self):
         if self._closed:
             raise UserError("this runner is closed", "load the plan again to run it")
@@ -433,7 +444,7 @@ class Runner:
         """
         self._ensure_open()
         ranges = self._ranges(full)
-        self.store.set_fuel(self.budget)
+        self._begin_run()
         self._current = False
         if check:
             self._run_checked([index for first, end in ranges for index in range(first, end)])
@@ -452,7 +463,7 @@ class Runner:
     def profile(self) -> list[int]:
         """Run every step with one host call each; the nanoseconds each call took."""
         self._ensure_open()
-        self.store.set_fuel(self.budget)
+        self._begin_run()
         self._current = False
         times = []
         for index in range(len(self.plan.steps)):

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from ndg.compiler.definitions import RESULT_TYPE, InputDef, NodeDef, NodeLibrary
 from ndg.compiler.ir import Const, Graph, ParamRef, Use
+from ndg.compiler.nodarium import STANDARD
+from ndg.compiler.passes import RUN_SEED
 from ndg.compiler.toposort import stable_order
 from ndg.errors import UserError
 from ndg.runtime.scalars import I32_MAX, scalar_problem
@@ -156,8 +158,9 @@ def _flow_order(kept: list[int], feeds) -> list[int]:
     return ordered + stuck
 
 
-def import_graph(data, library: NodeLibrary, name: str = "graph.json") -> Imported:
-    """A Nodarium graph (parsed JSON) as .ndg text, with a warning for everything left out."""
+def import_graph(data, library: NodeLibrary, name: str = "graph.json", compat: bool = False) -> Imported:
+    """A Nodarium graph (parsed JSON) as .ndg text, with a warning for everything left out;
+    `compat` writes the setting that runs it in compatibility mode."""
     warnings: list[str] = []
     nodes = _read_nodes(data, name, library)
     feeds = _read_edges(data, name, nodes, warnings)
@@ -191,6 +194,9 @@ def import_graph(data, library: NodeLibrary, name: str = "graph.json") -> Import
             warnings.append(f"setting `{key}` dropped: {value!r} is not a 32-bit number, a boolean or a vec3")
             continue
         entries.append(f"    {key}: {literal},")
+    if compat:
+        setting = STANDARD.compat_setting
+        entries = [e for e in entries if not e.startswith(f"    {setting}:")] + [f"    {setting}: true,"]
     if entries:
         lines += ["settings {", *entries, "}", ""]
     for n in order:
@@ -201,6 +207,12 @@ def import_graph(data, library: NodeLibrary, name: str = "graph.json") -> Import
         node_id = _call_name(definition, library, f"{name}: node {n}")
         call = f"{node_id}({', '.join(_import_args(n, definition, props, feeds[n], names, warnings))})"
         lines.append(call if n == outputs[0] else f"{names[n]} = {call}")
+    seeded = [n for n in order if any(i.type == "seed" and i.name not in feeds[n] for i in nodes[n][0].inputs)]
+    if seeded:
+        shown = ", ".join(f"`{names.get(n, 'output')}`" for n in seeded[:3]) + (" and more" if len(seeded) > 3 else "")
+        warnings.append(f"the result depends on the run's seed ({shown} read it), which Nodarium rolls anew unless "
+                        "told otherwise: ndg uses 0; run with `--seed N` (or `program.run(seed=N)`) to get Nodarium's "
+                        "result for its seed N, or write `seed: N` into those nodes to fix one result")
     return Imported("\n".join(lines) + "\n", warnings)
 
 
@@ -255,6 +267,10 @@ def _import_args(n: int, definition: NodeDef, props: dict, feeds: dict[str, int]
         elif input_def.setting:
             if key in props:
                 warnings.append(f"prop `{key}` of {where} dropped: it takes the graph setting `{input_def.setting}`")
+        elif input_def.type == "seed":
+            if key in props:
+                warnings.append(f"prop `{key}` of {where} dropped: Nodarium gives every seed input the run's seed, "
+                                "and so does ndg")
         elif key in props:
             literal = _literal(props[key], input_def)
             if literal is None:
@@ -284,6 +300,8 @@ def export_graph(graph: Graph) -> tuple[dict, list[str]]:
             input_def = node.definition.input(input_name)
             if isinstance(arg, Use):
                 edges.append([ids[arg.node], 0, ids[name], input_name])
+            elif isinstance(arg, ParamRef) and input_def.type == "seed" and arg.name == RUN_SEED:
+                continue  # Nodarium gives every seed input its run seed too
             elif isinstance(arg, ParamRef):
                 param = graph.params[arg.name]
                 props[input_name] = _json_value(param.default)
