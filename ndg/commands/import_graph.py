@@ -14,13 +14,13 @@ from ndg.errors import UserError
 def command(source, output, node_paths):
     """Convert a Nodarium graph (JSON) into a .ndg file."""
     from ndg.compiler.definitions import NodeLibrary
-    from ndg.compiler.driver import read_source
+    from ndg.compiler.driver import read_text
     from ndg.compiler.interchange import import_graph
     from ndg.outputs import check_output, write_output
 
     target = check_output(output or source.with_suffix(".ndg"), inputs=[source])
     try:
-        data = json.loads(read_source(source))
+        data = json.loads(read_text(source))
     except json.JSONDecodeError as error:
         raise UserError(f"{source} is not JSON: {error}", "export the graph from Nodarium again") from None
     imported = import_graph(data, NodeLibrary.load(tuple(node_paths)), str(source))
