@@ -32,6 +32,10 @@ class InputDef:
     options: tuple[str, ...] = ()
     accepts: tuple[str, ...] = ()
     setting: str | None = None
+    # ndg's extensions: an input with no sensible default must be given (E202 when left out), and
+    # what the input means, for `ndg nodes show` and the language server.
+    required: bool = False
+    description: str | None = None
 
     def accepts_type(self, type_: str) -> bool:
         return type_ == self.type or type_ in self.accepts
@@ -45,6 +49,7 @@ class NodeDef:
     folder: Path
     size: str | None = None
     layout: str = "list"
+    description: str | None = None  # from the definition's `meta`, as Nodarium's definitions keep it
 
     @property
     def short_name(self) -> str:
@@ -73,6 +78,13 @@ def _definition_error(path: Path, problem: str) -> UserError:
                      "see docs/nodes.md for the fields a definition has")
 
 
+def _text_field(path: Path, where: str, spec: dict) -> str | None:
+    description = spec.get("description")
+    if description is not None and not isinstance(description, str):
+        raise _definition_error(path, f"the `description` of {where} must be a string")
+    return description
+
+
 def load_definition(path: Path) -> NodeDef:
     try:
         data = json.loads(path.read_text())
@@ -87,7 +99,8 @@ def load_definition(path: Path) -> NodeDef:
         inputs.append(InputDef(
             name=name, type=spec["type"], value=spec.get("value"), min=spec.get("min"), max=spec.get("max"),
             options=tuple(spec.get("options") or ()), accepts=tuple(spec.get("accepts") or ()),
-            setting=spec.get("setting"),
+            setting=spec.get("setting"), required=spec.get("required") is True,
+            description=_text_field(path, f"input `{name}`", spec),
         ))
     outputs = data.get("outputs") or []
     if len(outputs) > 1 or (outputs and outputs[0] not in INPUT_TYPES):
@@ -99,7 +112,10 @@ def load_definition(path: Path) -> NodeDef:
     layout = data.get("layout", "list")
     if layout not in ("list", "item"):
         raise _definition_error(path, "`layout` must be `list` or `item`")
-    return NodeDef(data["id"], tuple(inputs), output, path.parent, size, layout)
+    meta = data.get("meta")
+    if meta is not None and not isinstance(meta, dict):
+        raise _definition_error(path, "`meta` must be an object")
+    return NodeDef(data["id"], tuple(inputs), output, path.parent, size, layout, _text_field(path, "`meta`", meta or {}))
 
 
 def builtin_node_dir() -> Path:

@@ -232,6 +232,8 @@ def _import_args(n: int, definition: NodeDef, props: dict, feeds: dict[str, int]
         elif input_def.value is None and input_def.type in ("integer", "select"):
             warnings.append(f"{where} has no value for `{key}` and its definition none either; Nodarium's runtime "
                             "stops there, ndg uses 0 as Nodarium's editor would")
+            if input_def.required:  # left out, it would be an error in the .ndg
+                args.append(f"{key}: 0")
     return args
 
 

@@ -508,6 +508,25 @@ def _type_hint(input_def: InputDef) -> str:
     return f"write {examples.get(input_def.type, f'a node that outputs {input_def.type}')}"
 
 
+def default_value(input_def: InputDef):
+    """The value a scalar input gets when a graph leaves it out: its definition's, or Nodarium's
+    editor default for its type."""
+    default = input_def.value if input_def.value is not None else FALLBACK_DEFAULTS[input_def.type]
+    if input_def.type == "vec3":
+        return tuple(float(v) for v in default)
+    if input_def.type == "float":
+        return float(default)
+    if input_def.type == "boolean":
+        return bool(default)
+    return default
+
+
+def _range_text(input_def: InputDef) -> str:
+    if input_def.min is None and input_def.max is None:
+        return ""
+    return f", from {_bound(input_def.min, '-∞')} to {_bound(input_def.max, '∞')}"
+
+
 def fill_defaults(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
     """Give every input without an argument its definition's default (or Nodarium's editor default)."""
     diagnostics = []
@@ -529,14 +548,12 @@ def fill_defaults(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
                 diagnostics.append(Diagnostic("E202", f"`{node.definition.short_name}` needs its input `{input_def.name}`",
                                               node.span, f"connect a node that outputs {input_def.type}: `{input_def.name}: …`"))
                 continue
-            default = input_def.value if input_def.value is not None else FALLBACK_DEFAULTS[input_def.type]
-            if input_def.type == "vec3":
-                default = tuple(float(v) for v in default)
-            elif input_def.type == "float":
-                default = float(default)
-            elif input_def.type == "boolean":
-                default = bool(default)
-            args[input_def.name] = Const(input_def.type, default, None)
+            if input_def.required:
+                diagnostics.append(Diagnostic("E202", f"`{node.definition.short_name}` needs a value for `{input_def.name}`",
+                                              node.span, f"give it one: `{input_def.name}: …` ({input_def.type}"
+                                                         f"{_range_text(input_def)}); it has no default"))
+                continue
+            args[input_def.name] = Const(input_def.type, default_value(input_def), None)
         nodes[node.name] = replace(node, args={i.name: args[i.name] for i in node.definition.inputs if i.name in args})
     return replace(graph, nodes=nodes), diagnostics
 

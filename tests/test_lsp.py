@@ -53,9 +53,9 @@ async def test_hover_describes_nodes_inputs_and_names(client: LanguageClient):
     await opened(client, TEXT)
     node = await client.text_document_hover_async(types.HoverParams(**at(2, 5)))
     assert node.contents.value.startswith("**max/plantarium/branch** → path")
-    assert "- `amount: integer = 10, 0..64`" in node.contents.value
+    assert "- `amount: integer = 10, 0..64`: How many branches grow from each parent path." in node.contents.value
     argument = await client.text_document_hover_async(types.HoverParams(**at(1, 10)))
-    assert argument.contents.value == "`amount: integer = 1, 1..64` (input of `max/plantarium/stem`)"
+    assert argument.contents.value == "`amount: integer = 1, 1..64` (input of `max/plantarium/stem`)\n\nHow many stems."
     param = await client.text_document_hover_async(types.HoverParams(**at(3, 32)))
     assert param.contents.value == "parameter `param length: float = 2 in 0..10`"
 

@@ -49,14 +49,17 @@ def show(name, node_paths, as_json):
         return
     console = terminal.console()
     console.print(f"[bold]{node.id}[/]  →  {node.output}", highlight=False)
-    console.print(f"folder: {node.folder}", highlight=False)
+    if node.description:
+        console.print(escape(node.description), highlight=False)
+    console.print(f"folder: {escape(str(node.folder))}", highlight=False)
     if node.size:
         console.print(f"output size: {node.size} words ({node.layout})", highlight=False)
     table = Table(show_edge=False, box=None, padding=(0, 2))
-    for column in ("input", "type", "default", "range", "also accepts", "setting"):
+    for column in ("input", "type", "default", "range", "also accepts", "setting", "meaning"):
         table.add_column(column, overflow="fold")
     for i in node.inputs:
-        table.add_row(*(escape(cell) for cell in (i.name, i.type, _default(i), _range(i), ", ".join(i.accepts), i.setting or "")))
+        table.add_row(*(escape(cell) for cell in (i.name, i.type, _default(i), _range(i), ", ".join(i.accepts),
+                                                   i.setting or "", i.description or "")))
     console.print(table if table.row_count else "no inputs")
 
 
@@ -87,11 +90,21 @@ def _library(node_paths):
 
 
 def _default(input_def) -> str:
-    if input_def.value is None:
-        return "(needs a value)" if input_def.type not in ("path", "geometry", "instances") else ""
-    if input_def.options and isinstance(input_def.value, int) and 0 <= input_def.value < len(input_def.options):
-        return f"{input_def.value} ({input_def.options[input_def.value]})"
-    return str(input_def.value).lower() if isinstance(input_def.value, bool) else str(input_def.value)
+    """The value the input gets when a graph leaves it out, as a graph would write it."""
+    from ndg.compiler.passes import FALLBACK_DEFAULTS, default_value
+
+    if input_def.required:
+        return "(needs a value)"
+    if input_def.type not in FALLBACK_DEFAULTS:
+        return ""
+    value = default_value(input_def)
+    if input_def.options and 0 <= value < len(input_def.options):
+        return f"{value} ({input_def.options[value]})"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(f"{v:g}" for v in value) + "]"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _range(input_def) -> str:
@@ -115,7 +128,8 @@ def _describe_input(input_def) -> str:
 
 
 def _node_data(node) -> dict:
-    return {"id": node.id, "output": node.output, "size": node.size, "layout": node.layout,
+    return {"id": node.id, "output": node.output, "size": node.size, "layout": node.layout, "description": node.description,
             "inputs": [{"name": i.name, "type": i.type, "default": i.value, "min": i.min, "max": i.max,
-                        "options": list(i.options), "accepts": list(i.accepts), "setting": i.setting}
+                        "options": list(i.options), "accepts": list(i.accepts), "setting": i.setting,
+                        "required": i.required, "description": i.description}
                        for i in node.inputs]}
