@@ -10,6 +10,7 @@ silently. Export writes the checked graph back: every node with the arguments wr
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -257,9 +258,9 @@ def export_graph(graph: Graph) -> tuple[dict, list[str]]:
                 param = graph.params[arg.name]
                 props[input_name] = _json_value(param.default)
                 warnings.append(f"`{name}.{input_name}` uses parameter `{arg.name}`, which Nodarium does not have; "
-                                f"exported as its default {param.default!r}")
+                                f"exported as its default {json.dumps(_json_value(param.default))}")
             elif input_def.setting and arg.span is not None and not _from_settings(graph, input_def, arg):
-                warnings.append(f"`{name}.{input_name}` is set to {arg.value!r} here, but Nodarium gives every "
+                warnings.append(f"`{name}.{input_name}` is set to {json.dumps(_json_value(arg.value))} here, but Nodarium gives every "
                                 f"`{input_name}` the graph setting `{input_def.setting}`; not exported")
             elif not input_def.setting and (arg.span is not None or input_def.value is None):
                 # Written in the .ndg, or a value Nodarium's runtime has no fallback for.

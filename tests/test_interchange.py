@@ -256,3 +256,14 @@ def test_settings_block_values_export_without_warnings_and_overrides_warn():
     tree = check((EXAMPLES / "tree.ndg").read_text(), "tree.ndg", library)
     _, warnings = export_graph(tree)
     assert warnings and all("resolution_curve` is set to" in w for w in warnings)  # its per-level overrides
+
+
+def test_export_warnings_write_values_as_json_not_python(tmp_path):
+    source = tmp_path / "g.ndg"
+    source.write_text("param up: vec3 = [0, 1, 0]\nparam on: boolean = false\nv = vec3(0: 1, 1: 2, 2: 3)\n"
+                      "s = stem(origin: up)\nr = rotate(plant: s, spread: on)\noutput(input: r)\n")
+    result = CliRunner().invoke(main, ["export", str(source), "-o", str(tmp_path / "g.json")])
+    assert result.exit_code == 0, result.output
+    assert "exported as its default [0.0, 1.0, 0.0]" in result.output
+    assert "exported as its default false" in result.output
+    assert "(0.0" not in result.output and "False" not in result.output
