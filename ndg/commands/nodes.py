@@ -13,7 +13,8 @@ from ndg.commands import echo_json, node_paths_option
 @click.option("--json", "as_json", is_flag=True, help="Print the library as JSON on stdout.")
 @click.pass_context
 def command(ctx, node_paths, as_json):
-    """List the node library; `ndg nodes show NAME` shows one node, `ndg nodes new ID` makes one."""
+    """List the node library; `ndg nodes show NAME` shows one node, `ndg nodes new ID` makes one,
+    `ndg nodes test DIR` runs a node's tests with ndg's toolchain."""
     if ctx.invoked_subcommand is not None:
         return
     library = _library(node_paths)
@@ -72,15 +73,43 @@ def new(node_id, parent):
 
     Writes DIR/NAME/definition.json, src/lib.rs and Cargo.toml; docs/nodes.md explains them.
     """
+    from ndg.compiler.definitions import NodeLibrary
     from ndg.compiler.scaffold import scaffold
 
     folder = scaffold(node_id, parent)
     name = folder.name
+    for shadowed in NodeLibrary.load().matching(name):
+        click.echo(f"warning: `{node_id}` has the short name of the built-in `{shadowed.id}`: with --nodes {parent}, "
+                   f"`{name}(…)` in a graph could mean either (error E107); write the full id, or "
+                   f"`use {node_id.rsplit('/', 1)[0]}` in graphs that mean this one", err=True)
     click.echo(f"created {folder}/ with definition.json, src/lib.rs and Cargo.toml\n"
                f"  try it:   echo 'output(input: {name}(length: 2))' > {name}.ndg && "
                f"ndg run {name}.ndg --nodes {parent}\n"
                f"  test it:  (cd {folder} && cargo test --offline)\n"
                f"  the node contract: docs/nodes.md")
+
+
+@command.command("test")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def test(folder):
+    """Build a node folder's Rust code and run its tests with the toolchain ndg builds with.
+
+    `cargo test` alone runs whatever rustc is first on PATH, which may accept code ndg's build
+    refuses; this runs the rustc and cargo that `ndg compile` uses.
+    """
+    import subprocess
+
+    from ndg.compiler.definitions import DEFINITION_FILE, load_definition
+    from ndg.compiler.toolchain import find_toolchain
+    from ndg.errors import UserError
+
+    definition = load_definition(folder / DEFINITION_FILE)
+    toolchain = find_toolchain()
+    click.echo(f"testing {definition.id} with {toolchain.rustc}", err=True)
+    done = subprocess.run([str(toolchain.cargo), "test", "--offline"], cwd=folder, env=toolchain.environment())
+    if done.returncode != 0:
+        raise UserError(f"the tests of `{definition.id}` did not pass with {toolchain.rustc} (cargo exit code {done.returncode})",
+                        "the messages above say which test or which line; ndg builds this node with the same rustc")
 
 
 def _library(node_paths):
