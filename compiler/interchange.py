@@ -16,7 +16,10 @@ import re
 from dataclasses import dataclass, field
 
 from ndg.compiler.definitions import RESULT_TYPE, InputDef, NodeDef, NodeLibrary
+from ndg.compiler.formatter import format_program
 from ndg.compiler.ir import Const, Graph, ParamRef, Use
+from ndg.compiler.passes import FALLBACK_DEFAULTS, default_value
+from ndg.compiler.syntax import parse
 from ndg.compiler.toposort import stable_order
 from ndg.errors import UserError
 from ndg.runtime.scalars import I32_MAX, scalar_problem
@@ -195,7 +198,7 @@ def import_graph(data, library: NodeLibrary, name: str = "graph.json") -> Import
         node_id = definition.short_name if library.matching(definition.short_name) == [definition] else definition.id
         call = f"{node_id}({', '.join(_import_args(n, definition, props, feeds[n], names, warnings))})"
         lines.append(call if n == outputs[0] else f"{names[n]} = {call}")
-    return Imported("\n".join(lines) + "\n", warnings)
+    return Imported(format_program(parse("\n".join(lines) + "\n", name)), warnings)
 
 
 def _binding_name(base: str, taken: set[str]) -> str:
@@ -206,6 +209,18 @@ def _binding_name(base: str, taken: set[str]) -> str:
         name = f"{base}_{count}"
     taken.add(name)
     return name
+
+
+def _is_fallback(value, input_def: InputDef) -> bool:
+    """Whether a prop is the value an input with no default of its own gets when a graph leaves it
+    out (Nodarium's editor default): export must write such a value, for Nodarium's runtime has no
+    fallback, and import leaves it out again, so that a round trip is stable at once."""
+    if input_def.value is not None or input_def.required or input_def.type not in FALLBACK_DEFAULTS:
+        return False
+    default = default_value(input_def)
+    if isinstance(default, tuple):
+        return isinstance(value, list) and tuple(value) == default
+    return type(value) is type(default) and value == default
 
 
 def _import_args(n: int, definition: NodeDef, props: dict, feeds: dict[str, int], names, warnings) -> list[str]:
@@ -223,6 +238,8 @@ def _import_args(n: int, definition: NodeDef, props: dict, feeds: dict[str, int]
         elif input_def.setting:
             if key in props:
                 warnings.append(f"prop `{key}` of {where} dropped: it takes the graph setting `{input_def.setting}`")
+        elif key in props and _is_fallback(props[key], input_def):
+            continue  # what ndg gives the input when left out: export writes it, so import leaves it out
         elif key in props:
             literal = _literal(props[key], input_def)
             if literal is None:
