@@ -29,17 +29,6 @@ class Compiled:
     module: BuiltModule
 
 
-def read_source(path: Path) -> str:
-    """The text of a .ndg file, refused with a message that says why when it is not one."""
-    path = Path(path)
-    return _read_text(path, lambda head: _not_a_graph(path, head))
-
-
-def read_text(path: Path) -> str:
-    """The text of a file ndg reads whole (a Nodarium graph, say), within the .ndg size limit."""
-    return _read_text(Path(path), lambda head: None)
-
-
 def _not_a_graph(path: Path, head: bytes) -> UserError | None:
     kind = file_kind(path, head)
     if kind is None or path.suffix == ".ndg" or kind.startswith("a graph"):
@@ -48,17 +37,19 @@ def _not_a_graph(path: Path, head: bytes) -> UserError | None:
     return UserError(f"{path} is {kind}, not a graph (.ndg)", hint)
 
 
-def _read_text(path: Path, refusal) -> str:
+def read_source(path: Path) -> str:
+    """The text of a .ndg file, refused with a message that says why when it is not one."""
+    path = Path(path)
     try:
         with path.open("rb") as file:
             data = file.read(MAX_SOURCE_CHARS * 4 + 1)  # UTF-8 takes at most 4 bytes a character
     except FileNotFoundError:
         raise UserError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise UserError(f"{path} is a folder, not a file", f"name the files in it: `{path}/*.ndg`") from None
+        raise UserError(f"{path} is a folder, not a .ndg file", f"name the graphs in it: `{path}/*.ndg`") from None
     except OSError as error:
         raise UserError(f"cannot read {path}: {error.strerror}") from None
-    refused = refusal(data[:16])
+    refused = _not_a_graph(path, data[:16])
     if refused is not None:
         raise refused
     try:
@@ -67,7 +58,7 @@ def _read_text(path: Path, refusal) -> str:
         raise UserError(f"{path} is not UTF-8 text: byte {error.start} cannot be read",
                         "save the file as UTF-8") from None
     if len(text) > MAX_SOURCE_CHARS:
-        raise UserError(f"{path} is longer than {MAX_SOURCE_CHARS:,} characters, the most ndg reads from one file",
+        raise UserError(f"{path} is longer than {MAX_SOURCE_CHARS:,} characters, the most ndg reads from a .ndg file",
                         "a graph this big is generated: generate it in parts, or with fewer nodes")
     return text
 

@@ -60,7 +60,7 @@ def test_a_file_past_the_size_limit_is_refused_by_the_cli(tmp_path):
     source.write_text("# " + "x" * MAX_SOURCE_CHARS + "\n")
     result = CliRunner().invoke(main, ["check", str(source)])
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert f"{source} is longer than 16,777,216 characters, the most ndg reads from one file" in result.output
+    assert f"{source} is longer than 16,777,216 characters, the most ndg reads from a .ndg file" in result.output
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path):

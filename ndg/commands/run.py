@@ -60,7 +60,9 @@ def command(source, outputs, output_format, gltf_instancing, png, turntable, siz
     from ndg.runtime.plan import load_plan
 
     # Every option is checked before anything slow runs.
-    destinations = [(output, *check_destination(output, output_format, inputs=[source])) for output in outputs]
+    # --format names the format of standard output; files are named by their extensions.
+    destinations = [(output, *check_destination(output, output_format if str(output) == "-" else None,
+                                                inputs=[source])) for output in outputs]
     if png:
         picture_target = check_destination(png, "png" if str(png) == "-" else None,
                                            TURNTABLE_FORMATS if turntable else PICTURE_FORMATS, inputs=[source])
