@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import operator
 from dataclasses import replace
+from typing import Any
 
 from ndg.compiler import syntax
 from ndg.compiler.definitions import RESULT_TYPE, InputDef, NodeDef, NodeLibrary
@@ -511,7 +512,7 @@ def _type_hint(input_def: InputDef) -> str:
 def default_value(input_def: InputDef):
     """The value a scalar input gets when a graph leaves it out: its definition's, or Nodarium's
     editor default for its type."""
-    default = input_def.value if input_def.value is not None else FALLBACK_DEFAULTS[input_def.type]
+    default: Any = input_def.value if input_def.value is not None else FALLBACK_DEFAULTS[input_def.type]
     if input_def.type == "vec3":
         return tuple(float(v) for v in default)
     if input_def.type == "float":

@@ -187,7 +187,7 @@ def tokenize(text: str) -> tuple[list[Token], list[Comment]]:
     append = tokens.append
     line, line_start = 1, 0
     for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
+        kind = match.lastgroup or "end"  # every match sets exactly one named group
         start = match.start(kind)
         if start != match.start():
             newlines = text.count("\n", match.start(), start)
@@ -336,7 +336,9 @@ class _Parser:
         kind, text = first[0], first[1]
         if kind == "name" and text in _STATEMENT_KEYWORDS:
             self.at += 1
-            return {"param": self.param, "settings": self.settings, "use": self.use}[text](first)
+            if text == "param":
+                return self.param(first)
+            return self.settings(first) if text == "settings" else self.use(first)
         if kind == "qualified":
             call = self.call()
             return BareCall(call, call.span)
@@ -435,7 +437,7 @@ class _Parser:
             self.expect(",", "expected `,`")
             items.append(self.signed())
         self.closing("expected `]`")
-        return Vec3(tuple(items), self.span_from(first))
+        return Vec3((items[0], items[1], items[2]), self.span_from(first))
 
     def expression(self, lowest: int = 1) -> tuple[Expr, int]:
         """An expression and how deep its tree is; operators of precedence `lowest` and up."""

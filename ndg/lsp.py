@@ -182,7 +182,7 @@ class NdgLanguageServer(LanguageServer):
         if word.role == "input":
             definition = self.node(word.call)
             input_def = definition.input(name) if definition else None
-            if input_def is None:
+            if definition is None or input_def is None:
                 return None
             meaning = f"\n\n{input_def.description}" if input_def.description else ""
             return f"`{describe_input(input_def)}` (input of `{definition.id}`){meaning}"
