@@ -238,3 +238,14 @@ def test_every_node_and_input_has_a_description():
     shown = CliRunner().invoke(main, ["nodes", "show", "gravity"]).output
     assert "Bends paths downwards, as their weight would." in shown
     assert "How far the paths bend (0: not at all, 1: the most)." in shown
+
+
+def test_an_ambiguous_node_is_reported_once_not_again_as_a_missing_input(tmp_path):
+    import json
+
+    folder = tmp_path / "nodes" / "box"
+    folder.mkdir(parents=True)
+    (folder / "definition.json").write_text(json.dumps({"id": "test/extra/box", "outputs": ["geometry"], "size": "4",
+                                                        "inputs": {"size": {"type": "float", "value": 1}}}))
+    output = check_output(tmp_path, "output(input: box(size: 1))\n", "--nodes", str(tmp_path / "nodes"))
+    assert output.count("error[") == 1 and "error[E107]: `box` could mean `max/plantarium/box`, `test/extra/box`" in output
