@@ -60,8 +60,8 @@ def _comments_by_owner(program: syntax.Program) -> dict[int | None, list[syntax.
     owned: dict[int | None, list[syntax.Comment]] = {}
     for comment in program.comments:
         index = bisect_right(starts, comment.line) - 1
-        spans_it = index >= 0 and program.statements[index].span.end_line >= comment.line
-        owned.setdefault(index if spans_it else None, []).append(comment)
+        owner = None if index < 0 or program.statements[index].span.end_line < comment.line else index
+        owned.setdefault(owner, []).append(comment)
     return owned
 
 

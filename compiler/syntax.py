@@ -10,6 +10,7 @@ time. Its limits (file size, nesting depth, number length, syntax errors) are us
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ndg.compiler.diagnostics import Diagnostic, Source, SourceErrors, Span
@@ -187,7 +188,8 @@ def tokenize(text: str) -> tuple[list[Token], list[Comment]]:
     append = tokens.append
     line, line_start = 1, 0
     for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "end"  # every match sets exactly one named group
+        kind = match.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         start = match.start(kind)
         if start != match.start():
             newlines = text.count("\n", match.start(), start)
@@ -336,9 +338,9 @@ class _Parser:
         kind, text = first[0], first[1]
         if kind == "name" and text in _STATEMENT_KEYWORDS:
             self.at += 1
-            if text == "param":
-                return self.param(first)
-            return self.settings(first) if text == "settings" else self.use(first)
+            keyword: dict[str, Callable[[Token], Statement]] = {"param": self.param, "settings": self.settings,
+                                                                 "use": self.use}
+            return keyword[text](first)
         if kind == "qualified":
             call = self.call()
             return BareCall(call, call.span)

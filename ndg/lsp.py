@@ -23,7 +23,8 @@ from ndg.compiler.definitions import InputDef, NodeDef, NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors, Span
 from ndg.compiler.driver import check_with_shapes
 from ndg.compiler.formatter import format_program
-from ndg.compiler.passes import FALLBACK_DEFAULTS, default_value
+from ndg.compiler.nodarium import STANDARD
+from ndg.compiler.passes import default_value
 from ndg.errors import UserError
 
 SERVER_NAME = "ndg"
@@ -52,7 +53,7 @@ def describe_input(input_def: InputDef) -> str:
     text = f"{input_def.name}: {input_def.type}"
     if input_def.required:
         text += " (needs a value)"
-    elif input_def.type in FALLBACK_DEFAULTS:
+    elif input_def.type in STANDARD.fallback_defaults:
         text += f" = {_written(default_value(input_def))}"
     if input_def.options:
         text += f" (one of {', '.join(input_def.options)})"

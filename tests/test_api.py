@@ -155,9 +155,10 @@ def test_a_result_with_nothing_to_draw_falls_back_to_its_repr_in_notebooks():
     assert "1 path item (2 points)" in repr(only_a_line)
 
 
+@pytest.mark.toolchain
 def test_parameters_have_types_defaults_and_ranges_and_each_run_starts_from_the_defaults():
     import ndg
-    from ndg.api import Parameter
+    from ndg.program import Parameter
 
     program = ndg.compile_string("param s: float = 2 in 1..4\nparam on: boolean = true\n"
                                  "output(input: box(size: s))\n")

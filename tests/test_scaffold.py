@@ -144,7 +144,7 @@ def test_every_valid_id_renders_a_definition_ndg_loads(node_id):
     definition = load_rendered_definition(files["definition.json"])
     assert definition.id == node_id
     assert [i.name for i in definition.inputs] == ["length", "points"]
-    assert (definition.output, definition.size, definition.layout) == ("path", "paths(1, points, 1)", "list")
+    assert (definition.output, definition.size, definition.framing) == ("path", "paths(1, points, 1)", "list")
     assert f'name = "ndg_node_{node_id.rsplit("/", 1)[1]}"' in files["Cargo.toml"]
 
 
@@ -162,6 +162,7 @@ def test_a_new_node_that_shadows_a_built_in_gets_a_warning_naming_both(tmp_path)
             f"{tmp_path}, `box(…)` in a graph could mean either (error E107)") in done.output
 
 
+@pytest.mark.toolchain
 def test_nodes_test_runs_a_node_s_tests_with_ndg_s_toolchain(tmp_path):
     assert ndg("nodes", "new", "me/garden/stalk", "--dir", tmp_path).exit_code == 0
     done = subprocess.run([sys.executable, "-c", "from ndg.cli import main; main()", "nodes", "test", str(tmp_path / "stalk")],

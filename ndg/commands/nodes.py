@@ -54,7 +54,7 @@ def show(name, node_paths, as_json):
         console.print(escape(node.description), highlight=False)
     console.print(f"folder: {escape(str(node.folder))}", highlight=False)
     if node.size:
-        console.print(f"output size: {node.size} words ({node.layout})", highlight=False)
+        console.print(f"output size: {node.size} words ({node.framing})", highlight=False)
     table = Table(show_edge=False, box=None, padding=(0, 2))
     for column in ("input", "type", "default", "range", "also accepts", "setting", "meaning"):
         table.add_column(column, overflow="fold")
@@ -120,11 +120,12 @@ def _library(node_paths):
 
 def _default(input_def) -> str:
     """The value the input gets when a graph leaves it out, as a graph would write it."""
-    from ndg.compiler.passes import FALLBACK_DEFAULTS, default_value
+    from ndg.compiler.nodarium import STANDARD
+    from ndg.compiler.passes import default_value
 
     if input_def.required:
         return "(needs a value)"
-    if input_def.type not in FALLBACK_DEFAULTS:
+    if input_def.type not in STANDARD.fallback_defaults:
         return ""
     value = default_value(input_def)
     if input_def.options and 0 <= value < len(input_def.options):
@@ -157,7 +158,7 @@ def _describe_input(input_def) -> str:
 
 
 def _node_data(node) -> dict:
-    return {"id": node.id, "output": node.output, "size": node.size, "layout": node.layout, "description": node.description,
+    return {"id": node.id, "output": node.output, "size": node.size, "framing": node.framing, "description": node.description,
             "inputs": [{"name": i.name, "type": i.type, "default": i.value, "min": i.min, "max": i.max,
                         "options": list(i.options), "accepts": list(i.accepts), "setting": i.setting,
                         "required": i.required, "description": i.description}
