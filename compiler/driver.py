@@ -32,6 +32,14 @@ class Compiled:
     module: BuiltModule
 
 
+def _not_a_graph(path: Path, head: bytes) -> UserError | None:
+    kind = file_kind(path, head)
+    if kind is None or path.suffix == ".ndg" or kind.startswith("a graph"):
+        return None
+    hint = f"if it is a Nodarium graph, turn it into .ndg: `ndg import {path}`" if kind == "a JSON file" else "give a .ndg file"
+    return UserError(f"{path} is {kind}, not a graph (.ndg)", hint)
+
+
 def read_source(path: Path) -> str:
     """The text of a .ndg file, refused with a message that says why when it is not one."""
     path = Path(path)
@@ -44,10 +52,9 @@ def read_source(path: Path) -> str:
         raise UserError(f"{path} is a folder, not a .ndg file", f"name the graphs in it: `{path}/*.ndg`") from None
     except OSError as error:
         raise UserError(f"cannot read {path}: {error.strerror}") from None
-    kind = file_kind(path, data[:16])
-    if kind is not None and path.suffix != ".ndg" and not kind.startswith("a graph"):
-        hint = f"if it is a Nodarium graph, turn it into .ndg: `ndg import {path}`" if kind == "a JSON file" else "give a .ndg file"
-        raise UserError(f"{path} is {kind}, not a graph (.ndg)", hint)
+    refused = _not_a_graph(path, data[:16])
+    if refused is not None:
+        raise refused
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from ndg.compiler import syntax
 from ndg.compiler.definitions import RESULT_TYPE, InputDef, NodeDef, NodeLibrary
@@ -20,9 +22,9 @@ from ndg.compiler.ir import (
     SettingValue,
     Use,
 )
-from ndg.compiler.nodarium import STANDARD, Dialect
+from ndg.compiler.nodarium import STANDARD, Dialect, Scalar
 from ndg.compiler.toposort import stable_order
-from ndg.runtime.abi import SCALAR_WORDS
+from ndg.runtime.abi import SCALAR_WORDS, ValueType
 from ndg.runtime.scalars import F32_MAX, I32_MAX, I32_MIN, scalar_problem
 
 # The types a graph parameter may have: scalars that need no list of options.
@@ -509,6 +511,23 @@ def _type_hint(input_def: InputDef) -> str:
 # The graph parameter every `seed` input without an argument reads: the run's seed, as Nodarium
 # gives every seed input its run seed (`ndg run --seed N`, `program.run(seed=N)`).
 RUN_SEED = "seed"
+def default_value(input_def: InputDef, fallbacks: Mapping[ValueType, Scalar] = STANDARD.fallback_defaults):
+    """The value a scalar input gets when a graph leaves it out: its definition's, or (`fallbacks`)
+    Nodarium's editor default for its type."""
+    default: Any = input_def.value if input_def.value is not None else fallbacks[input_def.type]
+    if input_def.type == "vec3":
+        return tuple(float(v) for v in default)
+    if input_def.type == "float":
+        return float(default)
+    if input_def.type == "boolean":
+        return bool(default)
+    return default
+
+
+def _range_text(input_def: InputDef) -> str:
+    if input_def.min is None and input_def.max is None:
+        return ""
+    return f", from {_bound(input_def.min, '-∞')} to {_bound(input_def.max, '∞')}"
 
 
 def fill_defaults(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
@@ -543,14 +562,12 @@ def fill_defaults(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
                 diagnostics.append(Diagnostic("E202", f"`{node.definition.short_name}` needs its input `{input_def.name}`",
                                               node.span, f"connect a node that outputs {input_def.type}: `{input_def.name}: …`"))
                 continue
-            default = input_def.value if input_def.value is not None else fallbacks[input_def.type]
-            if input_def.type == "vec3":
-                default = tuple(float(v) for v in default)
-            elif input_def.type == "float":
-                default = float(default)
-            elif input_def.type == "boolean":
-                default = bool(default)
-            args[input_def.name] = Const(input_def.type, default, None)
+            if input_def.required:
+                diagnostics.append(Diagnostic("E202", f"`{node.definition.short_name}` needs a value for `{input_def.name}`",
+                                              node.span, f"give it one: `{input_def.name}: …` ({input_def.type}"
+                                                         f"{_range_text(input_def)}); it has no default"))
+                continue
+            args[input_def.name] = Const(input_def.type, default_value(input_def, fallbacks), None)
         nodes[node.name] = replace(node, args={i.name: args[i.name] for i in node.definition.inputs if i.name in args})
     return replace(graph, nodes=nodes, params=params), diagnostics
 

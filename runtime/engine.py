@@ -53,6 +53,9 @@ START_FUEL = 100_000_000
 PROVIDED_IMPORTS = (("env", "memory"), ("env", "ndg_panic"))
 
 
+# Node ids of ndg's own library: a fault in one of these is ndg's to fix, in any other its author's.
+BUILT_IN = ("max/plantarium/", "ndg/core/")
+
 class RunError(UserError):
     """A node failed while the plan ran; the message names the node as the user wrote it."""
 
@@ -342,8 +345,12 @@ class Runner:
             return RunError(f"{where} {'panicked' if self._panic_message else 'trapped'}: {detail}",
                             "check the values given to this node")
         if state.status == Status.CAPACITY:
+            kind = self.plan.kinds[step.kind]
+            blame = ("its size rule under-counts for these inputs; report this with the graph" if kind.startswith(BUILT_IN)
+                     else f"the node `{kind}` is at fault: its size rule (`size` in its definition.json) under-counts "
+                          "what its code writes for these inputs; fix the rule or the code")
             return RunError(f"{where} needs more than its {state.detail}-word output slot and was stopped before overrunning it",
-                            "its size rule under-counts for these inputs; report this with the graph")
+                            blame)
         if state.status == Status.BAD_INPUT:
             name = step.input_names[state.detail] if state.detail < len(step.input_names) else f"#{state.detail}"
             return RunError(f"{where} got a malformed value on its input `{name}`",

@@ -165,3 +165,16 @@ def test_a_result_with_nothing_to_draw_falls_back_to_its_repr_in_notebooks():
     only_a_line = ndg.Result(result(path_item([[0, 0, 0, 1], [0, 1, 0, 1]])), "line.ndg")
     assert only_a_line._repr_png_().startswith(b"\x89PNG")  # paths are drawn as lines
     assert "1 path item (2 points)" in repr(only_a_line)
+
+
+@pytest.mark.toolchain
+def test_parameters_have_types_defaults_and_ranges_and_each_run_starts_from_the_defaults():
+    import ndg
+    from ndg.program import Parameter
+
+    program = ndg.compile_string("param s: float = 2 in 1..4\nparam on: boolean = true\n"
+                                 "output(input: box(size: s))\n")
+    assert program.parameters == {"s": Parameter("s", "float", 2.0, 1, 4), "on": Parameter("on", "boolean", True, None, None)}
+    default = program.run().words.tobytes()
+    assert program.run(s=3).words.tobytes() != default
+    assert program.run().words.tobytes() == default  # not 3 from the run before
