@@ -44,9 +44,9 @@ def main():
 
 
 def _register_commands():
-    from ndg.commands import check, compile, export, fmt, import_graph, nodes, plan, run
+    from ndg.commands import check, compile, export, fmt, import_graph, nodes, plan, run, serve
 
-    for module in (check, compile, run, plan, fmt, import_graph, export, nodes):
+    for module in (check, compile, run, plan, serve, fmt, import_graph, export, nodes):
         main.add_command(module.command)
 
 
