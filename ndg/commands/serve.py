@@ -1,4 +1,5 @@
 import asyncio
+import contextlib
 import webbrowser
 from pathlib import Path
 
@@ -28,7 +29,5 @@ def command(source, host, port, open_browser):
         if open_browser:
             webbrowser.open(url)
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(source, host, port, announce))
-    except KeyboardInterrupt:
-        pass

@@ -1,0 +1,183 @@
+"""`ndg serve` in a real browser (Debian's chromium, headless, driven by playwright): the page shows
+the plant with the stats and bytes `ndg run` gives, a parameter control re-runs it, saving the file
+updates it, a mistake shows the CLI's diagnostic over the last picture; foreign requests are refused."""
+
+import base64
+import hashlib
+import http.client
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ndg.serve import allowed_hosts
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+NDG = [str(Path(sys.executable).parent / "ndg")]
+PLANT = """\
+param length: float = 6 in 0..10
+param amount: integer = 3 in 1..8
+stems = stem(amount: amount, length: length, thickness: 0.2)
+wavy = noise(plant: stems, strength: 2, scale: 1.5)
+branches = branch(plant: wavy, amount: 12, length: 1.4)
+output(input: gravity(plant: branches, strength: 0.3))
+"""
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (make setup installs it)")
+
+
+def ndg_json(*args: str) -> dict:
+    done = subprocess.run([*NDG, "run", *args, "--json"], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def ndg_words_sha256(graph: Path, tmp: Path, *sets: str) -> str:
+    out = tmp / "words.bin"
+    subprocess.run([*NDG, "run", str(graph), "-o", str(out), "-q", *(f"--set={s}" for s in sets)], check=True)
+    return hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("serve") / "plant.ndg"
+    path.write_text(PLANT)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(graph):
+    process = subprocess.Popen([*NDG, "serve", str(graph), "--port", "0"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        line = process.stdout.readline()
+        url = re.search(r"http://\S+", line)
+        assert url, f"no URL in {line!r}: {process.stderr.read() if process.poll() is not None else ''}"
+        yield url.group(0)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    with playwright_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1000, "height": 640})
+        errors = []
+        page.on("pageerror", lambda error: errors.append(error))
+        page.goto(server)
+        page.wait_for_function("window.ndgPage && ndgPage.state.runs > 0", timeout=30000)
+        yield page
+        browser.close()
+        assert not errors
+
+
+def runs(page) -> int:
+    return page.evaluate("ndgPage.state.runs")
+
+
+def canvas_pixels(page) -> np.ndarray:
+    """What the canvas holds (without the panels drawn over it)."""
+    url = page.evaluate("document.getElementById('view').toDataURL('image/png')")
+    data = base64.b64decode(url.split(",", 1)[1])
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).astype(int)
+
+
+def plant_pixels(pixels: np.ndarray) -> int:
+    """Pixels of the plant's green, which neither the background nor the grid has."""
+    red, green, blue = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    return int(((green > red + 20) & (green > blue + 20)).sum())
+
+
+def test_the_page_shows_the_plant_with_the_stats_of_ndg_run(page, graph, tmp_path):
+    expected = ndg_json(str(graph))
+    counts = page.evaluate("ndgPage.state.counts")
+    assert counts == {key: expected["result"][key] for key in counts}
+    stats = {row.get_attribute("data-stat"): row.locator("td").inner_text() for row in page.locator("#stats tr").all()}
+    assert stats["nodes"] == str(expected["nodes"])
+    assert stats["memory"] == f"{expected['memory_bytes'] // 1024:,} KiB"
+    assert stats["vertices"] == f"{expected['result']['vertices']:,}"
+    assert stats["triangles"] == f"{expected['result']['triangles']:,}"
+    assert page.evaluate("ndgPage.resultSha256()") == ndg_words_sha256(graph, tmp_path)
+    pixels = canvas_pixels(page)
+    assert plant_pixels(pixels) > 0.01 * pixels.shape[0] * pixels.shape[1]
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 200  # shaded, not flat
+
+
+def test_a_parameter_control_reruns_the_plan_as_ndg_run_set_does(page, graph, tmp_path):
+    before, pixels = runs(page), plant_pixels(canvas_pixels(page))
+    page.locator("input[data-param=length]").fill("9.5")
+    page.wait_for_function(f"ndgPage.state.runs > {before}")
+    assert page.evaluate("ndgPage.resultSha256()") == ndg_words_sha256(graph, tmp_path, "length=9.5")
+    assert plant_pixels(canvas_pixels(page)) != pixels  # redrawn: a longer plant
+    before = runs(page)
+    page.locator("input[data-param=amount]").fill("5")
+    page.wait_for_function(f"ndgPage.state.runs > {before}")
+    assert page.evaluate("ndgPage.resultSha256()") == ndg_words_sha256(graph, tmp_path, "length=9.5", "amount=5")
+    assert page.evaluate("ndgPage.state.counts.paths") == 5 * 13
+
+
+def test_saving_the_file_updates_the_page_and_a_mistake_shows_its_diagnostic(page, graph, tmp_path):
+    version = page.evaluate("ndgPage.state.version")
+    graph.write_text(PLANT.replace("amount: 12", "amount: 4"))
+    page.wait_for_function(f"ndgPage.state.version > {version}", timeout=30000)
+    # The parameter values set in the page are kept across the swap.
+    assert page.locator("input[data-param=length]").input_value() == "9.5"
+    assert page.evaluate("ndgPage.resultSha256()") == ndg_words_sha256(graph, tmp_path, "length=9.5", "amount=5")
+    good, picture = page.evaluate("ndgPage.resultSha256()"), plant_pixels(canvas_pixels(page))
+
+    graph.write_text(PLANT.replace("noise(", "nosie("))
+    page.wait_for_selector("#diagnostics:not([hidden])", timeout=30000)
+    cli = subprocess.run([*NDG, "run", str(graph), "-q"], capture_output=True, text=True)
+    shown = page.locator("#diagnostics").inner_text()
+    assert shown.strip() == cli.stderr.strip()
+    assert "error[E101]" in shown and "^^^^^" in shown and "did you mean `noise`" in shown
+    assert page.evaluate("ndgPage.resultSha256()") == good and plant_pixels(canvas_pixels(page)) == picture
+
+    version = page.evaluate("ndgPage.state.version")
+    graph.write_text(PLANT)
+    page.wait_for_function(f"ndgPage.state.version > {version}", timeout=30000)
+    page.wait_for_selector("#diagnostics", state="hidden")
+    assert page.evaluate("ndgPage.resultSha256()") == ndg_words_sha256(graph, tmp_path, "length=9.5", "amount=5")
+
+
+def request(url: str, path: str, headers: dict) -> int:
+    host, port = url.removeprefix("http://").rstrip("/").rsplit(":", 1)
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.putrequest("GET", path, skip_host=True)
+    for name, value in headers.items():
+        connection.putheader(name, value)
+    connection.endheaders()
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def test_foreign_hosts_and_origins_are_refused_and_nothing_else_is_served(server):
+    own = server.removeprefix("http://").rstrip("/")
+    assert request(server, "/", {"Host": own}) == 200
+    assert request(server, "/plan.ndp", {"Host": own, "Origin": f"http://{own}"}) == 200
+    assert request(server, "/", {"Host": "evil.example:80"}) == 403
+    assert request(server, "/", {"Host": f"evil.example:{own.rsplit(':', 1)[1]}"}) == 403  # DNS rebinding
+    assert request(server, "/plan.ndp", {"Host": own, "Origin": "http://evil.example"}) == 403
+    assert request(server, "/", {"Host": own, "Origin": "null"}) == 403
+    assert request(server, "/", {}) in (400, 403)  # no Host at all: HTTP/1.1 itself refuses it
+    for path in ["/assets/../../pyproject.toml", "/assets/%2e%2e/serve.py", "/assets/..%2fserve.py", "/../pyproject.toml",
+                 "/assets/index.html", "/etc/passwd", "/plan.ndp/..", "/web_assets/app.js"]:
+        assert request(server, path, {"Host": own}) == 404, path
+
+
+def test_allowed_hosts_are_this_machines_names_on_this_port():
+    assert allowed_hosts("127.0.0.1", 8123) == {"127.0.0.1:8123", "localhost:8123", "[::1]:8123"}
+    assert "[::]:80" in allowed_hosts("::", 80)
