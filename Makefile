@@ -55,7 +55,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 # The README's pictures: every example drawn by `ndg run --png` (with OpenGL: NDG_RENDERER=gl
-# fails rather than fall back to the plainer CPU renderer), and the plant's turntable.
+# fails rather than fall back to the plainer CPU renderer), and the tree's turntable.
 pictures: setup
 	@mkdir -p docs/images
 	@for example in examples/*.ndg; do \

@@ -1,110 +1,85 @@
-"""How long turning a big result into files and pictures takes.
+"""How long turning the plant into files and a picture takes, before and after, side by side.
 
-A synthetic plant-sized result: tube meshes (geometry items) plus one instance block of leaves.
-Prints one table: decode, expansion (vectorised, and a per-instance loop for comparison, measured
-side by side), each export format, and the preview picture.
+Before: trimesh's exporters (its glTF scene, its OBJ/STL/PLY from one merged Trimesh) and the numpy
+z-buffer renderer (ndg.render_cpu, now the fallback). After: ndg's own writers (ndg.gltf,
+ndg.mesh_files, ndg.usd) and OpenGL (ndg.render_gl). Every time starts from the decoded arrays
+(Result.shapes, decoded once), as a run's outputs do; best of several runs.
 
-    .venv/bin/python bench/outputs.py [--leaves 5000] [--tubes 200]
+    taskset -c 1 .venv/bin/python bench/outputs.py [--example plant] [--repeat 5]
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
-import sys
-import tempfile
 from pathlib import Path
 from time import perf_counter
 
-import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from shapes_words import geometry_item, instances_item, result
+import ndg
+from ndg import gltf, mesh_files, render_cpu, render_gl, usd
+from ndg.export import to_scene, to_trimesh
+from ndg.render import View, fit, points
 
-from ndg.export import save
-from ndg.render import View, render
-from ndg.runtime.meshes import Mesh, decode
-
-
-def tube(segments: int, sides: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    angle = np.linspace(0, 2 * np.pi, sides, endpoint=False)
-    height = np.arange(segments + 1)[:, None]
-    ring = np.stack([np.cos(angle), np.zeros(sides), np.sin(angle)], axis=1) * 0.05
-    positions = (ring[None] + np.stack([rng.normal(0, 0.02, segments + 1), height[:, 0] * 0.1,
-                                        np.zeros(segments + 1)], axis=1)[:, None]).reshape(-1, 3)
-    a = (np.arange(segments)[:, None] * sides + np.arange(sides)[None]).ravel()
-    b = (np.arange(segments)[:, None] * sides + (np.arange(sides)[None] + 1) % sides).ravel()
-    faces = np.concatenate([np.stack([a, b, a + sides], 1), np.stack([b, b + sides, a + sides], 1)])
-    return positions, faces
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-def leaf_matrices(count: int) -> np.ndarray:
-    rng = np.random.default_rng(1)
-    matrices = np.tile(np.eye(4, dtype=np.float32), (count, 1, 1))
-    turn = rng.uniform(0, 2 * np.pi, count)
-    matrices[:, 0, 0], matrices[:, 0, 2], matrices[:, 2, 0], matrices[:, 2, 2] = np.cos(turn), np.sin(turn), -np.sin(turn), np.cos(turn)
-    matrices[:, :3, 3] = rng.normal(0, 1, (count, 3)) + [0, 3, 0]
-    return matrices
-
-
-def expand_per_instance(block) -> Mesh:
-    """The obvious loop, one instance at a time: the reference the vectorised expansion is measured against."""
-    positions, normals, faces = [], [], []
-    homogeneous = np.concatenate([block.mesh.positions, np.ones((len(block.mesh.positions), 1), np.float32)], axis=1)
-    for index, matrix in enumerate(block.matrices):
-        positions.append((homogeneous @ matrix.T)[:, :3])
-        turned = block.mesh.normals @ np.linalg.inv(matrix[:3, :3])
-        normals.append(turned / np.linalg.norm(turned, axis=1, keepdims=True))
-        faces.append(block.mesh.faces + index * len(block.mesh.positions))
-    return Mesh(np.concatenate(positions), np.concatenate(normals), np.concatenate(faces))
-
-
-def timed(function, repeat: int = 3) -> float:
-    best = float("inf")
+def best(function, repeat: int) -> float:
+    fastest = float("inf")
     for _ in range(repeat):
         start = perf_counter()
         function()
-        best = min(best, perf_counter() - start)
-    return best
+        fastest = min(fastest, perf_counter() - start)
+    return fastest
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--leaves", type=int, default=5000)
-    parser.add_argument("--tubes", type=int, default=200)
+    parser.add_argument("--example", default="plant")
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    leaf_positions, leaf_faces = tube(4, 6, 0)
-    items = [geometry_item(*tube(16, 8, seed)) for seed in range(args.tubes)]
-    leaf_normals = leaf_positions / np.linalg.norm(leaf_positions, axis=1, keepdims=True)
-    items.append(instances_item(leaf_positions, leaf_faces, leaf_matrices(args.leaves), leaf_normals))
-    words = result(*items)
-    shapes = decode(words)
-    counts = shapes.counts()
+    result = ndg.compile(EXAMPLES / f"{args.example}.ndg").run()
+    shapes, names = result.shapes, result.names
     merged = shapes.merged()
-    block = shapes.instances[0]
+    view = View()
+    frame = fit(points(shapes), view)
+    if render_gl.unavailable():
+        raise SystemExit(f"OpenGL cannot start here: {render_gl.unavailable()}")
 
-    rows = [("decode", timed(lambda: decode(words)))]
-    vectorised, looped = timed(block.expanded), timed(lambda: expand_per_instance(block))
-    rows += [("expand instances (vectorised)", vectorised), ("expand instances (per-instance loop)", looped)]
-    with tempfile.TemporaryDirectory() as folder:
-        for suffix in (".glb", ".gltf", ".obj", ".stl", ".ply", ".bin", ".json"):
-            rows.append((f"write {suffix}", timed(functools.partial(save, words, Path(folder) / f"plant{suffix}"), repeat=1)))
-    rows.append(("render 800x600", timed(lambda: render(merged, View()), repeat=1)))
+    def trimesh_gltf(suffix):
+        from trimesh.exchange.gltf import export_gltf
+
+        scene = to_scene(shapes)
+        return scene.export(file_type="glb") if suffix == ".glb" else export_gltf(scene, embed_buffers=True)
+
+    rows = []
+    for suffix in (".glb", ".gltf"):
+        rows.append((suffix, best(lambda suffix=suffix: trimesh_gltf(suffix), args.repeat),
+                     best(lambda suffix=suffix: gltf.encode(shapes, names, binary=suffix == ".glb"), args.repeat)))
+    writers = {".obj": mesh_files.obj, ".ply": mesh_files.ply, ".stl": mesh_files.stl}
+    for suffix, writer in writers.items():
+        rows.append((suffix, best(lambda suffix=suffix: to_trimesh(merged).export(file_type=suffix[1:]), args.repeat),
+                     best(lambda writer=writer: writer(merged), args.repeat)))
+    for suffix in usd.USD_FORMATS:
+        rows.append((suffix, None, best(lambda suffix=suffix: usd.encode(shapes, names, suffix), args.repeat)))
+    rows.append(("picture 800x600", best(lambda: render_cpu.render(merged, view, frame), 1),
+                 best(lambda: render_gl.render(shapes, view, frame), args.repeat)))
 
     console = Console()
-    console.print(f"{len(words)} words: {counts['vertices']} vertices, {counts['triangles']} triangles "
-                  f"({args.tubes} tubes, {args.leaves} leaf instances)")
+    counts = shapes.counts()
+    console.print(f"{args.example}.ndg: {counts['vertices']:,} vertices, {counts['triangles']:,} triangles, "
+                  f"{counts['instances']} instances, {counts['paths']} paths; best of {args.repeat} "
+                  f"(the numpy renderer once), from the decoded arrays")
     table = Table()
-    table.add_column("step")
-    table.add_column("seconds", justify="right")
-    for name, seconds in rows:
-        table.add_row(name, f"{seconds:.4f}")
+    for column, justify in (("output", "left"), ("before (trimesh / numpy)", "right"), ("after (ndg)", "right"),
+                            ("speed-up", "right")):
+        table.add_column(column, justify=justify)
+    for name, before, after in rows:
+        table.add_row(name, "—" if before is None else f"{1000 * before:,.1f} ms", f"{1000 * after:,.1f} ms",
+                      "new" if before is None else f"{before / after:,.1f}×")
     console.print(table)
-    console.print(f"vectorised expansion is {looped / vectorised:.1f}× the speed of the per-instance loop")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,11 @@ class NodeDef:
         return path if path.is_file() and not (self.folder / "src" / "lib.rs").exists() else None
 
     def input(self, name: str) -> InputDef | None:
-        return next((i for i in self.inputs if i.name == name), None)
+        return self._inputs_by_name.get(name)
+
+    @cached_property
+    def _inputs_by_name(self) -> dict[str, InputDef]:
+        return {i.name: i for i in self.inputs}
 
 
 def _definition_error(path: Path, problem: str) -> UserError:
@@ -134,10 +139,15 @@ class NodeLibrary:
 
     def matching(self, name: str) -> list[NodeDef]:
         """Definitions a name written in a graph can mean: a full id, or a node's short name."""
-        if "/" in name:
-            found = self.by_id(name)
-            return [found] if found else []
-        return [d for d in self.nodes if d.short_name == name]
+        return self._by_name.get(name, [])
+
+    @cached_property
+    def _by_name(self) -> dict[str, list[NodeDef]]:
+        by_name: dict[str, list[NodeDef]] = {}
+        for definition in self.nodes:
+            by_name.setdefault(definition.short_name, []).append(definition)
+            by_name[definition.id] = [definition]
+        return by_name
 
     def names(self) -> list[str]:
         return [d.short_name for d in self.nodes] + [d.id for d in self.nodes]

@@ -12,20 +12,22 @@ that is printed on fewer lines moves to just before that statement.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from ndg.compiler import syntax
 
 LINE_WIDTH = 100
 INDENT = "    "
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "//": 2, "%": 2}
 _UNARY = 3
 
 
 def format_program(program: syntax.Program) -> str:
     """The canonical text of a parsed program."""
-    owner = _comment_owners(program)
+    owned = _comments_by_owner(program)
     blocks: list[tuple[int, int, list[str]]] = []  # first source line, last source line, output lines
     for index, statement in enumerate(program.statements):
-        mine = [c for c in program.comments if owner.get(c) == index]
+        mine = owned.get(index, [])
         trailing = next((c for c in reversed(mine) if c.line == statement.span.end_line
                          and not _own_line(program, c)), None)
         leading = [c.text.rstrip() for c in mine if c is not trailing]
@@ -33,9 +35,8 @@ def format_program(program: syntax.Program) -> str:
         if trailing:
             lines[-1] += "  " + trailing.text.rstrip()
         blocks.append((statement.span.line, statement.span.end_line, leading + lines))
-    for comment in program.comments:
-        if comment not in owner:
-            blocks.append((comment.line, comment.line, [comment.text.rstrip()]))
+    for comment in owned.get(None, []):
+        blocks.append((comment.line, comment.line, [comment.text.rstrip()]))
     blocks.sort(key=lambda block: block[0])
     out: list[str] = []
     previous_end = None
@@ -51,14 +52,18 @@ def _own_line(program: syntax.Program, comment: syntax.Comment) -> bool:
     return not program.source.line_text(comment.line)[: comment.col - 1].strip()
 
 
-def _comment_owners(program: syntax.Program) -> dict[syntax.Comment, int]:
-    """Each comment on a line a statement spans belongs to the last such statement."""
-    owners = {}
+def _comments_by_owner(program: syntax.Program) -> dict[int | None, list[syntax.Comment]]:
+    """Each comment on a line a statement spans belongs to the last such statement (key: its index);
+    the others to no statement (key None). Statements follow one another, so the only candidate is
+    the last one starting on or before the comment's line."""
+    starts = [statement.span.line for statement in program.statements]
+    owned: dict[int | None, list[syntax.Comment]] = {}
     for comment in program.comments:
-        for index, statement in enumerate(program.statements):
-            if statement.span.line <= comment.line <= statement.span.end_line:
-                owners[comment] = index
-    return owners
+        index = bisect_right(starts, comment.line) - 1
+        if index < 0 or program.statements[index].span.end_line < comment.line:
+            index = None
+        owned.setdefault(index, []).append(comment)
+    return owned
 
 
 def _statement(statement: syntax.Statement) -> list[str]:

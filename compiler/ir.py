@@ -35,7 +35,15 @@ class ParamRef:
     span: Span
 
 
-Arg = Const | Use | ParamRef
+@dataclass(frozen=True)
+class Invalid:
+    """An argument whose value was wrong and has been reported: the input counts as given, so no
+    later pass reports it again (as missing, say)."""
+
+    span: Span
+
+
+Arg = Const | Use | ParamRef | Invalid
 
 
 @dataclass(frozen=True)
@@ -94,4 +102,6 @@ def _describe(arg: Arg) -> str:
         return arg.node
     if isinstance(arg, ParamRef):
         return f"param {arg.name}"
+    if isinstance(arg, Invalid):
+        return "(invalid)"
     return repr(arg.value)

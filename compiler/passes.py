@@ -8,20 +8,38 @@ from dataclasses import replace
 
 from ndg.compiler import syntax
 from ndg.compiler.definitions import RESULT_TYPE, InputDef, NodeDef, NodeLibrary
-from ndg.compiler.diagnostics import Diagnostic, Span, did_you_mean
-from ndg.compiler.ir import Arg, Const, Graph, GraphParam, Node, ParamRef, SettingValue, Use
+from ndg.compiler.diagnostics import MAX_SHOWN_DIAGNOSTICS, Diagnostic, Span, did_you_mean
+from ndg.compiler.ir import (
+    Arg,
+    Const,
+    Graph,
+    GraphParam,
+    Invalid,
+    Node,
+    ParamRef,
+    SettingValue,
+    Use,
+)
 from ndg.compiler.toposort import stable_order
-from ndg.runtime.scalars import SCALAR_WORDS, scalar_problem
+from ndg.runtime.scalars import F32_MAX, I32_MAX, I32_MIN, SCALAR_WORDS, scalar_problem
 
 # What Nodarium's editor fills in for an input that has no default of its own.
 FALLBACK_DEFAULTS = {"float": 0.5, "integer": 0, "select": 0, "seed": 0, "boolean": False, "vec3": (0.0, 0.0, 0.0)}
 # The types a graph parameter may have: scalars that need no list of options.
 PARAM_TYPES = ("float", "integer", "boolean", "vec3", "seed")
+# What a parameter's words can hold, for the message that refuses a range end outside it.
+RANGE_OF_TYPE = {"float": f"finite numbers up to ±{F32_MAX:.7g}", "integer": f"whole numbers from {I32_MIN} to {I32_MAX}",
+                 "seed": f"whole numbers from {I32_MIN} to {I32_MAX}"}
 # Settings Nodarium's graphs carry, whether or not a node in the library reads them.
 NODARIUM_SETTINGS = {"resolution.circle", "resolution.curve", "randomSeed"}
 # Arithmetic becomes nodes of Nodarium's math node, whose `op_type` options are named here.
 ARITHMETIC_NODE = "math"
 MATH_OPS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
+# Arithmetic whose operands are all integers stays integer (`/` excepted), in ndg's integer node.
+INTEGER_ARITHMETIC_NODE = "ndg/core/int_math"
+INTEGER_OPS = {"+": "add", "-": "subtract", "*": "multiply", "//": "floor_divide", "%": "modulo"}
+_FOLDED = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+           "//": operator.floordiv, "%": operator.mod}
 
 
 class _Lowering:
@@ -34,7 +52,8 @@ class _Lowering:
         self.libraries: list[str] = []
         # Every name a binding introduces, wherever it is: a select input reads a bare name as one
         # of its options unless a node has that name.
-        self.binding_names = {s.name for s in program.statements if isinstance(s, syntax.Binding)}
+        self.binding_values = {s.name: s.value for s in program.statements if isinstance(s, syntax.Binding)}
+        self.binding_names = set(self.binding_values)
         # Parameters whose declaration was wrong: reported once there, not again at every use.
         self.broken_params: set[str] = set()
 
@@ -96,12 +115,34 @@ class _Lowering:
         left, right = self.fold(expr.left), self.fold(expr.right)
         if left is None or right is None:
             return None
-        if expr.op == "/" and right == 0:
+        if expr.op in ("/", "//", "%") and right == 0:
             return None
+        if expr.op in ("//", "%") and not (isinstance(left, int) and isinstance(right, int)):
+            return None  # refused by lower_arithmetic: `//` and `%` are for integers
         try:
-            return {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}[expr.op](left, right)
+            return _FOLDED[expr.op](left, right)
         except OverflowError:  # huge whole numbers divided; the type check reports the value as too big
             return math.inf
+
+    def integer_valued(self, expr: syntax.Expr, seen: frozenset[str] = frozenset()) -> bool:
+        """Whether an expression's value is an integer: integer literals and parameters, nodes that
+        output integers, and arithmetic other than `/` on those."""
+        if isinstance(expr, syntax.Number):
+            return expr.is_integer
+        if isinstance(expr, syntax.Neg):
+            return self.integer_valued(expr.operand, seen)
+        if isinstance(expr, syntax.BinOp):
+            return expr.op != "/" and self.integer_valued(expr.left, seen) and self.integer_valued(expr.right, seen)
+        if isinstance(expr, syntax.Call):
+            matches = self.library.matching(expr.node_id)
+            return len(matches) == 1 and matches[0].output == "integer"
+        if isinstance(expr, syntax.Ref):
+            param = self.graph.params.get(expr.name)
+            if param is not None:
+                return param.type in ("integer", "seed")
+            bound = self.binding_values.get(expr.name)
+            return bound is not None and expr.name not in seen and self.integer_valued(bound, seen | {expr.name})
+        return False
 
     def lower_arithmetic(self, expr: syntax.BinOp | syntax.Neg, name: str) -> Arg | None:
         """Constant arithmetic folds to a literal; anything else becomes math nodes, one per operator."""
@@ -111,28 +152,36 @@ class _Lowering:
                 self.error("E109", "arithmetic works on numbers only", operand.span,
                            "use a number, a parameter or a node that outputs float")
                 return None
+        integer = all(self.integer_valued(operand) for operand in operands) and getattr(expr, "op", "-") != "/"
+        if isinstance(expr, syntax.BinOp) and expr.op in ("//", "%") and not integer:
+            self.error("E109", f"`{expr.op}` works on integers, and this operand is not one",
+                       next(o for o in operands if not self.integer_valued(o)).span,
+                       "make a float an integer first: `round(value: …)`")
+            return None
         value = self.fold(expr)
         if value is not None:
             return Const(None, value, expr.span)
-        if isinstance(expr, syntax.BinOp) and expr.op == "/" and self.fold(expr.right) == 0:
+        if isinstance(expr, syntax.BinOp) and expr.op in ("/", "//", "%") and self.fold(expr.right) == 0:
             self.error("E109", "division by zero", expr.right.span, "divide by a number other than 0")
             return None
-        definition = self.resolve_node(ARITHMETIC_NODE, expr.span)
+        node_id, ops = (INTEGER_ARITHMETIC_NODE, INTEGER_OPS) if integer else (ARITHMETIC_NODE, MATH_OPS)
+        definition = self.resolve_node(node_id, expr.span)
         if definition is None:
             return None
         op_input = definition.input("op_type")
-        if op_input is None or not set(MATH_OPS.values()) <= set(op_input.options) or \
+        if op_input is None or not set(ops.values()) <= set(op_input.options) or \
                 definition.input("a") is None or definition.input("b") is None:
             self.error("E109", f"arithmetic needs a `math` node like Nodarium's, and `{definition.id}` is not one",
                        expr.span, "use max/plantarium, or write the math node out")
             return None
         if isinstance(expr, syntax.Neg):
-            op, left, right = "-", Const(None, 0.0, expr.span), self.lower_value(expr.operand, f"{name}.b")
+            zero = Const(None, 0 if integer else 0.0, expr.span)
+            op, left, right = "-", zero, self.lower_value(expr.operand, f"{name}.b")
         else:
             op, left, right = expr.op, self.lower_value(expr.left, f"{name}.a"), self.lower_value(expr.right, f"{name}.b")
         if left is None or right is None:
             return None
-        op_index = Const(None, op_input.options.index(MATH_OPS[op]), expr.span)
+        op_index = Const(None, op_input.options.index(ops[op]), expr.span)
         self.graph.nodes[name] = Node(name, definition, {"op_type": op_index, "a": left, "b": right}, expr.span)
         return Use(name, expr.span)
 
@@ -150,8 +199,8 @@ class _Lowering:
                            did_you_mean(arg.name, known) or f"its inputs are: {', '.join(known) or 'none'}")
             elif arg.name in args:
                 self.error("E105", f"input `{arg.name}` is given twice", arg.name_span, "remove one of them")
-            elif value is not None:
-                args[arg.name] = value
+            else:
+                args[arg.name] = Invalid(arg.span) if value is None else value
         if definition is None:
             return None
         self.graph.nodes[name] = Node(name, definition, args, call.span)
@@ -206,12 +255,17 @@ class _Lowering:
             return False
         low, high = (param.low.value if param.low else None), (param.high.value if param.high else None)
         if param.low is not None and param.type not in ("float", "integer", "seed"):
-            self.error("E112", f"a {param.type} parameter has no range", param.low.span, "remove `in …`")
+            self.error("E112", f"{_a(param.type)} parameter has no range", param.low.span, "remove `in …`")
             return False
         if param.type != "float" and any(isinstance(b, float) for b in (low, high)):
-            self.error("E112", f"the range of an {param.type} parameter takes whole numbers", param.low.span,
+            self.error("E112", f"the range of {_a(param.type)} parameter takes whole numbers", param.low.span,
                        "write the range as `in 0..10`")
             return False
+        for bound, literal in ((low, param.low), (high, param.high)):
+            if bound is not None and scalar_problem(param.type, bound):
+                self.error("E112", f"this range end does not fit the parameter's type, {param.type}", literal.span,
+                           f"a {param.type} parameter holds {RANGE_OF_TYPE[param.type]}")
+                return False
         if low is not None and low > high:
             self.error("E112", f"the range {low}..{high} is empty", param.low.span, f"write it as {high}..{low}")
             return False
@@ -269,8 +323,17 @@ class _Lowering:
         for node in self.graph.nodes.values():
             for arg in node.args.values():
                 if isinstance(arg, Use) and arg.node not in self.bound and arg.node not in self.graph.nodes:
-                    self.error("E102", f"no node is named `{arg.node}`", arg.span,
-                               did_you_mean(arg.node, names) or "bind a node to that name first: `name = node(…)`")
+                    self.error("E102", f"no node is named `{arg.node}`", arg.span, self.unbound_hint(arg.node, names))
+
+    def unbound_hint(self, name: str, names: list[str]) -> str:
+        if self.library.matching(name):
+            return f"`{name}` is a node type; to make one, call it: `{name}()`"
+        fallback = "bind a node to that name first: `name = node(…)`"
+        # Looking for a close name costs a pass over every name: past the errors shown, it is skipped,
+        # so that a file with many errors is still checked in linear time.
+        if len(self.diagnostics) >= MAX_SHOWN_DIAGNOSTICS:
+            return fallback
+        return did_you_mean(name, names) or fallback
 
     def check_output(self, program: syntax.Program):
         if not self.sinks:
@@ -284,7 +347,7 @@ class _Lowering:
 def _literal_text(literal: syntax.Literal) -> str:
     if isinstance(literal, syntax.Number):
         return literal.text
-    return repr(_literal_value(literal))
+    return _shown(_literal_value(literal))
 
 
 def _literal_value(literal: syntax.Literal):
@@ -347,11 +410,27 @@ def _bound(value, missing: str) -> str:
     return missing if value is None else repr(value)
 
 
+def _a(word: str) -> str:
+    """The word with its indefinite article: `an integer`, `a float`."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
+def _shown(value) -> str:
+    """A value as a user writes it: `20` (not 20.0) for a whole number, no Python repr."""
+    if value in (math.inf, -math.inf) or (isinstance(value, int) and abs(value) >= 10**30):
+        return "a number this big"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return repr(value)
+
+
 def _check_const(value, input_def: InputDef, span: Span, what: str) -> tuple[Const | None, Diagnostic | None]:
     """A literal given to an input: its typed constant, or why it does not fit."""
     coerced = _coerce(value, input_def)
     if coerced is None and _fits_type(value, input_def.type):
-        shown = "a number this big" if value in (math.inf, -math.inf) else repr(value)
+        shown = _shown(value)
         return None, Diagnostic("E203", f"{shown} does not fit `{what}`", span,
                                 f"{input_def.type}: {scalar_problem(input_def.type, value)}")
     if coerced is None:
@@ -359,7 +438,7 @@ def _check_const(value, input_def: InputDef, span: Span, what: str) -> tuple[Con
                                 _type_hint(input_def))
     problem = _range_problem(coerced, input_def)
     if problem:
-        return None, Diagnostic("E203", f"{coerced!r} is out of range for `{what}`", span, problem)
+        return None, Diagnostic("E203", f"{_shown(value)} is out of range for `{what}`", span, problem)
     return Const(input_def.type, coerced, span), None
 
 
@@ -370,7 +449,7 @@ def _check_param(param: GraphParam, input_def: InputDef, span: Span) -> Diagnost
     if param.type != input_def.type and not same_words:
         return Diagnostic("E201", f"`{input_def.name}` expects {input_def.type}, found {param.type} parameter "
                                   f"`{param.name}`", span, f"declare `{param.name}` as {input_def.type}, or use "
-                                                           f"a {input_def.type} parameter here")
+                                                           f"{_a(input_def.type)} parameter here")
     low, high = input_def.min, input_def.max
     if input_def.type == "select":
         low, high = 0, len(input_def.options) - 1
@@ -391,6 +470,9 @@ def check_types(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
         args = {}
         for input_name, arg in node.args.items():
             input_def = node.definition.input(input_name)
+            if isinstance(arg, Invalid):
+                args[input_name] = arg
+                continue
             if isinstance(arg, ParamRef):
                 problem = _check_param(graph.params[arg.name], input_def, arg.span)
                 if problem:

@@ -42,6 +42,10 @@ ITEM_NAME = "item"
 FUNCTIONS = ("paths", "geometry", "instances", "each", "when", "count", "max_depth", "max", "min")
 ATTRIBUTES = ("points", "depth", "vertices", "faces", "instances", "is_path")
 FIELDS = ("points", "depth", "vertices", "faces", "instances")
+# Items are kept in order, group by group, while a value has at most this many groups; past it
+# (nested `each` over known counts multiplies them: four levels of 64 branches make millions),
+# alike items are merged into one group whatever their place. Sizes stay exact: they are sums.
+ORDERED_GROUPS_LIMIT = 4096
 
 
 @dataclass(frozen=True)
@@ -170,21 +174,24 @@ class BulkValue:
     layout: str
     groups: tuple[Group, ...] | None = None
     exact: bool = True
+    # False when alike items were merged (see ORDERED_GROUPS_LIMIT): the groups then say how many
+    # items of each shape there are, not in which order.
+    ordered: bool = True
 
     @classmethod
     def of_items(cls, items: tuple[ItemShape, ...], layout: str) -> BulkValue:
         return cls.of_groups(tuple(Group(ItemBound.of(i), ONE) for i in items), layout)
 
     @classmethod
-    def of_groups(cls, groups: tuple[Group, ...], layout: str) -> BulkValue:
+    def of_groups(cls, groups: tuple[Group, ...], layout: str, ordered: bool = True) -> BulkValue:
         brackets = LIST_BRACKET_WORDS if layout == "list" else 0
         exact = all(g.count.is_point and g.item.exact is not None for g in groups)
-        return cls(brackets + sum(g.count.hi * g.item.largest.words for g in groups), layout, groups, exact)
+        return cls(brackets + sum(g.count.hi * g.item.largest.words for g in groups), layout, groups, exact, ordered)
 
     @property
     def items(self) -> tuple[ItemShape, ...] | None:
-        """Every item, when the value's items are known exactly."""
-        if self.groups is None or not self.exact:
+        """Every item in order, when the value's items are known exactly and in order."""
+        if self.groups is None or not self.exact or not self.ordered:
             return None
         return tuple(item for g in self.groups for item in (g.item.exact,) * g.count.lo)
 
@@ -262,6 +269,14 @@ def _scaled(groups: tuple[Group, ...], count: Interval) -> tuple[Group, ...]:
     return tuple(Group(g.item, g.count * count) for g in groups)
 
 
+def _merged(groups: tuple[Group, ...]) -> tuple[Group, ...]:
+    """One group per distinct item, counts added: the same items in another order."""
+    counts: dict[ItemBound, Interval] = {}
+    for group in groups:
+        counts[group.item] = counts.get(group.item, ZERO) + group.count
+    return tuple(Group(item, count) for item, count in counts.items())
+
+
 class _Evaluate(lark.visitors.Interpreter):
     """Values are Intervals, conditions (True, False, or None for "depends on run-time values"),
     and tuples of Groups (items)."""
@@ -271,6 +286,7 @@ class _Evaluate(lark.visitors.Interpreter):
         self.env = env
         self.node_name = node_name
         self.item: tuple[Group, ...] | None = None
+        self.ordered = True  # False once alike items were merged, here or in an input
 
     def fail(self, problem: str) -> UserError:
         return _rule_error(self.definition, problem)
@@ -313,6 +329,7 @@ class _Evaluate(lark.visitors.Interpreter):
             if value.groups is None:
                 raise UserError(f"the output size of `{self.node_name}` depends on the items of its input `{name}`, "
                                 "whose node declares only a word count", "declare that node's size rule as items")
+            self.ordered = self.ordered and value.ordered
             return value.groups
         if isinstance(value, tuple):
             raise self.fail(f"uses the vec3 `{name}`, which is not a number")
@@ -385,7 +402,8 @@ class _Evaluate(lark.visitors.Interpreter):
             vertices, faces, count = (self._count(a, "vertices, faces or instances") for a in arguments)
             return (Group(ItemBound(INSTANCES, vertices=vertices, faces=faces, instances=count), ONE),)
         if function == "each":
-            return tuple(g for group, body in self._for_each_group(*arguments) for g in self._repeat(body, group.count))
+            return self._bounded(tuple(g for group, body in self._for_each_group(*arguments)
+                                       for g in self._repeat(body, group.count)))
         if function == "count":
             return sum((self._counted(holds, group.count) for group, holds in self._for_each_group(*arguments)), ZERO)
         if function == "when":
@@ -402,7 +420,18 @@ class _Evaluate(lark.visitors.Interpreter):
         order) when the count is known, else every group's count scaled by the range."""
         if not isinstance(body, tuple):
             raise self.fail("uses a number where it needs items")
-        return body * count.lo if count.is_point else _scaled(body, count)
+        if count.is_point and len(body) * count.lo <= ORDERED_GROUPS_LIMIT:
+            return body * count.lo
+        if count.is_point:
+            self.ordered = False
+            body = _merged(body)
+        return _scaled(body, count)
+
+    def _bounded(self, groups: tuple[Group, ...]) -> tuple[Group, ...]:
+        if len(groups) <= ORDERED_GROUPS_LIMIT:
+            return groups
+        self.ordered = False
+        return _merged(groups)
 
     def _counted(self, holds, count: Interval) -> Interval:
         if holds is not None and not isinstance(holds, bool):
@@ -421,7 +450,8 @@ def output_shape(definition: NodeDef, env: dict, node_name: str) -> BulkValue:
     scalars (True, False or None for booleans), BulkValue for bulk ones, Unbounded for a scalar
     with no range."""
     layout = definition.layout if definition.output in BULK_TYPES else "list"
-    value = _Evaluate(definition, env, node_name).visit(parse_rule(definition))
+    evaluate = _Evaluate(definition, env, node_name)
+    value = evaluate.visit(parse_rule(definition))
     if value is None or isinstance(value, bool):
         raise _rule_error(definition, "gives a condition, not a size")
     if isinstance(value, Interval):
@@ -432,7 +462,10 @@ def output_shape(definition: NodeDef, env: dict, node_name: str) -> BulkValue:
     total = sum((g.count for g in value), ZERO)
     if layout == "item" and total != ONE:
         raise _rule_error(definition, f"gives {total} items for a node whose layout is one item")
-    return BulkValue.of_groups(tuple(g for g in value if g.count.hi > 0), layout)
+    groups = tuple(g for g in value if g.count.hi > 0)
+    if not evaluate.ordered:
+        groups = _merged(groups)
+    return BulkValue.of_groups(groups, layout, evaluate.ordered)
 
 
 # The scalar nodes whose value the planner can bound: what each computes, over Intervals.
@@ -440,7 +473,28 @@ MATH_OPERATIONS = {"add": operator.add, "subtract": operator.sub, "multiply": op
                    "divide": operator.truediv}
 PASS_THROUGH = ("max/plantarium/float", "max/plantarium/integer", "max/plantarium/boolean")
 MATH, RANDOM = "max/plantarium/math", "max/plantarium/random"
-FOLLOWED = (*PASS_THROUGH, MATH, RANDOM)
+INTEGER_MATH, ROUND = "ndg/core/int_math", "ndg/core/round"
+FOLLOWED = (*PASS_THROUGH, MATH, RANDOM, INTEGER_MATH, ROUND)
+I32 = Interval(-(2**31), 2**31 - 1)
+
+
+def _floor_divide(a: Interval, b: Interval) -> Interval:
+    """Floor division is monotone in each operand while the divisor keeps its sign: the corners bound it."""
+    if b.lo <= 0 <= b.hi:
+        return Interval(-math.inf, math.inf)
+    quotients = [math.floor(x / y) for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
+    return Interval(min(quotients), max(quotients))
+
+
+def _modulo(a: Interval, b: Interval) -> Interval:
+    """A remainder takes the divisor's sign and is smaller than it."""
+    if b.lo <= 0 <= b.hi:
+        return Interval(-math.inf, math.inf)
+    return Interval(0, b.hi - 1) if b.lo > 0 else Interval(b.lo + 1, 0)
+
+
+INTEGER_OPERATIONS = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul,
+                      "floor_divide": _floor_divide, "modulo": _modulo}
 
 
 def _no_range_hint(input_def: InputDef) -> str:
@@ -486,18 +540,25 @@ def _scalar_bound(graph: Graph, node: Node, bounds: dict):
     if node_id == RANDOM:
         low, high = arg("min"), arg("max")
         return low if isinstance(low, Unbounded) else high if isinstance(high, Unbounded) else low.hull(high)
+    if node_id == ROUND:
+        value = arg("value")
+        return value if isinstance(value, Unbounded) else Interval(math.floor(value.lo), math.ceil(value.hi))
     op, a, b = arg("op_type"), arg("a"), arg("b")
     for operand in (op, a, b):
         if isinstance(operand, Unbounded):
             return operand
     options = node.definition.input("op_type").options
+    operations = INTEGER_OPERATIONS if node_id == INTEGER_MATH else MATH_OPERATIONS
     result = None
     for index in range(max(op.lo, 0), min(op.hi, len(options) - 1) + 1):
-        value = MATH_OPERATIONS[options[index]](a, b)
+        value = operations[options[index]](a, b)
         result = value if result is None else result.hull(value)
     if result is None or not result.bounded:
         return Unbounded(f"`{node.name}` divides by a value whose range holds 0",
                          "keep the divisor's range away from 0, or use a constant")
+    if node_id == INTEGER_MATH and not (I32.lo <= result.lo and result.hi <= I32.hi):
+        return Unbounded(f"`{node.name}` can leave the 32 bits of an integer ({result})",
+                         "narrow the ranges of its operands")
     return result
 
 

@@ -57,9 +57,11 @@ class Result:
         .usdz .obj .stl .ply .bin .json; path `-` is standard output); returns notes on anything the
         format cannot hold. `gltf_instancing="nodes"` writes glTF instances as one node each, for
         tools that do not read EXT_mesh_gpu_instancing."""
-        from ndg.export import save
+        from ndg.export import WORD_FORMATS, output_format, save
 
-        return save(self.words, path, format, self.names, gltf_instancing)
+        # Raw words are written even when they do not decode.
+        shapes = None if output_format(path, format) in WORD_FORMATS else self.shapes
+        return save(self.words, path, format, self.names, gltf_instancing, shapes)
 
     def render(self, width: int = 800, height: int = 600, azimuth: float = 35.0, elevation: float = 20.0):
         """A shaded preview as a PIL image, framed on the whole result."""

@@ -8,6 +8,7 @@ import traceback
 import click
 
 from ndg.errors import UserError
+from ndg.terminal import wants_colour
 
 
 class _Command(click.Group):
@@ -17,7 +18,8 @@ class _Command(click.Group):
         try:
             return super().invoke(ctx)
         except UserError as error:
-            click.echo(error.render(), err=True)
+            colour = wants_colour(sys.stderr)
+            click.echo(error.render(colour), err=True, color=colour)
             sys.exit(UserError.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
@@ -44,9 +46,9 @@ def main():
 
 
 def _register_commands():
-    from ndg.commands import check, compile, export, fmt, import_graph, nodes, plan, run, serve
+    from ndg.commands import check, compile, export, fmt, import_graph, lsp, nodes, plan, run, serve
 
-    for module in (check, compile, run, plan, serve, fmt, import_graph, export, nodes):
+    for module in (check, compile, run, plan, serve, fmt, import_graph, export, nodes, lsp):
         main.add_command(module.command)
 
 

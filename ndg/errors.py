@@ -11,8 +11,9 @@ class UserError(Exception):
         self.message = message
         self.hint = hint
 
-    def render(self) -> str:
-        text = f"error: {self.message}"
+    def render(self, colour: bool = False) -> str:
+        label, hint = ("\x1b[1;31merror\x1b[0m", "\x1b[1;36m= hint:\x1b[0m") if colour else ("error", "= hint:")
+        text = f"{label}: {self.message}"
         if self.hint:
-            text += f"\n  = hint: {self.hint}"
+            text += f"\n  {hint} {self.hint}"
         return text

@@ -87,18 +87,19 @@ def output_format(path: str | os.PathLike, format: str | None = None, formats: t
 def check_destination(path: str | os.PathLike, format: str | None = None, formats: tuple[str, ...] = FORMATS,
                       inputs=()) -> tuple[Target, str]:
     """Refuse, before any work is done, a destination that cannot be written; return it and its format."""
-    suffix = output_format(path, format, formats)
-    return check_output(path, inputs), suffix
+    target = check_output(path, inputs)
+    return target, output_format(path, format, formats)
 
 
 def encode(words: np.ndarray, suffix: str, names: dict[str, list[str]] | None = None,
-           gltf_instancing: str = "extension") -> tuple[bytes, list[str]]:
-    """The file's bytes in format `suffix`, and notes on what the format could not hold."""
+           gltf_instancing: str = "extension", shapes: Shapes | None = None) -> tuple[bytes, list[str]]:
+    """The file's bytes in format `suffix`, and notes on what the format could not hold.
+    `shapes`: the words already decoded, when the caller has them."""
     if suffix == ".bin":
         return np.asarray(words).astype("<i4").tobytes(), []
     if suffix == ".json":
         return json.dumps(np.asarray(words).tolist()).encode(), []
-    shapes = decode_result(words)
+    shapes = shapes or decode_result(words)
     if names is None:
         from ndg.item_names import default_names
 
@@ -124,10 +125,11 @@ def encode(words: np.ndarray, suffix: str, names: dict[str, list[str]] | None = 
 
 
 def save(words: np.ndarray, path: str | os.PathLike, format: str | None = None,
-         names: dict[str, list[str]] | None = None, gltf_instancing: str = "extension") -> list[str]:
+         names: dict[str, list[str]] | None = None, gltf_instancing: str = "extension",
+         shapes: Shapes | None = None) -> list[str]:
     """Write `words` to `path` in the format `format` or its extension names; return notes on what
     was left out."""
     target, suffix = check_destination(path, format)
-    data, notes = encode(words, suffix, names, gltf_instancing)
+    data, notes = encode(words, suffix, names, gltf_instancing, shapes)
     write_output(target, data)
     return notes

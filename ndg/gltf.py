@@ -88,8 +88,10 @@ def _quaternions(rotation: np.ndarray) -> np.ndarray:
 
 @dataclass
 class _Builder:
-    """The JSON document and the one binary buffer it points into, built accessor by accessor."""
-    chunks: list[bytes] = field(default_factory=list)
+    """The JSON document and the one binary buffer it points into. Arrays of one kind go into one
+    buffer view, each array an accessor at its offset: a plant's hundreds of tubes cost a few
+    array operations, not hundreds."""
+    chunks: list = field(default_factory=list)  # bytes-like pieces of the binary buffer, in order
     length: int = 0
     views: list[dict] = field(default_factory=list)
     accessors: list[dict] = field(default_factory=list)
@@ -97,43 +99,65 @@ class _Builder:
     nodes: list[dict] = field(default_factory=list)
     uses_instancing: bool = False
 
-    def accessor(self, array: np.ndarray, kind: str, target: int | None, bounds: bool = False) -> int:
-        data = np.ascontiguousarray(array).tobytes()
-        view = {"buffer": 0, "byteOffset": self.length, "byteLength": len(data)}
+    def accessors_for(self, data: np.ndarray, counts: list[int], kind: str, target: int | None,
+                      bounds: bool = False) -> list[int]:
+        """One buffer view holding `data` (rows of one element each, or a flat array for SCALAR)
+        and one accessor per consecutive run of `counts` rows."""
+        data = np.ascontiguousarray(data)
+        view = {"buffer": 0, "byteOffset": self.length, "byteLength": data.nbytes}
+        row_bytes = data.nbytes // max(len(data), 1)
         if target is not None:
             view["target"] = target
-        self.chunks.append(data)
-        self.length += len(data)
+        if target == ARRAY_BUFFER:  # required when several accessors share the view
+            view["byteStride"] = row_bytes
+        self.chunks.append(data.reshape(-1).view(np.uint8).data)
+        self.length += data.nbytes
         padding = -self.length % 4
         if padding:
             self.chunks.append(b"\0" * padding)
             self.length += padding
         self.views.append(view)
         component = {np.dtype(np.float32): FLOAT, np.dtype(np.uint16): UNSIGNED_SHORT,
-                     np.dtype(np.uint32): UNSIGNED_INT}[array.dtype]
-        count = len(array) if kind != "SCALAR" else array.size
-        accessor = {"bufferView": len(self.views) - 1, "componentType": component, "count": count, "type": kind}
-        if bounds:
-            accessor["min"] = array.min(axis=0).tolist()
-            accessor["max"] = array.max(axis=0).tolist()
-        self.accessors.append(accessor)
-        return len(self.accessors) - 1
+                     np.dtype(np.uint32): UNSIGNED_INT}[data.dtype]
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        if bounds and len(data):
+            low, high = np.minimum.reduceat(data, starts, axis=0).tolist(), np.maximum.reduceat(data, starts, axis=0).tolist()
+        first = len(self.accessors)
+        for number, (start, count) in enumerate(zip(starts.tolist(), counts)):
+            accessor = {"bufferView": len(self.views) - 1, "byteOffset": start * row_bytes, "componentType": component,
+                        "count": count, "type": kind}
+            if bounds:
+                accessor["min"], accessor["max"] = low[number], high[number]
+            self.accessors.append(accessor)
+        return list(range(first, len(self.accessors)))
 
-    def triangles(self, mesh: Mesh) -> dict:
-        positions = np.asarray(mesh.positions, np.float32)
-        faces = np.asarray(mesh.faces)
-        used = np.zeros(len(positions), bool)
-        used[faces.ravel()] = True
-        if not used.all():  # the validator warns about vertices no triangle uses
-            remap = np.cumsum(used) - 1
-            positions, normals, faces = positions[used], mesh.normals[used], remap[faces]
-        else:
-            normals = mesh.normals
-        index_type = np.uint16 if len(positions) < 65535 else np.uint32
-        attributes = {"POSITION": self.accessor(positions, "VEC3", ARRAY_BUFFER, bounds=True),
-                      "NORMAL": self.accessor(_unit_normals(normals), "VEC3", ARRAY_BUFFER)}
-        indices = self.accessor(faces.astype(index_type).ravel(), "SCALAR", ELEMENT_ARRAY_BUFFER)
-        return {"attributes": attributes, "indices": indices, "mode": TRIANGLES}
+    def accessor(self, array: np.ndarray, kind: str, target: int | None, bounds: bool = False) -> int:
+        return self.accessors_for(array, [len(array)], kind, target, bounds)[0]
+
+    def triangles(self, meshes: list[Mesh]) -> list[dict]:
+        """A primitive for each mesh (none of them empty)."""
+        meshes = _without_unused_vertices(meshes)
+        counts = [len(m.positions) for m in meshes]
+        positions = self.accessors_for(np.concatenate([m.positions for m in meshes]).astype(np.float32, copy=False),
+                                       counts, "VEC3", ARRAY_BUFFER, bounds=True)
+        normals = self.accessors_for(_unit_normals(np.concatenate([m.normals for m in meshes])), counts, "VEC3",
+                                     ARRAY_BUFFER)
+        index_type = np.uint16 if max(counts) < 65535 else np.uint32
+        faces = np.concatenate([m.faces.ravel() for m in meshes]).astype(index_type)
+        indices = self.accessors_for(faces, [3 * len(m.faces) for m in meshes], "SCALAR", ELEMENT_ARRAY_BUFFER)
+        return [{"attributes": {"POSITION": p, "NORMAL": n}, "indices": i, "mode": TRIANGLES}
+                for p, n, i in zip(positions, normals, indices)]
+
+    def lines(self, paths: list[np.ndarray]) -> list[dict]:
+        """A primitive for each path (of two points or more), its segments indexed."""
+        counts = [len(p) for p in paths]
+        positions = self.accessors_for(np.concatenate(paths).astype(np.float32, copy=False), counts, "VEC3",
+                                       ARRAY_BUFFER, bounds=True)
+        # Segments with indices rather than a strip: trimesh and others read only these.
+        index_type = np.uint16 if max(counts) < 65535 else np.uint32
+        local = np.concatenate([np.repeat(np.arange(n, dtype=np.uint32), 2)[1:-1] for n in counts]).astype(index_type)
+        indices = self.accessors_for(local, [2 * (n - 1) for n in counts], "SCALAR", ELEMENT_ARRAY_BUFFER)
+        return [{"attributes": {"POSITION": p}, "indices": i, "mode": LINES} for p, i in zip(positions, indices)]
 
     def mesh(self, name: str, primitive: dict) -> int:
         self.meshes.append({"name": name, "primitives": [primitive]})
@@ -144,36 +168,54 @@ class _Builder:
         return len(self.nodes) - 1
 
 
+def _without_unused_vertices(meshes: list[Mesh]) -> list[Mesh]:
+    """The validator warns about vertices no triangle uses; they are left out (checked for all
+    meshes at once, since nearly always every vertex is used)."""
+    counts = [len(m.positions) for m in meshes]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    used = np.zeros(sum(counts), bool)
+    used[np.concatenate([m.faces.ravel() + start for m, start in zip(meshes, starts)])] = True
+    if used.all():
+        return meshes
+    return [_compacted(mesh, used[start : start + len(mesh.positions)]) for mesh, start in zip(meshes, starts)]
+
+
+def _compacted(mesh: Mesh, used: np.ndarray) -> Mesh:
+    if used.all():
+        return mesh
+    remap = (np.cumsum(used) - 1).astype(np.int32)
+    return Mesh(mesh.positions[used], mesh.normals[used], remap[mesh.faces])
+
+
 def _unit_normals(normals: np.ndarray) -> np.ndarray:
-    """glTF requires unit normals: each is normalised, and a zero one becomes +y."""
+    """glTF requires unit normals: those that are not are normalised, and a zero one becomes +y."""
     normals = np.asarray(normals, np.float32)
-    length = np.sqrt(np.einsum("ij,ij->i", normals, normals))[:, None]
-    unit = np.divide(normals, length, out=np.zeros_like(normals), where=length > 1e-20)
-    unit[length[:, 0] <= 1e-20] = (0.0, 1.0, 0.0)
-    return unit
+    length = np.sqrt(np.einsum("ij,ij->i", normals, normals))
+    off = np.flatnonzero(np.abs(length - 1) > 1e-5)
+    if len(off):
+        normals = normals.copy()
+        fixed = normals[off] / np.maximum(length[off], 1e-30)[:, None]
+        fixed[length[off] <= 1e-20] = (0.0, 1.0, 0.0)
+        normals[off] = fixed
+    return normals
 
 
 def encode(shapes: Shapes, names: dict[str, list[str]], binary: bool, instancing: str = "extension") -> bytes:
     """The glTF file (.glb when `binary`, else .gltf with its buffer embedded) for `shapes`."""
     builder = _Builder()
     roots: list[int] = []
-    for mesh, name in zip(shapes.meshes, names["geometry"]):
-        if len(mesh.faces):
-            roots.append(builder.node(name=name, mesh=builder.mesh(name, builder.triangles(mesh))))
+    drawn = [(mesh, name) for mesh, name in zip(shapes.meshes, names["geometry"]) if len(mesh.faces)]
+    if drawn:
+        for (_, name), primitive in zip(drawn, builder.triangles([mesh for mesh, _ in drawn])):
+            roots.append(builder.node(name=name, mesh=builder.mesh(name, primitive)))
     for block, name in zip(shapes.instances, names["instances"]):
         if len(block.mesh.faces):
             node = _instances(builder, block, name, instancing)
             if node is not None:
                 roots.append(node)
-    for path, name in zip(shapes.paths, names["paths"]):
-        if len(path.points) >= 2:
-            points = np.asarray(path.points, np.float32)
-            # Segments with indices rather than a strip: trimesh and others read only these.
-            segments = np.repeat(np.arange(len(points), dtype=np.uint32), 2)[1:-1]
-            index_type = np.uint16 if len(points) < 65535 else np.uint32
-            primitive = {"attributes": {"POSITION": builder.accessor(points, "VEC3", ARRAY_BUFFER, bounds=True)},
-                         "indices": builder.accessor(segments.astype(index_type), "SCALAR", ELEMENT_ARRAY_BUFFER),
-                         "mode": LINES}
+    lines = [(path.points, name) for path, name in zip(shapes.paths, names["paths"]) if len(path.points) >= 2]
+    if lines:
+        for (_, name), primitive in zip(lines, builder.lines([points for points, _ in lines])):
             roots.append(builder.node(name=name, mesh=builder.mesh(name, primitive)))
     document: dict = {"asset": {"version": "2.0", "generator": f"ndg {version('ndg')}"}}
     if builder.uses_instancing:
@@ -182,16 +224,16 @@ def encode(shapes: Shapes, names: dict[str, list[str]], binary: bool, instancing
     if builder.nodes:
         document |= {"nodes": builder.nodes, "meshes": builder.meshes, "accessors": builder.accessors,
                      "bufferViews": builder.views}
-    payload = b"".join(builder.chunks)
-    if payload:
-        document["buffers"] = [{"byteLength": len(payload)}]
+    if builder.length:
+        document["buffers"] = [{"byteLength": builder.length}]
     if not binary:
-        if payload:
+        if builder.length:
             import base64
 
-            document["buffers"][0]["uri"] = "data:application/octet-stream;base64," + base64.b64encode(payload).decode()
+            payload = base64.b64encode(b"".join(builder.chunks)).decode()
+            document["buffers"][0]["uri"] = "data:application/octet-stream;base64," + payload
         return json.dumps(document, separators=(",", ":")).encode()
-    return _glb(document, payload)
+    return _glb(document, builder.chunks, builder.length)
 
 
 def _instances(builder: _Builder, block: Instances, name: str, instancing: str) -> int | None:
@@ -199,7 +241,7 @@ def _instances(builder: _Builder, block: Instances, name: str, instancing: str) 
     split = placements(block.matrices)
     children = []
     if len(split.translation):
-        mesh = builder.mesh(name, builder.triangles(block.mesh))
+        mesh = builder.mesh(name, builder.triangles([block.mesh])[0])
         if instancing == "extension":
             attributes = {"TRANSLATION": builder.accessor(split.translation, "VEC3", None),
                           "ROTATION": builder.accessor(split.rotation, "VEC4", None),
@@ -213,8 +255,8 @@ def _instances(builder: _Builder, block: Instances, name: str, instancing: str) 
                          for number, (t, r, s) in enumerate(zip(split.translation, split.rotation, split.scale))]
     if len(split.sheared):
         sheared = Instances(block.mesh, split.sheared.astype(np.float32), block.depth).expanded()
-        children.append(builder.node(name=f"{name} sheared", mesh=builder.mesh(f"{name} sheared",
-                                                                                 builder.triangles(sheared))))
+        primitive = builder.triangles([sheared])[0]
+        children.append(builder.node(name=f"{name} sheared", mesh=builder.mesh(f"{name} sheared", primitive)))
     if not children:
         return None
     if len(children) == 1 and instancing == "extension":
@@ -223,11 +265,13 @@ def _instances(builder: _Builder, block: Instances, name: str, instancing: str) 
     return builder.node(name=name, children=children)
 
 
-def _glb(document: dict, payload: bytes) -> bytes:
+def _glb(document: dict, chunks: list, length: int) -> bytes:
     text = json.dumps(document, separators=(",", ":")).encode()
     text += b" " * (-len(text) % 4)
-    chunks = [len(text).to_bytes(4, "little") + b"JSON" + text]
-    if payload:
-        chunks.append(len(payload).to_bytes(4, "little") + b"BIN\0" + payload)
-    body = b"".join(chunks)
-    return b"glTF" + (2).to_bytes(4, "little") + (12 + len(body)).to_bytes(4, "little") + body
+    parts = [b"", len(text).to_bytes(4, "little") + b"JSON", text]
+    if length:
+        parts.append(length.to_bytes(4, "little") + b"BIN\0")
+        parts += chunks
+    total = sum(len(part) if isinstance(part, bytes) else part.nbytes for part in parts)
+    parts[0] = b"glTF" + (2).to_bytes(4, "little") + (12 + total).to_bytes(4, "little")
+    return b"".join(parts)

@@ -56,7 +56,7 @@ def node_names(runner) -> dict[str, list[str]] | None:
             base = f"{previous} tube" if item.kind == GEOMETRY and previous is not None else output_node
         bases.append(base)
         previous = base if item.kind == PATH else None
-    totals, seen = Counter(bases), Counter()
+    totals, seen = Counter(bases), Counter[str]()
     names: dict[str, list[str]] = {key: [] for key in KIND_KEYS.values()}
     for item, base in zip(result, bases):
         names[KIND_KEYS[item.kind]].append(f"{base} {seen[base]}" if totals[base] > 1 else base)

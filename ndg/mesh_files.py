@@ -13,32 +13,67 @@ from ndg.runtime.meshes import Mesh
 
 
 def obj(mesh: Mesh) -> bytes:
-    """Wavefront OBJ: `v` and `vn` lines, faces as `f a//a b//b c//c` (1-based)."""
-    vertices = np.asarray(mesh.positions).ravel().tolist()
-    vertex_lines = (("v %.7g %.7g %.7g\n" * len(mesh.positions)) % tuple(vertices)).encode()
-    # Normals to 4 decimals, each looked up among the 20,001 texts that can be.
+    """Wavefront OBJ: `v` lines (positions to 7 decimals, about float32's own precision near 1),
+    `vn` lines (normals to 4 decimals), faces as `f a//a b//b c//c` (1-based)."""
+    if not len(mesh.faces):
+        return b"# written by ndg\n"
+    positions = np.asarray(mesh.positions, np.float64)
+    if len(positions) and np.all(np.isfinite(positions)) and np.abs(positions).max() < FIXED_LIMIT:
+        vertex_lines = _lines(_decimal_cells(positions, POSITION_DECIMALS), [b"v ", b" ", b" ", b"\n"])
+    else:  # beyond what fixed-point text holds: Python's formatting, slower
+        vertex_lines = (("v %.7g %.7g %.7g\n" * len(positions)) % tuple(positions.ravel().tolist())).encode()
+    # Normals and vertex numbers are each one of a few texts, looked up in a table of them.
     steps = np.round(np.clip(np.nan_to_num(mesh.normals), -1, 1) * NORMAL_STEPS).astype(np.int64) + NORMAL_STEPS
     normal_texts = [f"{step / NORMAL_STEPS - 1:.4f}".encode() for step in range(2 * NORMAL_STEPS + 1)]
-    normal_lines = _lines(steps, normal_texts, [b"vn ", b" ", b" ", b"\n"])
+    normal_lines = _lines(_table_cells(steps, normal_texts), [b"vn ", b" ", b" ", b"\n"])
     faces = np.repeat(np.asarray(mesh.faces, np.int64), 2, axis=1)
     face_texts = [str(number).encode() for number in range(1, len(mesh.positions) + 1)]
-    face_lines = _lines(faces, face_texts, [b"f ", b"//", b" ", b"//", b" ", b"//", b"\n"])
+    face_lines = _lines(_table_cells(faces, face_texts), [b"f ", b"//", b" ", b"//", b" ", b"//", b"\n"])
     return b"".join([b"# written by ndg\n", vertex_lines, normal_lines, face_lines])
 
 
-NORMAL_STEPS = 10_000
+POSITION_DECIMALS = 7
+NORMAL_STEPS = 10_000  # normals to 4 decimals
+FIXED_LIMIT = 1e9  # |x| below this, times 10^7, fits an int64
 
 
-def _lines(indices: np.ndarray, texts: list[bytes], separators: list[bytes]) -> bytes:
-    """Row i of the result is separators[0] + texts[indices[i, 0]] + separators[1] + … with array
-    operations (formatting numbers one by one in Python is most of an OBJ's time): the texts become
-    a table of fixed-width byte strings, padded with 0 bytes that are removed at the end."""
-    count, fields = indices.shape
+def _table_cells(indices: np.ndarray, texts: list[bytes]) -> np.ndarray:
+    """(n, k, width) texts[indices], each padded with 0 bytes to the longest."""
+    table = np.array(texts)
+    return table[indices].view(np.uint8).reshape(indices.shape + (table.dtype.itemsize,))
+
+
+def _integer_cells(values: np.ndarray) -> np.ndarray:
+    """(n, k, width) ASCII digits of non-negative integers, right-aligned, leading places 0 bytes."""
+    width = len(str(int(values.max()))) if values.size else 1
+    cells = np.zeros(values.shape + (width,), np.uint8)
+    remaining = values.astype(np.int64)
+    for place in range(width - 1, -1, -1):
+        shown = (remaining > 0) | (place == width - 1)
+        cells[..., place] = np.where(shown, remaining % 10 + 48, 0)
+        remaining //= 10
+    return cells
+
+
+def _decimal_cells(values: np.ndarray, decimals: int) -> np.ndarray:
+    """(n, k, width) ASCII text of numbers in fixed point with `decimals` places: a sign where
+    negative, the integer digits, a point and the decimals; unused places 0 bytes."""
+    scaled = np.round(np.abs(values) * 10**decimals).astype(np.int64)
+    whole, fraction = np.divmod(scaled, 10**decimals)
+    integer = _integer_cells(whole)
+    fraction_digits = _integer_cells(fraction + 10**decimals)[..., -decimals:]  # keeps leading zeros
+    sign = np.where((values < 0) & (scaled > 0), ord("-"), 0).astype(np.uint8)[..., None]
+    point = np.full(values.shape + (1,), ord("."), np.uint8)
+    return np.concatenate([sign, integer, point, fraction_digits], axis=-1)
+
+
+def _lines(cells: np.ndarray, separators: list[bytes]) -> bytes:
+    """Row i of the result is separators[0] + cells[i, 0] + separators[1] + … with 0 bytes removed:
+    numbers are laid out as fixed-width cells by array operations (formatting them one by one in
+    Python is most of an OBJ's time), and the padding goes in one pass at the end."""
+    count, fields, _ = cells.shape
     if not count:
         return b""
-    table = np.array(texts)
-    width = table.dtype.itemsize
-    cells = table[indices].view(np.uint8).reshape(count, fields, width)
     pieces = []
     for index, separator in enumerate(separators):
         pieces.append(np.broadcast_to(np.frombuffer(separator, np.uint8), (count, len(separator))))

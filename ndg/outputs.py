@@ -92,7 +92,7 @@ def write_output(path: str | os.PathLike | Target, data: bytes, inputs: Iterable
     """Write `data` to `path` by the rules above; a UserError when that fails."""
     target = check_output(path, inputs)
     try:
-        if target.is_stdout:
+        if target.path is None:
             sys.stdout.flush()
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()

@@ -3,7 +3,8 @@
 An orthographic camera looks at the result from `azimuth` degrees around the vertical (y) axis and
 `elevation` degrees above the horizon, and is zoomed so everything (triangles and paths) fits with
 a margin. ndg.render_gl draws with OpenGL (EGL on Mesa's llvmpipe: no display or GPU needed):
-smooth normals from the result, 4× multisampling, instances drawn as instances, paths as lines.
+smooth normals from the result, antialiased (2×2 supersampling), instances drawn as instances,
+paths as lines.
 Where no OpenGL context can be made, ndg.render_cpu draws instead (numpy, flat shading, no
 lines; several times slower) and a note says why: a preview is worth having on any machine.
 `NDG_RENDERER=cpu` or `gl` chooses one (gl then fails with a user error instead of falling back).

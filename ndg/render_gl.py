@@ -5,7 +5,7 @@ platform's own offscreen context.
 Geometry items are one draw, each instance block one instanced draw (its placements are per-instance
 attributes, normals turned by each placement's cofactor matrix, so mirrored and flattened ones
 stay lit right), paths as lines (one draw for all). Smooth shading uses the normals the nodes computed,
-lit from both sides (leaves are single sheets), with 4× multisampling.
+lit from both sides (leaves are single sheets), drawn at twice the size and scaled down.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ from ndg.runtime.meshes import Mesh, Shapes, concatenate
 if TYPE_CHECKING:
     from PIL import Image
 
-SAMPLES = 4
+# Antialiasing by drawing at twice the size and averaging each 2×2 block: on llvmpipe that is about
+# twice as fast as 4× multisampling, and smooths shading as well as edges.
+SUPERSAMPLE = 2
 SETUP_HINT = ("install moderngl (`pip install moderngl`) and an OpenGL driver with EGL "
               "(Debian: `apt-get install libegl1 libgl1-mesa-dri`), or set NDG_RENDERER=cpu")
 
@@ -106,8 +108,11 @@ def unavailable() -> str | None:
         try:
             import moderngl
 
-            backend = {"backend": "egl"} if sys.platform.startswith("linux") else {}
-            _state["context"] = moderngl.create_standalone_context(require=330, **backend)
+            if sys.platform.startswith("linux"):
+                # moderngl types its keyword settings wrongly (as dicts).
+                _state["context"] = moderngl.create_standalone_context(require=330, backend="egl")  # type: ignore[arg-type]
+            else:
+                _state["context"] = moderngl.create_standalone_context(require=330)
         except Exception as error:  # moderngl raises plain Exceptions for a missing library or driver
             _state["problem"] = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return _state.get("problem")
@@ -128,12 +133,10 @@ def render(shapes: Shapes, view: View, frame: Frame) -> Image.Image:
         raise RuntimeError(problem)
     context = _state["context"]
     meshes, lines = _programs(context)
-    size = (view.width, view.height)
-    samples = min(SAMPLES, context.max_samples)
-    drawn = context.framebuffer(color_attachments=[context.renderbuffer(size, 4, samples=samples)],
-                                depth_attachment=context.depth_renderbuffer(size, samples=samples))
-    resolved = context.framebuffer(color_attachments=[context.renderbuffer(size, 4)])
-    held = [drawn, resolved]
+    size = (view.width * SUPERSAMPLE, view.height * SUPERSAMPLE)
+    drawn = context.framebuffer(color_attachments=[context.renderbuffer(size, 4)],
+                                depth_attachment=context.depth_renderbuffer(size))
+    held = [drawn]
     try:
         for program in (meshes, lines):
             _set_camera(program, frame)
@@ -155,12 +158,11 @@ def render(shapes: Shapes, view: View, frame: Frame) -> Image.Image:
         drawable = [path.points for path in shapes.paths if len(path.points) >= 2]
         if drawable:
             _draw_lines(context, lines, drawable, held)
-        context.copy_framebuffer(resolved, drawn)
-        pixels = resolved.read(components=3)
+        pixels = drawn.read(components=3)
     finally:
         for resource in held:
             resource.release()
-    image = Image.frombytes("RGB", size, pixels)
+    image = Image.frombytes("RGB", size, pixels).reduce(SUPERSAMPLE)
     return image.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
 
 
@@ -183,6 +185,7 @@ def _draw_lines(context, program, paths: list[np.ndarray], held: list) -> None:
     vertices = context.vertex_array(program, [(positions, "3f", "position")], index_buffer=index_buffer,
                                     index_element_size=4)
     held += [positions, index_buffer, vertices]
+    context.line_width = SUPERSAMPLE  # one pixel wide once scaled down
     vertices.render(context.LINES)
 
 

@@ -55,6 +55,7 @@ class Session:
         self.listeners: set[asyncio.Queue] = set()
 
     def recompile(self) -> Build:
+        plan: bytes | None
         try:
             plan, diagnostics = compile_plan(self.source), ""
         except UserError as error:

@@ -96,9 +96,8 @@ def _instancer(stage, path: str, block: Instances) -> None:
         instancer.CreatePrototypesRel().SetTargets([prototype.GetPath()])
         instancer.CreateProtoIndicesAttr(Vt.IntArray.FromNumpy(np.zeros(len(split.translation), np.int32)))
         instancer.CreatePositionsAttr(Vt.Vec3fArray.FromNumpy(split.translation))
-        # USD's quaternions put the real part first; glTF's (placements) last.
-        orientations = np.ascontiguousarray(split.rotation[:, [3, 0, 1, 2]], np.float32)
-        instancer.CreateOrientationsAttr(Vt.QuathArray.FromNumpy(orientations.astype(np.float16)))
+        # Full-precision orientations (orientationsf); Gf quaternions lie in memory as x, y, z, w too.
+        instancer.CreateOrientationsfAttr(Vt.QuatfArray.FromNumpy(np.ascontiguousarray(split.rotation)))
         instancer.CreateScalesAttr(Vt.Vec3fArray.FromNumpy(split.scale))
     if len(split.sheared):
         _mesh(stage, f"{path}_sheared", Instances(block.mesh, split.sheared.astype(np.float32), block.depth).expanded())

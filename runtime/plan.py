@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ndg.errors import UserError
+from ndg.runtime.file_kinds import file_kind
 
 MAGIC = b"NDGPLAN\n"
 PLAN_VERSION = 1
@@ -275,6 +276,10 @@ def load_plan(path: Path) -> tuple[Plan, bytes]:
         data = path.read_bytes()
     except OSError as error:
         raise UserError(f"cannot read plan {path}: {error.strerror}") from None
+    kind = file_kind(path, data[:16])
+    if not data.startswith(MAGIC) and kind is not None:
+        raise UserError(f"{path} is {kind}, not a plan",
+                        "give a plan (.ndp, from `ndg compile`) or, to `ndg run`, a graph (.ndg)")
     plan, module = decode_plan(data)
     if module is None:
         if not isinstance(plan.module.path, str):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import math
 
 from ndg.errors import UserError
 from ndg.runtime.plan import (
@@ -23,7 +22,7 @@ from ndg.runtime.plan import (
     Value,
     record_words,
 )
-from ndg.runtime.scalars import SCALAR_WORDS, decode_scalar, encode_scalar
+from ndg.runtime.scalars import SCALAR_WORDS, decode_scalar, encode_scalar, scalar_problem
 
 # The dispatcher of a per-node plan has a table of at most this many kinds.
 MAX_NODE_MODULES = 256
@@ -88,8 +87,8 @@ def _check_fields(plan: Plan):
                  and plan.values[param.value].type == param.type and plan.values[param.value].words is not None,
                  f"parameter {param.name!r} does not refer to a value of its type")
         for bound in (param.min, param.max):
-            _require(bound is None or (isinstance(bound, (int, float)) and not isinstance(bound, bool) and math.isfinite(bound)),
-                     f"parameter {param.name!r} has a bad range")
+            _require(bound is None or scalar_problem("float" if param.type == "float" else "integer", bound) is None,
+                     f"parameter {param.name!r} has a range end its type cannot hold")
         _require(param.min is None or param.max is None or param.min <= param.max,
                  f"parameter {param.name!r} has min above max")
         default = decode_scalar(param.type, plan.values[param.value].words)

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from ndg.cli import main
 
 CASES = {
-    "syntax": ("a = math(a: 1\noutput(input: box())\n", "E001", "2:1", "output(input: box())", "^^^^^^"),
+    "syntax": ("a = math(a: 1\noutput(input: box())\n", "E001", "1:9", "a = math(a: 1", "        ^"),
     "unknown node type": ("a = stme(amount: 3)\noutput(input: box())\n", "E101", "1:5", "a = stme(amount: 3)", "    ^^^^"),
     "unknown argument": ("output(input: box(sise: 2))\n", "E103", "1:19", "output(input: box(sise: 2))", "                  ^^^^"),
     "wrong value type": ("output(input: box(size: true))\n", "E201", "1:25", "output(input: box(size: true))",
@@ -107,6 +107,111 @@ def test_syntax_errors_in_separate_statements_are_all_reported(tmp_path):
     result = CliRunner().invoke(main, ["check", str(source)])
     assert result.exit_code == 2
     found = [line.split("--> ")[1] for line in result.output.splitlines() if "--> " in line]
-    assert found == [f"{source}:2:1", f"{source}:3:15", f"{source}:5:10", f"{source}:7:15"]
-    assert "the statement before this line is not finished" in result.output
+    assert found == [f"{source}:1:9", f"{source}:3:15", f"{source}:5:10", f"{source}:7:15"]
+    assert "this `(` is never closed" in result.output
     assert "expected `)` or `,`" in result.output and "expected `,` or `}`" in result.output
+
+
+def test_source_errors_show_their_diagnostics_in_python_and_notebooks():
+    from ndg.compiler.diagnostics import SourceErrors
+    from ndg.compiler.syntax import parse
+
+    with pytest.raises(SourceErrors) as caught:
+        parse("a = math(a: 1\n", "plant.ndg")
+    errors = caught.value
+    expected = ("error[E001]: this `(` is never closed\n --> plant.ndg:1:9\n  |\n1 | a = math(a: 1\n  |         ^\n"
+                "  = hint: add `)` where it ends")
+    assert str(errors) == expected
+    assert errors.hint == "add `)` where it ends"
+    html = errors._repr_html_()
+    assert html.startswith("<pre>") and "plant.ndg:1:9" in html and "never closed" in html
+    printed = []
+
+    class Printer:
+        def text(self, text):
+            printed.append(text)
+
+    errors._repr_pretty_(Printer(), False)
+    assert printed == [expected]
+
+
+def check_output(tmp_path, text: str, *options) -> str:
+    source = tmp_path / "graph.ndg"
+    source.write_text(text)
+    result = CliRunner().invoke(main, ["check", *options, str(source)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    return result.output
+
+
+def test_a_wrong_argument_is_reported_once_not_again_as_a_missing_input(tmp_path):
+    output = check_output(tmp_path, "output(input: bxo(size: 1))\n")
+    assert output.count("error[") == 1 and "error[E101]: unknown node type `bxo`" in output
+
+
+def test_a_bare_node_type_suggests_calling_it(tmp_path):
+    output = check_output(tmp_path, "output(input: box)\n")
+    assert "error[E102]: no node is named `box`" in output
+    assert "= hint: `box` is a node type; to make one, call it: `box()`" in output
+
+
+def test_messages_show_values_as_written(tmp_path):
+    output = check_output(tmp_path, "a = branch(plant: stem(), length: 20)\noutput(input: a)\n")
+    assert "error[E203]: 20 is out of range for `length`" in output
+    output = check_output(tmp_path, "param n: integer = 1 in 0.5..2\noutput(input: box())\n")
+    assert "error[E112]: the range of an integer parameter takes whole numbers" in output
+    output = check_output(tmp_path, "param n: integer = 3\noutput(input: box(size: 2))\nm = math(a: n)\n")
+    assert "use a float parameter here" in output
+
+
+def test_check_json_lists_every_diagnostic(tmp_path):
+    import json
+
+    output = check_output(tmp_path, "a = stme(amount: 3)\noutput(input: box(sise: 2))\n", "--json")
+    report = json.loads(output)
+    assert report["ok"] is False and report["errors"] == 2
+    [file] = report["files"]
+    assert [(d["code"], d["line"], d["col"], d["end_col"]) for d in file["diagnostics"]] == [("E101", 1, 5, 9), ("E103", 2, 19, 23)]
+    assert file["diagnostics"][0]["hint"] == "did you mean `stem`?"
+    (tmp_path / "graph.ndg").write_text("output(input: box())\n")
+    result = CliRunner().invoke(main, ["check", "--json", str(tmp_path / "graph.ndg")])
+    assert result.exit_code == 0 and json.loads(result.output)["ok"] is True
+
+
+def test_a_folder_means_the_graphs_in_it(tmp_path):
+    (tmp_path / "a.ndg").write_text("output(input: box())\n")
+    (tmp_path / "b.ndg").write_text("output(input: box(size: 3))\n")
+    result = CliRunner().invoke(main, ["check", str(tmp_path)])
+    assert result.exit_code == 0 and result.output == "2 file(s) OK\n"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(main, ["check", str(empty)])
+    assert result.exit_code == 2 and f"{empty} is a folder with no .ndg files in it" in result.output
+
+
+@pytest.mark.parametrize(("name", "data", "command", "expected"), [
+    ("plant.glb", b"glTF\x02\x00\x00\x00", "run", "plant.glb is a glTF mesh (binary), not a plan"),
+    ("picture.png", b"\x89PNG\r\n\x1a\n....", "run", "picture.png is a PNG picture, not a plan"),
+    ("plant.glb", b"glTF\x02\x00\x00\x00", "check", "plant.glb is a glTF mesh (binary), not a graph (.ndg)"),
+    ("graph.json", b"{}", "check", "graph.json is a JSON file, not a graph (.ndg)"),
+])
+def test_a_file_of_the_wrong_kind_is_named(tmp_path, name, data, command, expected):
+    (tmp_path / name).write_bytes(data)
+    result = CliRunner().invoke(main, [command, str(tmp_path / name)])
+    assert result.exit_code == 2 and expected in result.output.replace(f"{tmp_path}/", "")
+
+
+def test_colour_on_request_and_never_with_no_color(tmp_path, monkeypatch):
+    (tmp_path / "g.ndg").write_text("output(input: bxo())\n")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "g.ndg")], color=True)
+    assert "\x1b[1;31merror[E101]\x1b[0m" in result.output
+    monkeypatch.setenv("NO_COLOR", "1")
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "g.ndg")], color=True)
+    assert "\x1b[" not in result.output and "error[E101]" in result.output
+
+
+def test_piped_tables_are_not_wrapped(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")
+    lines = CliRunner().invoke(main, ["nodes"]).output.splitlines()
+    assert any(line.split() == ["max/plantarium/branch", "plant:", "path", "path"] for line in lines)
+    assert max(len(line.rstrip()) for line in lines) > 80

@@ -83,8 +83,9 @@ def assert_same_usd(path: Path, words: np.ndarray):
     assert len(instancers) == len(blocks)
     for instancer, block in zip(instancers, blocks):
         split = placements(block.matrices)
-        assert np.allclose(np.array(instancer.GetPositionsAttr().Get()), split.translation)
-        assert np.allclose(np.array(instancer.GetScalesAttr().Get()), split.scale)
+        # USD's matrices act on row vectors: the transposes of ndg's.
+        placed = instancer.ComputeInstanceTransformsAtTime(Usd.TimeCode.Default(), Usd.TimeCode.Default())
+        assert np.allclose(np.array([np.array(m).T for m in placed]), matrices_of(split), atol=1e-5)
         prototype = UsdGeom.Mesh(stage.GetPrimAtPath(instancer.GetPrototypesRel().GetTargets()[0]))
         assert np.array_equal(np.array(prototype.GetPointsAttr().Get()), block.mesh.positions)
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from ndg.cli import main
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.formatter import format_program
-from ndg.compiler.ir import ParamRef, Use
+from ndg.compiler.ir import Invalid, ParamRef, Use
 from ndg.compiler.passes import analyse
 from ndg.compiler.syntax import parse
 
@@ -141,6 +141,8 @@ def _arg(arg):
         return ("use", arg.node)
     if isinstance(arg, ParamRef):
         return ("param", arg.name)
+    if isinstance(arg, Invalid):
+        return ("invalid",)
     return (arg.type, arg.value)
 
 

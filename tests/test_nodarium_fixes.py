@@ -8,6 +8,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_nodarium_nodes import FIXTURES, PLANTS, compiled, subject_words
 
 from ndg.compiler.driver import compile_text
@@ -126,3 +128,42 @@ def test_compatibility_mode_holds_in_every_way_of_running(modules, layout, stepp
     plan = dataclasses.replace(result.plan, compat=True)
     words = Runner(plan, result.module.wasm).run(stepped=stepped)
     assert hashlib.sha256(words.tobytes()).hexdigest() == PLANTS[name]["sha256"]
+
+
+PROPERTY_GRAPH = """
+settings {
+    resolution.curve: 7,
+    resolution.circle: 6,
+}
+param length: float = 4 in -10..10
+param strength: float = 1 in 0.1..10
+param scale: float = 1 in 0.1..10
+param seed: integer = 0 in 0..100000
+wavy = noise(plant: stem(amount: 2, length: length, thickness: 0.3), scale: scale, strength: strength, seed: seed)
+output(input: branch(plant: wavy, amount: 3, length: 1))
+"""
+
+
+@pytest.fixture(scope="module")
+def property_runners():
+    result = compile_text(PROPERTY_GRAPH, "properties.ndg", ())
+    return [Runner(dataclasses.replace(result.plan, compat=compat), result.module.wasm) for compat in (False, True)]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(length=st.floats(-10, 10), strength=st.floats(0.1, 10), scale=st.floats(0.1, 10), seed=st.integers(0, 100000))
+def test_default_mode_keeps_nodariums_paths_and_faces_and_makes_every_ring_a_circle(property_runners, length,
+                                                                                    strength, scale, seed):
+    results = []
+    for runner in property_runners:
+        for name, value in (("length", length), ("strength", strength), ("scale", scale), ("seed", seed)):
+            runner.set_param(name, value)
+        results.append(tubes(runner.run()))
+    ours, theirs = results
+    assert len(ours) == len(theirs)
+    for (points, rings, faces), (their_points, _, their_faces) in zip(ours, theirs):
+        # The same paths (no gravity here) and the same faces; the rings are true circles.
+        assert (points == their_points).all() and (faces == their_faces).all()
+        reach = np.linalg.norm(rings - points[:, None, :3], axis=2)
+        thick = points[:, 3] >= 0.001
+        np.testing.assert_allclose(reach[thick], np.broadcast_to(points[thick, 3:4], reach[thick].shape), rtol=1e-4)

@@ -224,3 +224,9 @@ def test_a_signal_during_a_write_leaves_no_temporary_file(tmp_path, signum):
     process.wait(timeout=30)
     assert process.returncode != 0
     assert leftovers(tmp_path) == [] and target.read_bytes() == b"old"
+
+
+def test_format_names_standard_output_only(tmp_path):
+    cli = invoke("run", BASICS, "-o", tmp_path / "box.glb", "-o", "-", "--format", "json")
+    assert cli.exit_code == 0, cli.output
+    assert (tmp_path / "box.glb").read_bytes()[:4] == b"glTF" and json.loads(cli.stdout_bytes)[:2] == [0, 1]

@@ -103,3 +103,45 @@ def test_sizes_that_cannot_be_known_are_refused_with_the_node_named():
 
 def test_a_plain_number_is_a_word_count_without_items():
     assert output_shape(rule("4 * amount + 6"), {"amount": 3}, "b") == BulkValue(18, "list")
+
+
+def _branch_levels_text(amounts) -> str:
+    lines = [f"s0 = stem(amount: {max(amounts[0], 1)})"]
+    lines += [f"s{i} = branch(plant: s{i - 1}, amount: {a})" for i, a in enumerate(amounts[1:], 1)]
+    return "\n".join(lines) + f"\noutput(input: s{len(amounts) - 1})\n"
+
+
+def _shapes(text: str):
+    from ndg.compiler.passes import analyse
+    from ndg.compiler.sizes import graph_shapes
+    from ndg.compiler.syntax import parse
+    graph, problems = analyse(parse(text, "g.ndg"), LIBRARY)
+    assert not problems
+    return graph_shapes(graph)
+
+
+@settings(max_examples=25, deadline=None)
+@given(amounts=st.lists(st.integers(0, 7), min_size=2, max_size=4))
+def test_merging_alike_items_keeps_every_size_exact(amounts):
+    """Past the limit alike items are merged: the same sizes as item by item, only the order lost."""
+    from ndg.compiler import sizes
+    text = _branch_levels_text(amounts)
+    in_order = _shapes(text)
+    limit = sizes.ORDERED_GROUPS_LIMIT
+    sizes.ORDERED_GROUPS_LIMIT = 1
+    try:
+        merged = _shapes(text)
+    finally:
+        sizes.ORDERED_GROUPS_LIMIT = limit
+    for name, shape in in_order.items():
+        assert (merged[name].words, merged[name].exact) == (shape.words, shape.exact), name
+        if len(shape.groups) > 1 and shape.items is not None and len(set(shape.items)) > 1:
+            assert merged[name].items is None  # the order is not claimed once it is lost
+
+
+def test_four_levels_of_64_branches_are_sized_without_enumerating_them():
+    shapes = _shapes(_branch_levels_text([64, 64, 64, 64]))
+    top = shapes["s3"]
+    assert top.exact and not top.ordered and len(top.groups) <= 4
+    # 64 stems, 64 branches on each, on each of those and again: each level's paths keep their parents.
+    assert sum(g.count.lo for g in top.groups) == 64 + 64**2 + 64**3 + 64**4

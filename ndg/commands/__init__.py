@@ -47,3 +47,19 @@ MODULES_HELP = ("How the nodes are built: `single` links every node into one mod
 def modules_option(function):
     return click.option("--modules", type=click.Choice(["single", "per-node"]), default="single", show_default=True,
                         help=MODULES_HELP)(function)
+
+
+def source_files(paths) -> list[Path]:
+    """The .ndg files named, a folder standing for the .ndg files in it (sorted by name)."""
+    from ndg.errors import UserError
+
+    files = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        found = sorted(path.glob("*.ndg"))
+        if not found:
+            raise UserError(f"{path} is a folder with no .ndg files in it", "name the .ndg files to use")
+        files.extend(found)
+    return files

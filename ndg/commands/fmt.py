@@ -2,6 +2,7 @@ from pathlib import Path
 
 import click
 
+from ndg.commands import source_files
 from ndg.errors import UserError
 
 
@@ -9,13 +10,18 @@ from ndg.errors import UserError
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--check", "check_only", is_flag=True, help="Change nothing; list the files that are not formatted (exit 2 if any).")
 def command(files, check_only):
-    """Rewrite .ndg FILES in the canonical style, keeping comments."""
+    """Rewrite .ndg FILES (or every .ndg file in a folder) in the canonical style, keeping comments."""
+    import sys
+
     from ndg.compiler.diagnostics import SourceErrors
     from ndg.compiler.driver import cycle_collection_paused, read_source
     from ndg.compiler.formatter import format_program
     from ndg.compiler.syntax import parse
     from ndg.outputs import write_output
+    from ndg.terminal import wants_colour
 
+    colour = wants_colour(sys.stderr)
+    files = source_files(files)
     unformatted, failed = [], 0
     for file in files:
         text = read_source(file)
@@ -24,7 +30,7 @@ def command(files, check_only):
                 formatted = format_program(parse(text, str(file)))
         except SourceErrors as errors:
             failed += 1
-            click.echo(errors.render() + "\n", err=True)
+            click.echo(errors.render(colour) + "\n", err=True, color=colour)
             continue
         if formatted == text:
             continue

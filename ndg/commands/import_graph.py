@@ -14,14 +14,19 @@ from ndg.errors import UserError
 def command(source, output, node_paths):
     """Convert a Nodarium graph (JSON) into a .ndg file."""
     from ndg.compiler.definitions import NodeLibrary
-    from ndg.compiler.driver import read_source
     from ndg.compiler.interchange import import_graph
     from ndg.outputs import check_output, write_output
 
     target = check_output(output or source.with_suffix(".ndg"), inputs=[source])
     try:
-        data = json.loads(read_source(source))
-    except json.JSONDecodeError as error:
+        data = json.loads(source.read_bytes())
+    except FileNotFoundError:
+        raise UserError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{source} is a folder, not a Nodarium graph", "name the graph's .json file") from None
+    except OSError as error:
+        raise UserError(f"cannot read {source}: {error.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise UserError(f"{source} is not JSON: {error}", "export the graph from Nodarium again") from None
     imported = import_graph(data, NodeLibrary.load(tuple(node_paths)), str(source))
     for warning in imported.warnings:

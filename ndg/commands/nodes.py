@@ -1,10 +1,10 @@
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ndg import terminal
 from ndg.commands import echo_json, node_paths_option
 
 
@@ -25,7 +25,7 @@ def command(ctx, node_paths, as_json):
         table.add_column(column, overflow="fold")
     for node in library.nodes:
         table.add_row(node.id, escape("\n".join(_describe_input(i) for i in node.inputs) or "-"), node.output)
-    Console().print(table)
+    terminal.console().print(table)
 
 
 @command.command("show")
@@ -47,7 +47,7 @@ def show(name, node_paths, as_json):
     if as_json:
         echo_json(_node_data(node))
         return
-    console = Console()
+    console = terminal.console()
     console.print(f"[bold]{node.id}[/]  →  {node.output}", highlight=False)
     console.print(f"folder: {node.folder}", highlight=False)
     if node.size:

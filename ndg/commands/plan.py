@@ -69,10 +69,11 @@ def summary(plan) -> dict:
 
 
 def _print_tables(plan):
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from ndg import terminal
+
+    console = terminal.console()
     data = summary(plan)
     ratio = f" ({data['slots_over_peak']:.3f}× the peak)" if data["slots_over_peak"] else ""
     console.print(f"[bold]{plan.source}[/]: {len(plan.steps)} steps, {plan.memory_pages} pages "

@@ -2,9 +2,9 @@ import time
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from ndg import terminal
 from ndg.commands import (
     echo_json,
     layout_option,
@@ -60,7 +60,9 @@ def command(source, outputs, output_format, gltf_instancing, png, turntable, siz
     from ndg.runtime.plan import load_plan
 
     # Every option is checked before anything slow runs.
-    destinations = [(output, *check_destination(output, output_format, inputs=[source])) for output in outputs]
+    # --format names the format of standard output; files are named by their extensions.
+    destinations = [(output, *check_destination(output, output_format if str(output) == "-" else None,
+                                                inputs=[source])) for output in outputs]
     if png:
         picture_target = check_destination(png, "png" if str(png) == "-" else None,
                                            TURNTABLE_FORMATS if turntable else PICTURE_FORMATS, inputs=[source])
@@ -106,7 +108,7 @@ def command(source, outputs, output_format, gltf_instancing, png, turntable, siz
         elif not quiet:
             _print_summary(runner, result, written)
             if check:
-                Console().print(f"checked: every output and guard word after each of {len(plan.steps)} steps")
+                terminal.console().print(f"checked: every output and guard word after each of {len(plan.steps)} steps")
         if profile:
             _print_profile(runner)
 
@@ -163,7 +165,7 @@ def _parse_assignment(text: str, plan):
 def _print_summary(runner, result, written):
     from ndg.runtime.decode import describe_result, describe_scalar
 
-    console = Console()
+    console = terminal.console()
     plan = runner.plan
     console.print(f"[bold]{plan.source}[/]: {len(plan.steps)} nodes, {plan.memory_pages} pages "
                   f"({plan.memory_bytes // 1024} KiB) of memory")
@@ -201,7 +203,7 @@ def _print_profile(runner):
         step = plan.steps[index]
         table.add_row(step.node, str(step.line), plan.kinds[step.kind].rsplit("/", 1)[-1],
                       f"{times[index] / 1000:.1f}", f"{100 * times[index] / max(total, 1):.1f}%")
-    console = Console()
+    console = terminal.console()
     console.print(table)
     if len(times) > PROFILE_ROWS:
         console.print(f"… and {len(times) - PROFILE_ROWS} faster nodes")

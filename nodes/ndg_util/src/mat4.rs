@@ -104,7 +104,9 @@ pub fn transform_point(m: Mat4, p: Vec3) -> Vec3 {
     ]
 }
 
-/// `m` applied to the direction `v` (w = 0, so translation does not apply).
+/// `m` applied to the direction `v` (w = 0, so translation does not apply), as glam's
+/// `transform_vector3` computes it.
+#[inline]
 pub fn transform_vector(m: Mat4, v: Vec3) -> Vec3 {
     let [x, y, z] = v;
     [

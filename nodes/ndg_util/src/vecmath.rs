@@ -57,6 +57,10 @@ pub fn normalize(a: Vec3) -> Vec3 {
     }
 }
 
+pub fn is_finite(a: Vec3) -> bool {
+    a.iter().all(|c| c.is_finite())
+}
+
 /// The unit vector along `a` exactly as glam (and so Nodarium) computes it: `a` times the
 /// reciprocal of its length. The zero vector gives NaN, and signed zeros keep their sign.
 pub fn unit(a: Vec3) -> Vec3 {

@@ -24,7 +24,7 @@
 
 use ndg_util::paths::{write_path, Levels, Path, Point};
 use ndg_util::quat;
-use ndg_util::vecmath::{cross, length, lerp4, scale, sub, unit, xyz, Vec3};
+use ndg_util::vecmath::{cross, is_finite, length, lerp4, scale, sub, unit, xyz, Vec3};
 use ndg_util::{compat, float_input, Items, NodeResult, Writer};
 
 const X: Vec3 = [1.0, 0.0, 0.0];
@@ -38,17 +38,11 @@ struct Frame {
     ortho: Vec3,
 }
 
-fn is_finite(v: Vec3) -> bool {
-    v.iter().all(|c| c.is_finite())
-}
-
-/// The frame of segment `a`→`b` at `t` along it, computed as Nodarium does (NaN included).
+/// The frame of segment `a`→`b` at `t` along it, computed as Nodarium does (NaN included; its
+/// fallback for a zero perpendicular never triggers, since a normalised vector is never zero).
 fn segment_frame(a: Point, b: Point, t: f32) -> Frame {
     let tangent = unit(sub(xyz(b), xyz(a)));
-    let ortho = unit(cross(tangent, Y));
-    // Nodarium's fallback: unreachable for a NaN `ortho`, kept for the same bits elsewhere.
-    let ortho = if ortho[0] * ortho[0] + ortho[1] * ortho[1] + ortho[2] * ortho[2] == 0.0 { unit(cross(tangent, X)) } else { ortho };
-    Frame { point: lerp4(a, b, t), tangent, ortho }
+    Frame { point: lerp4(a, b, t), tangent, ortho: unit(cross(tangent, Y)) }
 }
 
 /// Nodarium's `interpolate_along_path`: the frame at fraction `alpha` (clamped to

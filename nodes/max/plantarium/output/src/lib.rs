@@ -26,14 +26,10 @@
 use ndg_util::encoding::encode_float;
 use ndg_util::mat4::{self, Mat4};
 use ndg_util::paths::Path;
-use ndg_util::vecmath::{add, cross, dot, sub, unit, xyz, Vec3};
+use ndg_util::vecmath::{add, cross, dot, is_finite, sub, unit, xyz, Vec3};
 use ndg_util::{compat, ItemKind, Items, NodeError, NodeResult, Writer};
 
 const DOWN: Vec3 = [0.0, -1.0, 0.0];
-
-fn is_finite(v: Vec3) -> bool {
-    v.iter().all(|c| c.is_finite())
-}
 
 /// The direction a ring at point `i` faces: towards the base of the path.
 fn ring_direction(path: &Path, i: usize, compat: bool) -> Vec3 {
@@ -85,9 +81,8 @@ fn write_tube(path: &Path, circle: &[[f32; 2]], compat: bool, out: &mut Writer) 
         let point = path.point(i);
         let radius = point[3].max(0.000001);
         for &[cos, sin] in circle {
-            // glam's transform_vector3 of (x, 0, z); transform_point3 adds the (zero) translation.
-            let (x, z) = (cos * radius, sin * radius);
-            let turned = [m[0] * x + m[4] * 0.0 + m[8] * z, m[1] * x + m[5] * 0.0 + m[9] * z, m[2] * x + m[6] * 0.0 + m[10] * z];
+            // glam's transform_vector3 for the normal; transform_point3 adds the (zero) translation.
+            let turned = mat4::transform_vector(m, [cos * radius, 0.0, sin * radius]);
             let placed = add(add(turned, [m[12], m[13], m[14]]), xyz(point));
             positions[at..at + 3].copy_from_slice(&placed.map(encode_float));
             normals[at..at + 3].copy_from_slice(&unit(turned).map(encode_float));

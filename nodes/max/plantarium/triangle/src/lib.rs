@@ -1,8 +1,8 @@
 //! One triangle in the y = 0 plane: vertices (-size, 0, 0), (size, 0, 0), (0, 0, size), the face
 //! (0, 2, 1), every normal (0, 1, 0) — Nodarium's triangle.
 //!
-//! Nodarium reads `size` as the raw bits of an integer (a float of 1.0 becomes 1065353216); ndg
-//! reads it as the float it is.
+//! Nodarium reads `size` with `evaluate_int`, which hands the float's bits over unchanged, so
+//! unlike its other float inputs a NaN size stays NaN there (it is not read as 0); here too.
 
 use ndg_util::{ItemKind, NodeResult, Writer};
 
