@@ -4,13 +4,15 @@
 import {
   ABI_VERSION, ALIGN, CONTROL_BYTES, DIGEST_BYTES, GUARD_BYTES, MAGIC, MAX_PAGES, PAGE_BYTES,
   PLAN_VERSION, RECORD_HEADER_WORDS, RECORD_INPUT_WORDS, REGION_KINDS, SCALAR_WORDS, SLOT_POLICIES,
-  VALUE_ENTRY_BYTES, VALUE_TYPES,
+  VALUE_ENTRY, VALUE_ENTRY_BYTES, VALUE_TYPES, WORD_BYTES,
 } from "./abi.js";
 import { sha256Hex } from "./sha256.js";
 import { decodeScalar, rangeProblem } from "./scalars.js";
 
-// A value table entry is `[ptr, capacity, len]`; records point straight at the `len` word.
-const LEN_FIELD_BYTES = 8;
+// Records point straight at the `len` word of a value's table entry.
+const LEN_FIELD_BYTES = VALUE_ENTRY.len * WORD_BYTES;
+// Far above any graph a .ndg file can hold: a crafted plan cannot make validation the attack.
+const MAX_STEPS = 1_000_000;
 const TABLE_KINDS = ["static", "control", "values", "steps", "records", "constants", "params"];
 const I32_MIN = -(2 ** 31);
 const U32_MAX = 2 ** 32 - 1;
@@ -63,7 +65,9 @@ function build(name, data) {
 }
 
 function list(name, data) {
-  return Array.isArray(data) ? data.map((item) => build(name, item)) : [];
+  if (!data) return [];
+  if (!Array.isArray(data)) throw corrupt(`the ${name} records are not a list`);
+  return data.map((item) => build(name, item));
 }
 
 export function planFromHeader(header) {
@@ -152,6 +156,8 @@ function checkFields(plan) {
     require(VALUE_TYPES.includes(value.type), `value ${index} has unknown type '${value.type}'`);
     require(isInt(value.offset) && isInt(value.capacity) && value.capacity >= 0,
       `value ${index} has a bad offset or capacity`);
+    require(!(value.type in SCALAR_WORDS) || value.capacity === SCALAR_WORDS[value.type],
+      `value ${index} is a ${value.type} of ${value.capacity} words, not ${SCALAR_WORDS[value.type]}`);
     if (value.words !== null) {
       require(Array.isArray(value.words) && value.words.every((w) => isInt(w) && w >= I32_MIN && w <= U32_MAX)
         && value.words.length === value.capacity, `constant ${index} has bad words`);
@@ -354,6 +360,8 @@ function checkLifetimes(plan) {
 
 /** Throw a UserError naming the first problem; return only for a plan that is safe to run. */
 export function validatePlan(plan) {
+  require(plan.steps.length <= MAX_STEPS && plan.values.length <= 2 * MAX_STEPS,
+    `it has more than ${MAX_STEPS} steps or ${2 * MAX_STEPS} values`);
   checkFields(plan);
   const tables = checkRegions(plan);
   checkModules(plan);

@@ -9,7 +9,9 @@
 // a page stops a runaway script itself), and plans with per-node modules are refused by the
 // validator with a message that says to compile them with `--modules single`.
 
-import { ABI_VERSION, CONTROL, CONTROL_FIELDS, FLAGS, GUARD_WORD, MESSAGE_BYTES, STATUS, VALUE_ENTRY_WORDS } from "./abi.js";
+import {
+  ABI_VERSION, CONTROL, CONTROL_FIELDS, FLAGS, GUARD_WORD, MESSAGE_BYTES, STATUS, VALUE_ENTRY, VALUE_ENTRY_WORDS, WORD_BYTES,
+} from "./abi.js";
 import { UserError, decodePlan, region, stepRecords, validatePlan } from "./plan.js";
 import { encodeScalar, rangeProblem, scalarProblem } from "./scalars.js";
 import { sha256Hex } from "./sha256.js";
@@ -135,9 +137,20 @@ export class Runner {
     const values = region(plan, "values");
     const steps = region(plan, "steps");
     const records = region(plan, "records");
-    this.writeWords(this.control, [ABI_VERSION, values.offset, plan.values.length, steps.offset, plan.steps.length,
-      0, 0, 0, 0, plan.compat ? FLAGS.compat : 0]);
-    this.writeWords(values.offset, plan.values.flatMap((v) => [v.offset, v.capacity, v.words !== null ? v.capacity : 0]));
+    const control = new Array(CONTROL_FIELDS).fill(0);
+    control[CONTROL.abi_version] = ABI_VERSION;
+    [control[CONTROL.values], control[CONTROL.n_values]] = [values.offset, plan.values.length];
+    [control[CONTROL.steps], control[CONTROL.n_steps]] = [steps.offset, plan.steps.length];
+    control[CONTROL.flags] = plan.compat ? FLAGS.compat : 0;
+    this.writeWords(this.control, control);
+    const table = new Array(VALUE_ENTRY_WORDS * plan.values.length).fill(0);
+    plan.values.forEach((value, index) => {
+      const entry = VALUE_ENTRY_WORDS * index;
+      table[entry + VALUE_ENTRY.ptr] = value.offset;
+      table[entry + VALUE_ENTRY.capacity] = value.capacity;
+      table[entry + VALUE_ENTRY.len] = value.words !== null ? value.capacity : 0;
+    });
+    this.writeWords(values.offset, table);
     const addresses = [];
     let at = records.offset;
     for (const record of this.records) {
@@ -222,7 +235,7 @@ export class Runner {
   readControl() {
     const at = this.control / 4;
     const field = (name) => this.u32[at + CONTROL[name]];
-    const messageAt = this.control + 4 * CONTROL_FIELDS;
+    const messageAt = this.control + WORD_BYTES * CONTROL_FIELDS;
     const message = this.bytes.subarray(messageAt, messageAt + Math.min(field("message_len"), MESSAGE_BYTES));
     return { step: field("current_step"), status: field("status"), detail: field("detail"),
       message: new TextDecoder().decode(message) };
@@ -292,7 +305,7 @@ export class Runner {
   /** The words value `index` holds now: a view of the memory, valid until the next run. */
   value(index) {
     const value = this.plan.values[index];
-    const length = this.u32[region(this.plan, "values").offset / 4 + VALUE_ENTRY_WORDS * index + 2];
+    const length = this.u32[region(this.plan, "values").offset / WORD_BYTES + VALUE_ENTRY_WORDS * index + VALUE_ENTRY.len];
     const start = value.offset / 4;
     return this.words.subarray(start, start + Math.min(length, value.capacity));
   }
