@@ -34,7 +34,8 @@ wavy = noise(plant: stems, strength: 2, scale: 1.5)
 branches = branch(plant: wavy, amount: 12, length: 1.4)
 output(input: gravity(plant: branches, strength: 0.3))
 """
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (make setup installs it)")
+pytestmark = [pytest.mark.toolchain,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (make setup installs it)")]
 
 
 def ndg_json(*args: str) -> dict:
@@ -181,3 +182,22 @@ def test_foreign_hosts_and_origins_are_refused_and_nothing_else_is_served(server
 def test_allowed_hosts_are_this_machines_names_on_this_port():
     assert allowed_hosts("127.0.0.1", 8123) == {"127.0.0.1:8123", "localhost:8123", "[::1]:8123"}
     assert "[::]:80" in allowed_hosts("::", 80)
+
+
+def test_the_downloads_are_the_result_as_glb_and_the_current_plan(page, graph, tmp_path):
+    import trimesh
+
+    from ndg.serve import compile_plan
+
+    with page.expect_download() as download:
+        page.locator("#download-glb").click()
+    glb = tmp_path / download.value.suggested_filename
+    download.value.save_as(glb)
+    assert glb.name == "plant.glb" and glb.read_bytes()[:4] == b"glTF"
+    scene = trimesh.load(glb, force="scene")
+    assert sum(len(g.faces) for g in scene.geometry.values()) == page.evaluate("ndgPage.state.counts.triangles")
+    with page.expect_download() as download:
+        page.locator("#download-plan").click()
+    plan = tmp_path / "plant.ndp"
+    download.value.save_as(plan)
+    assert plan.read_bytes() == compile_plan(graph)

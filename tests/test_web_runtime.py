@@ -21,6 +21,7 @@ from ndg.runtime.engine import Runner
 from ndg.runtime.meshes import decode
 from ndg.runtime.plan import MAGIC, decode_plan, encode_plan
 
+pytestmark = pytest.mark.toolchain
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.ndg"))
 
 
