@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from ndg.runtime.plan import encode_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from test_serve import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one set of browser flags for tests and bench)
+from served_page import served_page  # noqa: E402  (the tests' way of opening the page)
 
 # The examples with one constant made a parameter, and the values a change alternates between.
 GRAPHS = {
@@ -49,33 +48,19 @@ def graph_text(name: str) -> str:
 
 
 def in_page(folder: Path, name: str, repeats: int) -> dict:
-    from playwright.sync_api import sync_playwright
-
     graph = folder / f"{name}.ndg"
     graph.write_text(graph_text(name))
-    server = subprocess.Popen([str(Path(sys.executable).parent / "ndg"), "serve", str(graph), "--port", "0"],
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        url = re.search(r"http://\S+", server.stdout.readline()).group(0)
-        with sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1000, "height": 640})
-            page.goto(url)
-            page.wait_for_function("window.ndgPage && ndgPage.state.runs > 0", timeout=60000)
-            values = GRAPHS[name][4]
-            totals, runs, builds, draws = [], [], [], []
-            for index in range(repeats + 2):
-                total = page.evaluate(f"ndgPage.changeAndDraw('length', {values[index % 2]})")
-                if index >= 2:  # the first changes compile the code paths
-                    totals.append(total)
-                    runs.append(page.evaluate("ndgPage.state.runMs"))
-                    builds.append(page.evaluate("ndgPage.state.buildMs"))
-                    draws.append(page.evaluate("ndgPage.state.drawMs"))
-            counts = page.evaluate("ndgPage.state.counts")
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait()
+    with served_page(graph) as (page, _):
+        values = GRAPHS[name][4]
+        totals, runs, builds, draws = [], [], [], []
+        for index in range(repeats + 2):
+            total = page.evaluate(f"ndgPage.changeAndDraw('length', {values[index % 2]})")
+            if index >= 2:  # the first changes compile the code paths
+                totals.append(total)
+                runs.append(page.evaluate("ndgPage.state.runMs"))
+                builds.append(page.evaluate("ndgPage.state.buildMs"))
+                draws.append(page.evaluate("ndgPage.state.drawMs"))
+        counts = page.evaluate("ndgPage.state.counts")
     return {"total": totals, "run": runs, "build": builds, "draw": draws, "counts": counts}
 
 

@@ -54,10 +54,11 @@ class Session:
         self.build = Build(0, None, "")
         self.listeners: set[asyncio.Queue] = set()
 
-    def recompile(self) -> Build:
+    async def recompile(self) -> Build:
+        """Compile in a worker thread; publish the result on the event loop, which owns the queues."""
         plan: bytes | None
         try:
-            plan, diagnostics = compile_plan(self.source), ""
+            plan, diagnostics = await asyncio.to_thread(compile_plan, self.source), ""
         except UserError as error:
             plan, diagnostics = self.build.plan, error.render()
         self.build = Build(self.build.version + 1, plan, diagnostics)
@@ -139,13 +140,13 @@ async def watch(session: Session):
     target = session.source.resolve()
     async for changes in awatch(target.parent, debounce=50, step=20):
         if any(Path(path).resolve() == target for _, path in changes):
-            await asyncio.to_thread(session.recompile)
+            await session.recompile()
 
 
 async def serve(source: Path, host: str, port: int, announce) -> None:
     """Compile, listen, then watch the file until cancelled; `announce(url)` once listening."""
     session = Session(source)
-    await asyncio.to_thread(session.recompile)
+    await session.recompile()
     listening = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     try:
         listening.bind((host, port))

@@ -7,25 +7,16 @@ import hashlib
 import http.client
 import io
 import json
-import os
-import re
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+from served_page import CHROMIUM, NDG, served_page
 
 from ndg.serve import allowed_hosts
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
-NDG = [str(Path(sys.executable).parent / "ndg")]
 PLANT = """\
 param length: float = 6 in 0..10
 param amount: integer = 3 in 1..8
@@ -39,13 +30,13 @@ pytestmark = [pytest.mark.toolchain,
 
 
 def ndg_json(*args: str) -> dict:
-    done = subprocess.run([*NDG, "run", *args, "--json"], capture_output=True, text=True, check=True)
+    done = subprocess.run([NDG, "run", *args, "--json"], capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
 
 
 def ndg_words_sha256(graph: Path, tmp: Path, *sets: str) -> str:
     out = tmp / "words.bin"
-    subprocess.run([*NDG, "run", str(graph), "-o", str(out), "-q", *(f"--set={s}" for s in sets)], check=True)
+    subprocess.run([NDG, "run", str(graph), "-o", str(out), "-q", *(f"--set={s}" for s in sets)], check=True)
     return hashlib.sha256(out.read_bytes()).hexdigest()
 
 
@@ -57,31 +48,19 @@ def graph(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(graph):
-    process = subprocess.Popen([*NDG, "serve", str(graph), "--port", "0"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
-        line = process.stdout.readline()
-        url = re.search(r"http://\S+", line)
-        assert url, f"no URL in {line!r}: {process.stderr.read() if process.poll() is not None else ''}"
-        yield url.group(0)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def served(graph):
+    with served_page(graph) as page_and_url:
+        yield page_and_url
 
 
 @pytest.fixture(scope="module")
-def page(server):
-    with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1000, "height": 640})
-        errors = []
-        page.on("pageerror", lambda error: errors.append(error))
-        page.goto(server)
-        page.wait_for_function("window.ndgPage && ndgPage.state.runs > 0", timeout=30000)
-        yield page
-        browser.close()
-        assert not errors
+def page(served):
+    return served[0]
+
+
+@pytest.fixture(scope="module")
+def server(served):
+    return served[1]
 
 
 def runs(page) -> int:
@@ -140,7 +119,7 @@ def test_saving_the_file_updates_the_page_and_a_mistake_shows_its_diagnostic(pag
 
     graph.write_text(PLANT.replace("noise(", "nosie("))
     page.wait_for_selector("#diagnostics:not([hidden])", timeout=30000)
-    cli = subprocess.run([*NDG, "run", str(graph), "-q"], capture_output=True, text=True)
+    cli = subprocess.run([NDG, "run", graph.name, "-q"], capture_output=True, text=True, cwd=graph.parent)
     shown = page.locator("#diagnostics").inner_text()
     assert shown.strip() == cli.stderr.strip()
     assert "error[E101]" in shown and "^^^^^" in shown and "did you mean `noise`" in shown
@@ -184,7 +163,7 @@ def test_allowed_hosts_are_this_machines_names_on_this_port():
     assert "[::]:80" in allowed_hosts("::", 80)
 
 
-def test_the_downloads_are_the_result_as_glb_and_the_current_plan(page, graph, tmp_path):
+def test_the_downloads_are_the_result_as_glb_and_the_current_plan(page, graph, tmp_path, monkeypatch):
     import trimesh
 
     from ndg.serve import compile_plan
@@ -200,4 +179,5 @@ def test_the_downloads_are_the_result_as_glb_and_the_current_plan(page, graph, t
         page.locator("#download-plan").click()
     plan = tmp_path / "plant.ndp"
     download.value.save_as(plan)
-    assert plan.read_bytes() == compile_plan(graph)
+    monkeypatch.chdir(graph.parent)  # the server was given the file's name
+    assert plan.read_bytes() == compile_plan(Path(graph.name))
