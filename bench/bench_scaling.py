@@ -36,7 +36,7 @@ from timing import best_of
 from ndg.compiler import sizes
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.driver import compile_text
-from ndg.compiler.interchange import import_graph
+from ndg.compiler.nodarium.interchange import import_graph
 from ndg.compiler.passes import analyse
 from ndg.compiler.syntax import parse
 from ndg.runtime.validate import validate_plan

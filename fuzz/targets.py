@@ -45,7 +45,7 @@ def source(data: bytes) -> None:
 
 
 def import_(data: bytes) -> None:
-    from ndg.compiler.interchange import import_graph
+    from ndg.compiler.nodarium.interchange import import_graph
     from ndg.compiler.syntax import parse
 
     try:

@@ -13,7 +13,7 @@ from conftest import EXAMPLES
 from ndg.cli import main
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.driver import compile_text, read_source
-from ndg.compiler.interchange import import_graph
+from ndg.compiler.nodarium.interchange import import_graph
 from ndg.compiler.syntax import parse
 from ndg.errors import UserError
 from ndg.runtime.plan import Module, save_plan
