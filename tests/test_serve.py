@@ -7,7 +7,10 @@ import hashlib
 import http.client
 import io
 import json
+import os
+import re
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -181,3 +184,21 @@ def test_the_downloads_are_the_result_as_glb_and_the_current_plan(page, graph, t
     download.value.save_as(plan)
     monkeypatch.chdir(graph.parent)  # the server was given the file's name
     assert plan.read_bytes() == compile_plan(Path(graph.name))
+
+
+def test_open_starts_the_browser_on_the_printed_url(graph, tmp_path):
+    opened = tmp_path / "opened"
+    browser = f"sh -c 'echo \"$0\" > {opened}' %s"
+    server = subprocess.Popen([NDG, "serve", str(graph), "--port", "0", "--open"], stdout=subprocess.PIPE,
+                              text=True, env={**os.environ, "BROWSER": browser, "PYTHONUNBUFFERED": "1"})
+    try:
+        url = re.search(r"http://\S+", server.stdout.readline()).group(0)
+        for _ in range(100):
+            if opened.exists() and opened.read_text().strip():
+                break
+            time.sleep(0.05)
+        assert opened.read_text().strip() == url
+        assert url.startswith("http://127.0.0.1:") and not url.endswith(":0/")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
