@@ -34,7 +34,7 @@ from ndg.parameters import as_text, parse_values
 PARAMETER_COLUMN = "param.{}"  # parameter columns are prefixed: a parameter may be called `index`
 COUNT_COLUMNS = ("items", "paths", "vertices", "triangles", "instances")
 BOUNDS_COLUMNS = ("min_x", "min_y", "min_z", "max_x", "max_y", "max_z")
-MANIFEST_SECONDS = 2.0  # the manifest on disk is at most this far behind while a sweep runs
+MANIFEST_SECONDS = 1.0  # the manifest on disk is at most this far behind while a sweep runs
 TASKS_PER_WORKER = 4  # chunks per worker thread: small enough to balance, large enough to amortise
 
 
