@@ -5,8 +5,9 @@ give a Program; `program.run(**parameters)` gives a Result; `ndg.sweep` runs man
 (in this process, or on a Dask cluster) and returns their manifest.
 """
 
-from ndg.api import Program, Result, compile, compile_string, load
+from ndg.api import compile, compile_string, load
 from ndg.errors import UserError
+from ndg.program import Program, Result
 from ndg.sweeps import sweep
 
 __all__ = ["Program", "Result", "UserError", "compile", "compile_string", "load", "sweep"]

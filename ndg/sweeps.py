@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ndg.api import Program
 from ndg.errors import UserError
 from ndg.parameters import as_text, parse_values
+from ndg.program import Program
 
 PARAMETER_COLUMN = "param.{}"  # parameter columns are prefixed: a parameter may be called `index`
 COUNT_COLUMNS = ("items", "paths", "vertices", "triangles", "instances")

@@ -42,7 +42,7 @@ def command(source, assignments, random_count, random_seed, params_file, outputs
     """Run SOURCE (a plan, or a graph compiled on the way) once per parameter set, on a Dask cluster,
     writing each variant's files and a manifest. Failed variants are recorded and the rest go on;
     rerunning the same command after a crash or Ctrl-C finishes what is missing."""
-    from ndg.api import Program
+    from ndg.program import Program
     from ndg.progress import Stages
     from ndg.runtime.plan import load_plan
     from ndg.sweeps import Progress, sweep
