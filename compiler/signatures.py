@@ -26,6 +26,8 @@ RUST_TYPES = {
     ValueType.BOOLEAN: "bool", ValueType.VEC3: "[f32; 3]",
     ValueType.PATH: "Items", ValueType.GEOMETRY: "Items", ValueType.INSTANCES: "Items",
 }
+# Inputs whose definition says `per_use` arrive unevaluated (ndg_util::expr).
+PER_USE_RUST_TYPES = {ValueType.FLOAT: "Float", ValueType.VEC3: "Vec3"}
 WRITER_TYPE = "&mut Writer"
 _EXECUTE = re.compile(r"\bpub\s+fn\s+execute\b")
 _PARAMETER = re.compile(r"\s*(?:mut\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*:\s*(?P<type>\S.*?)\s*\Z", re.S)
@@ -131,7 +133,8 @@ def _expected(node: NodeDef) -> list[tuple[str, str, str]]:
     wanted = []
     for input_def in node.inputs:
         name = snake_case(input_def.name)
-        wanted.append((name if _IDENTIFIER.match(name) else "", RUST_TYPES[input_def.type],
+        rust_type = PER_USE_RUST_TYPES.get(input_def.type) if input_def.per_use else None
+        wanted.append((name if _IDENTIFIER.match(name) else "", rust_type or RUST_TYPES[input_def.type],
                        f"input `{input_def.name}` ({input_def.type})"))
     if node.output in (*BULK_TYPES, ValueType.RESULT):
         wanted.append(("out", WRITER_TYPE, f"the output writer (the node outputs {node.output})"))

@@ -1,4 +1,4 @@
-"""The library API, the batch helper, and the machine-readable command summaries."""
+"""The library API, the in-process sweep, and the machine-readable command summaries."""
 
 import json
 
@@ -76,21 +76,26 @@ def test_result_save_picks_the_format_by_extension(program, tmp_path):
 
 
 @pytest.mark.toolchain
-def test_batch_writes_one_file_per_run_reusing_the_loaded_plan(program, tmp_path):
-    written = ndg.run_batch(program, [{}] * 3, tmp_path / "out" / "box-{index:02d}.bin", quiet=True)
-    assert [p.name for p in written] == ["box-00.bin", "box-01.bin", "box-02.bin"]
+def test_sweep_in_process_writes_one_file_per_variant_reusing_the_loaded_plan(program, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    table = ndg.sweep(program, [{}] * 3, ["out/box-{index:02d}.bin"])
     expected = np.array([0, 1, *box_item(2), 1, 1], "<i4").tobytes()
-    assert all(p.read_bytes() == expected for p in written)
+    assert [json.loads(files)[0]["path"] for files in table["files"].to_pylist()] == \
+        ["out/box-00.bin", "out/box-01.bin", "out/box-02.bin"]
+    assert all((tmp_path / "out" / f"box-0{i}.bin").read_bytes() == expected for i in range(3))
+    assert table["worker"].to_pylist() == ["local"] * 3 and table["error"].to_pylist() == [None] * 3
 
 
 @pytest.mark.toolchain
 @pytest.mark.parametrize("pattern, message", [
-    ("box.glb", "every run would write to the same file"),
-    ("box-{seed}.glb", "uses {seed}, which run 0 does not give"),
+    ("box.glb", "every variant would write to the same file"),
+    ("box-{seed}.glb", "uses {seed}, which variant 0 does not give"),
+    ("box-{index}.xyz", "unknown format `.xyz`"),
 ])
-def test_batch_patterns_that_cannot_name_each_run_are_user_errors(program, tmp_path, pattern, message):
+def test_sweep_patterns_that_cannot_name_each_variant_are_refused_before_running(program, tmp_path, pattern, message):
     with pytest.raises(ndg.UserError, match=message):
-        ndg.run_batch(program, [{}, {}], tmp_path / pattern, quiet=True)
+        ndg.sweep(program, [{}, {}], [tmp_path / pattern])
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.toolchain
@@ -165,3 +170,16 @@ def test_a_result_with_nothing_to_draw_falls_back_to_its_repr_in_notebooks():
     only_a_line = ndg.Result(result(path_item([[0, 0, 0, 1], [0, 1, 0, 1]])), "line.ndg")
     assert only_a_line._repr_png_().startswith(b"\x89PNG")  # paths are drawn as lines
     assert "1 path item (2 points)" in repr(only_a_line)
+
+
+@pytest.mark.toolchain
+def test_parameters_have_types_defaults_and_ranges_and_each_run_starts_from_the_defaults():
+    import ndg
+    from ndg.program import Parameter
+
+    program = ndg.compile_string("param s: float = 2 in 1..4\nparam on: boolean = true\n"
+                                 "output(input: box(size: s))\n")
+    assert program.parameters == {"s": Parameter("s", "float", 2.0, 1, 4), "on": Parameter("on", "boolean", True, None, None)}
+    default = program.run().words.tobytes()
+    assert program.run(s=3).words.tobytes() != default
+    assert program.run().words.tobytes() == default  # not 3 from the run before

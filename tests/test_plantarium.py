@@ -45,9 +45,10 @@ STEM = "stem(amount: 1, length: 2, thickness: 0.5, resolution_curve: 3)"
 
 @pytest.mark.toolchain
 def test_random_is_nodariums_first_value_of_its_seed(run_ndg):
-    # Nodarium's value for random(min: -1, max: 3) at run seed 7, the first time a node uses it.
-    runner = run_ndg("r = random(min: -1, max: 3, seed: 7)\noutput(input: stem(thickness: r))")
-    assert runner.node_value("r").tolist() == [0x3F98858A]
+    # Nodarium's value for random(min: -1, max: 3) at run seed 7, the first time a node uses it: the
+    # thickness at the foot of the first stem.
+    runner = run_ndg("r = random(min: -1, max: 3, seed: 7)\noutput(input: stem(thickness: r, resolution_curve: 3))")
+    assert runner.node_value("output.input").tolist()[9] == 0x3F98858A
 
 
 @pytest.mark.toolchain

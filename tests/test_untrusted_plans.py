@@ -139,6 +139,7 @@ def _first_slot(header) -> int:
     (lambda h: h["regions"][1].update(size=2**33), "outside the 589824-byte memory"),
     (lambda h: h.update(kinds=7), "damaged or not a plan"),
     (lambda h: h["steps"].pop(), "there must be|holds"),
+    (lambda h: h.update(compat=""), "compat is not true or false"),
 ])
 def test_specific_damage_is_named(original, change, message):
     header, module, _ = original
