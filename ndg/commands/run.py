@@ -46,12 +46,14 @@ PROFILE_ROWS = 30
               help="Fuel for one run, about one unit per wasm instruction (default 10 billion).")
 @click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
               help="Give graph parameter NAME a value for this run (repeatable), e.g. --set length=2.5 or --set up=0,1,0.")
+@click.option("--seed", type=click.IntRange(-(2**31), 2**31 - 1), default=None, metavar="N",
+              help="The run's seed, which every `seed` input without one of its own receives (same as --set seed=N).")
 @layout_option
 @modules_option
 @node_paths_option
 @quiet_and_json_options
 def command(source, outputs, output_format, gltf_instancing, png, turntable, size, view, stepped, profile, check,
-            budget, assignments, layout, modules, node_paths, quiet, as_json):
+            budget, assignments, seed, layout, modules, node_paths, quiet, as_json):
     """Run SOURCE: a compiled plan (.ndp), or a graph (.ndg) compiled on the way (--layout and
     --modules apply only then: a plan keeps what it was compiled with)."""
     from ndg.export import FORMATS, check_destination
@@ -90,6 +92,8 @@ def command(source, outputs, output_format, gltf_instancing, png, turntable, siz
         runner = Runner(plan, module, budget=int(budget) if budget else DEFAULT_BUDGET)
     for assignment in assignments:
         runner.set_param(*parse_assignment(assignment, plan))
+    if seed is not None:
+        runner.set_param(*parse_assignment(f"seed={seed}", plan))
     with runner:
         with stages.stage("run", f"running {len(plan.steps)} nodes"):
             words = runner.run(stepped=stepped, check=check)
