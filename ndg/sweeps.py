@@ -275,9 +275,10 @@ class Manifest:
         import pyarrow as pa
 
         names = [PARAMETER_COLUMN.format(p.name) for p in self.plan.params]
-        kinds = {"float": pa.float64(), "integer": pa.int64(), "boolean": pa.bool_(), "vec3": pa.string()}
+        kinds = {"float": pa.float64(), "integer": pa.int64(), "select": pa.int64(), "seed": pa.int64(),
+                 "boolean": pa.bool_(), "vec3": pa.string()}
         schema = pa.schema(
-            [("index", pa.int64())] + [(n, kinds.get(p.type, pa.string())) for n, p in zip(names, self.plan.params)]
+            [("index", pa.int64())] + [(n, kinds[p.type]) for n, p in zip(names, self.plan.params)]
             + [("files", pa.string())] + [(c, pa.int64()) for c in COUNT_COLUMNS]
             + [(c, pa.float64()) for c in BOUNDS_COLUMNS]
             + [("run_seconds", pa.float64()), ("write_seconds", pa.float64()), ("worker", pa.string()),
