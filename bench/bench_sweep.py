@@ -68,7 +68,7 @@ def main() -> None:
                    "overhead ms/variant (in process, 1, 2)"):
         table.add_column(column, justify="right")
     clusters = {n: LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                dashboard_address=None, silence_logs=logging.ERROR) for n in (1, 2)}
+                                dashboard_address=":0", silence_logs=logging.ERROR) for n in (1, 2)}
     clients = {n: Client(cluster) for n, cluster in clusters.items()}
     try:
         with tempfile.TemporaryDirectory() as temporary:
