@@ -124,9 +124,8 @@ def output_path(pattern: str, variant: Variant) -> str:
 
 def _run_here(program: Program, variants: list[Variant], patterns: list[str],
               record: Callable[[dict[str, Any]], None]) -> None:
-    defaults = _defaults(program)
     for variant in variants:
-        record(run_variant(program, defaults, variant, patterns, Path.cwd(), "local"))
+        record(run_variant(program, variant, patterns, Path.cwd(), "local"))
 
 
 def _run_on_dask(client, program: Program, variants: list[Variant], patterns: list[str],
@@ -152,7 +151,7 @@ def _run_on_dask(client, program: Program, variants: list[Variant], patterns: li
         client.cancel([plan_future])
 
 
-_loaded = threading.local()  # per worker thread: the program of the last plan it ran, and its defaults
+_loaded = threading.local()  # per worker thread: the program of the last plan it ran
 
 
 def run_chunk(shipped: ShippedPlan, variants: list[Variant], patterns: list[str], folder: str) -> list[dict[str, Any]]:
@@ -160,31 +159,22 @@ def run_chunk(shipped: ShippedPlan, variants: list[Variant], patterns: list[str]
     from distributed import get_worker
 
     if getattr(_loaded, "token", None) != shipped.token:
-        program = Program(shipped.plan, shipped.module)
-        _loaded.program, _loaded.defaults, _loaded.token = program, _defaults(program), shipped.token
+        _loaded.program, _loaded.token = Program(shipped.plan, shipped.module), shipped.token
     worker = get_worker().address
-    return [run_variant(_loaded.program, _loaded.defaults, v, patterns, Path(folder), worker) for v in variants]
+    return [run_variant(_loaded.program, v, patterns, Path(folder), worker) for v in variants]
 
 
-def _defaults(program: Program) -> dict[str, Any]:
-    from ndg.runtime.scalars import decode_scalar
-
-    plan = program.plan
-    return {p.name: decode_scalar(p.type, plan.values[p.value].words) for p in plan.params}
-
-
-def run_variant(program: Program, defaults: Mapping[str, Any], variant: Variant, patterns: list[str],
-                folder: Path, worker: str) -> dict[str, Any]:
+def run_variant(program: Program, variant: Variant, patterns: list[str], folder: Path,
+                worker: str) -> dict[str, Any]:
     """Run one variant and write its files; its manifest row, with the error when it failed."""
     row: dict[str, Any] = {"index": variant.index, "files": "[]", "run_seconds": 0.0, "write_seconds": 0.0,
                            "worker": worker, "error": None}
     started = time.perf_counter()
     try:
-        values = {**defaults, **parse_values(variant.parameters, program.plan)}
-        row.update(_parameter_columns(values))
-        for name, value in values.items():
-            program.runner.set_param(name, value)
-        result = program.run()
+        values = parse_values(variant.parameters, program.plan)
+        defaults = {name: parameter.default for name, parameter in program.parameters.items()}
+        row.update(_parameter_columns({**defaults, **values}))
+        result = program.run(**values)
         row.update(_result_columns(result))
         row["run_seconds"] = time.perf_counter() - started
         started = time.perf_counter()
@@ -285,9 +275,10 @@ class Manifest:
         import pyarrow as pa
 
         names = [PARAMETER_COLUMN.format(p.name) for p in self.plan.params]
-        kinds = {"float": pa.float64(), "integer": pa.int64(), "boolean": pa.bool_(), "vec3": pa.string()}
+        kinds = {"float": pa.float64(), "integer": pa.int64(), "select": pa.int64(), "seed": pa.int64(),
+                 "boolean": pa.bool_(), "vec3": pa.string()}
         schema = pa.schema(
-            [("index", pa.int64())] + [(n, kinds.get(p.type, pa.string())) for n, p in zip(names, self.plan.params)]
+            [("index", pa.int64())] + [(n, kinds[p.type]) for n, p in zip(names, self.plan.params)]
             + [("files", pa.string())] + [(c, pa.int64()) for c in COUNT_COLUMNS]
             + [(c, pa.float64()) for c in BOUNDS_COLUMNS]
             + [("run_seconds", pa.float64()), ("write_seconds", pa.float64()), ("worker", pa.string()),

@@ -238,3 +238,15 @@ def test_sweep_mistakes_are_reported_before_anything_runs(tmp_path, monkeypatch,
     sweep = CliRunner().invoke(main, ["sweep", str(PARAMETERS), "--workers", "0", *arguments])
     assert sweep.exit_code == 2 and message in sweep.stderr, sweep.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sets.csv", "sets.txt"]
+
+
+def test_the_run_seed_is_swept_like_any_parameter(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    sweep = CliRunner().invoke(main, ["sweep", str(EXAMPLES / "plant.ndg"), "--workers", "0", "-q",
+                                      "--set", "seed=1,2", "-o", "plant-{seed}.bin"])
+    assert sweep.exit_code == 0, sweep.output
+    assert pq.read_table(tmp_path / "manifest.parquet")["param.seed"].to_pylist() == [1, 2]
+    program = ndg.compile(EXAMPLES / "plant.ndg")
+    for seed in (1, 2):
+        assert (tmp_path / f"plant-{seed}.bin").read_bytes() == program.run(seed=seed).words.tobytes()
+    assert (tmp_path / "plant-1.bin").read_bytes() != (tmp_path / "plant-2.bin").read_bytes()

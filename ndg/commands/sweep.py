@@ -110,7 +110,7 @@ def _client(scheduler, workers, stages):
     count = workers or os.cpu_count() or 1
     with stages.stage("cluster", f"starting {count} local worker processes"):
         cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=":0", silence_logs=logging.ERROR)
         client = Client(cluster)
     with cluster, client:
         yield client
