@@ -19,6 +19,8 @@ from ndg.runtime.abi import MAGIC, PLAN_VERSION
 from ndg.runtime.engine import Runner
 from ndg.runtime.plan import decode_plan, encode_plan, load_plan
 
+pytestmark = pytest.mark.toolchain
+
 
 @pytest.fixture(scope="module")
 def original():
