@@ -39,6 +39,11 @@ MAX_STEPS = 1_000_000
 I32_MIN, U32_MAX = -(2**31), 2**32 - 1
 
 
+def _is_member(field: object, members: frozenset) -> bool:
+    """Whether a field read from a plan is one of a closed set's names: a crafted plan may put a list there."""
+    return isinstance(field, str) and field in members
+
+
 class PlanInvalid(UserError):
     def __init__(self, problem: str):
         super().__init__(f"the plan is invalid: {problem}",
@@ -65,7 +70,7 @@ def _check_fields(plan: Plan):
         _require(isinstance(region.kind, str) and isinstance(region.name, str), "a region has no kind or name")
         _require(_is_int(region.offset) and _is_int(region.size), f"region {region.name!r} has a non-integer bound")
     for index, value in enumerate(plan.values):
-        _require(value.type in VALUE_TYPES, f"value {index} has unknown type {value.type!r}")
+        _require(_is_member(value.type, VALUE_TYPES), f"value {index} has unknown type {value.type!r}")
         _require(_is_int(value.offset) and _is_int(value.capacity) and value.capacity >= 0,
                  f"value {index} has a bad offset or capacity")
         _require(value.type not in SCALAR_WORDS or value.capacity == SCALAR_WORDS[value.type],
@@ -83,7 +88,7 @@ def _check_fields(plan: Plan):
         _require(isinstance(step.input_names, tuple) and len(step.input_names) == len(step.inputs)
                  and all(isinstance(n, str) for n in step.input_names), f"step {index} has bad input names")
     _require(_is_int(plan.output), "output is not a value index")
-    _require(plan.layout in SLOT_POLICIES, f"layout {plan.layout!r} is not one of {', '.join(SlotPolicy)}")
+    _require(_is_member(plan.layout, SLOT_POLICIES), f"layout {plan.layout!r} is not one of {', '.join(SlotPolicy)}")
     _require(_is_int(plan.peak_live_bytes), "peak live bytes is not a number")
     _require(isinstance(plan.compat, bool), "compat is not true or false")
     names = set()
@@ -129,7 +134,7 @@ def _check_regions(plan: Plan) -> dict[str, Region]:
     }
     for kind, size in expected.items():
         _require(tables[kind].size == size, f"the {kind} region holds {tables[kind].size} bytes, not {size}")
-    _require(all(r.kind in REGION_KINDS for r in plan.regions), "a region has an unknown kind")
+    _require(all(_is_member(r.kind, REGION_KINDS) for r in plan.regions), "a region has an unknown kind")
     for region, following in zip(ordered, [*ordered[1:], None]):
         _require(region.kind != RegionKind.GUARD or region.size == GUARD_BYTES, f"guard {region.name!r} is not {GUARD_BYTES} bytes")
         _require(region.kind != RegionKind.SLOT or (following is not None and following.kind == RegionKind.GUARD),

@@ -1,5 +1,5 @@
-"""The front ends (library API, batches, command line, and the server, sweeps and language server
-to come) sit side by side: each depends on the compiler, the runtime and the shared modules of
+"""The front ends (library API, command line, server, sweeps, language server, and any to come)
+sit side by side: each depends on the compiler, the runtime and the shared modules of
 `ndg/` (program, export, render, outputs, …), never on another front end; the compiler and the
 runtime depend on no front end, and the runtime not on the compiler."""
 
@@ -14,7 +14,6 @@ PACKAGES = {"ndg": ROOT / "ndg", "ndg.compiler": ROOT / "compiler", "ndg.runtime
 # that starts a front end (`ndg lsp`) belongs to that front end, not to the command line's.
 FRONT_ENDS = {
     "api": ("ndg.api",),
-    "batch": ("ndg.batch",),
     "cli": ("ndg.cli", "ndg.commands"),
     "server": ("ndg.serve", "ndg.server", "ndg.commands.serve"),
     "sweeps": ("ndg.sweep", "ndg.sweeps", "ndg.commands.sweep"),
@@ -83,5 +82,5 @@ def test_the_compiler_and_runtime_depend_on_no_front_end_and_the_runtime_not_on_
 
 def test_every_module_is_seen():
     found = modules()
-    assert {"ndg.api", "ndg.batch", "ndg.cli", "ndg.commands.run", "ndg.program", "ndg.compiler.nodarium",
+    assert {"ndg.api", "ndg.sweeps", "ndg.serve", "ndg.cli", "ndg.commands.run", "ndg.program", "ndg.compiler.nodarium",
             "ndg.compiler.nodarium.interchange", "ndg.runtime.engine", "ndg.runtime.abi"} <= set(found)

@@ -63,6 +63,7 @@ def test_the_corpus_covers_every_node_and_the_default_template():
     assert sum(name.startswith("default_template_") for name in CASES) == 3
 
 
+@pytest.mark.toolchain
 @pytest.mark.parametrize("name", CASES)
 def test_compatibility_mode_is_bit_identical_to_nodarium(name):
     words = result(name, True)
@@ -75,6 +76,7 @@ def shape(items) -> list[tuple]:
             for item in items]
 
 
+@pytest.mark.toolchain
 @pytest.mark.parametrize("name", CASES)
 def test_default_mode_differs_only_where_a_listed_fix_applies(name):
     fixes = set(CASES[name]["fixes"])
@@ -92,6 +94,7 @@ def test_default_mode_differs_only_where_a_listed_fix_applies(name):
             assert (a.words == b.words).all()
 
 
+@pytest.mark.toolchain
 def test_import_with_compat_runs_in_compatibility_mode():
     imported = import_graph(CASES["gravity_0.38_1"]["graph"], library(), "gravity.json", compat=True)
     assert "    ndg.compat: true," in imported.text.splitlines()

@@ -29,6 +29,7 @@ def stem_feet(words) -> list[tuple[float, float]]:
             if item.kind == PATH]
 
 
+@pytest.mark.toolchain
 def test_five_stems_fed_by_one_random_get_five_thicknesses():
     runner = load(FIVE_STEMS)
     feet = stem_feet(runner.run())
@@ -38,6 +39,7 @@ def test_five_stems_fed_by_one_random_get_five_thicknesses():
     assert all(0.05 < value < 0.35 for foot in feet for value in foot)
 
 
+@pytest.mark.toolchain
 def test_the_plan_holds_the_program_and_no_step_for_random():
     plan = compile_text(FIVE_STEMS, "five.ndg").plan
     assert [step.node for step in plan.steps] == ["output.input", "output"]
@@ -47,6 +49,7 @@ def test_the_plan_holds_the_program_and_no_step_for_random():
     assert programs == {random, (len(random), *random, 2, OP_CONST, 0, 2, OP_CONST, f32_bits(1.0))}
 
 
+@pytest.mark.toolchain
 def test_counters_start_from_zero_every_run_in_every_way_of_running():
     text = FIVE_STEMS.replace("output(input: stem", "output(input: gravity(strength: random(min: 0, max: 1), plant: stem")
     text = text.replace("1)))", "1))))")
@@ -58,6 +61,7 @@ def test_counters_start_from_zero_every_run_in_every_way_of_running():
                 assert (runner.run(stepped=stepped, check=check) == first).all(), (layout, modules, stepped)
 
 
+@pytest.mark.toolchain
 def test_the_run_seed_changes_what_random_draws_and_an_explicit_seed_wins():
     runner = load(FIVE_STEMS)
     at_zero = runner.run().copy()
@@ -69,6 +73,7 @@ def test_the_run_seed_changes_what_random_draws_and_an_explicit_seed_wins():
     assert "seed" not in {p.name for p in fixed.plan.params}
 
 
+@pytest.mark.toolchain
 def test_a_math_chain_without_random_stays_eager():
     chain = "\n".join(["n0 = float(value: 1)", *(f"n{i} = math(op_type: {i % 3}, a: n{i - 1}, b: 1.5)" for i in range(1, 50)),
                        "output(input: stem(length: n49))"])

@@ -55,13 +55,15 @@ def test_swapping_two_same_typed_inputs_in_a_copied_definition_is_refused_at_the
     assert [d.code for d in errors.diagnostics] == ["E502", "E502"]
     rendered = errors.render()
     lines = (folder / "src" / "lib.rs").read_text().split("\n")
-    line = lines.index("    lowest_branch: f32,") + 1
+    line = next(i for i, text in enumerate(lines, 1) if text.strip().startswith("lowest_branch:"))
+    float_type = lines[line - 1].split(":")[1].strip(" ,")  # f32, or Float where the input is per use
     assert f"--> {folder / 'src' / 'lib.rs'}:{line}:5" in rendered
-    assert f"{line} |     lowest_branch: f32," in rendered
-    assert "^^^^^^^^^^^^^^^^^^" in rendered
+    assert f"{line} | {lines[line - 1]}" in rendered
+    assert "^" * len(lines[line - 1].strip()) in rendered
     assert ("parameter 5 of `execute` is `lowest_branch`, but the wrapper passes input `highestBranch` (float) "
             "there: `lowest_branch` is input `lowestBranch` (float), which the definition lists at position 6") in rendered
-    assert "offset_single: f32, highest_branch: f32, lowest_branch: f32, depth: i32" in rendered
+    assert (f"offset_single: {float_type}, highest_branch: {float_type}, lowest_branch: {float_type}, depth: i32"
+            in rendered)
 
 
 def test_a_wrong_type_a_missing_input_and_a_wrong_return_are_each_named(tmp_path):

@@ -73,6 +73,7 @@ def assert_files_as_recorded(table, folder: Path) -> None:
         assert len(data) == entry["bytes"] and hashlib.sha256(data).hexdigest() == entry["sha256"]
 
 
+@pytest.mark.toolchain
 def test_cluster_sweep_writes_the_bytes_serial_ndg_run_writes(scheduler, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     sweep = CliRunner().invoke(main, ["sweep", str(PARAMETERS), "--set", "length=1,2.5,6", "--set", "grow=false",
