@@ -10,7 +10,8 @@
 // validator with a message that says to compile them with `--modules single`.
 
 import {
-  ABI_VERSION, CONTROL, CONTROL_FIELDS, FLAGS, GUARD_WORD, MESSAGE_BYTES, STATUS, VALUE_ENTRY, VALUE_ENTRY_WORDS, WORD_BYTES,
+  ABI_VERSION, CONTROL, CONTROL_FIELDS, FLAGS, GUARD_WORD, MESSAGE_BYTES, RUN_SHIFT, STATUS, VALUE_ENTRY, VALUE_ENTRY_WORDS,
+  WORD_BYTES,
 } from "./abi.js";
 import { UserError, decodePlan, region, stepRecords, validatePlan } from "./plan.js";
 import { encodeScalar, rangeProblem, scalarProblem } from "./scalars.js";
@@ -18,6 +19,8 @@ import { sha256Hex } from "./sha256.js";
 
 const PROVIDED_IMPORTS = ["env.memory", "env.ndg_panic"];
 const FIXED_KINDS = ["constants", "params", "steps", "records", "guard"];
+// Node ids of ndg's own library: a fault in one of these is ndg's to fix, in any other its author's.
+const BUILT_IN = ["max/plantarium/", "ndg/core/"];
 
 /** A node failed while the plan ran; the message names the node as the user wrote it. */
 export class RunError extends UserError {
@@ -87,8 +90,11 @@ export class Runner {
     this.params = new Map(plan.params.map((p) => [p.name, p]));
     this.paramWords = new Map();
     this.records = stepRecords(plan);
-    // Only when every output survives the whole run can a partial run reuse the others' values.
-    this.canRerunPart = plan.layout === "keep";
+    // Only when every output survives the whole run can a partial run reuse the others' values; per-use
+    // expressions draw random numbers with call counters that run through every step of a node
+    // kind, so a plan with them always runs whole.
+    this.canRerunPart = plan.layout === "keep" && plan.values.every((v) => v.type !== "expression");
+    this.runs = 0;
     this.dirty = new Set();
     this.current = false;
     this.instantiate();
@@ -209,6 +215,10 @@ export class Runner {
   run({ full = false } = {}) {
     const steps = full ? this.plan.steps.map((_, index) => index) : this.stepsToUpdate();
     this.current = false;
+    // Each run has its own number in the control block's flags (above the compatibility bit).
+    this.runs += 1;
+    const run = (this.runs % 2 ** (32 - RUN_SHIFT)) * 2 ** RUN_SHIFT;
+    this.u32[this.control / WORD_BYTES + CONTROL.flags] = (this.plan.compat ? FLAGS.compat : 0) + run;
     for (const [first, end] of consecutiveRanges(steps)) this.invoke(first, end);
     this.checkFixedBytes();
     this.dirty.clear();
@@ -261,8 +271,13 @@ export class Runner {
       return new RunError(`${where} ${this.panicMessage ? "panicked" : "trapped"}: ${detail}`, "check the values given to this node");
     }
     if (state.status === STATUS.capacity) {
+      const kind = this.plan.kinds[step.kind];
+      const blame = BUILT_IN.some((prefix) => kind.startsWith(prefix))
+        ? "its size rule under-counts for these inputs; report this with the graph"
+        : `the node \`${kind}\` is at fault: its size rule (\`size\` in its definition.json) under-counts `
+          + "what its code writes for these inputs; fix the rule or the code";
       return new RunError(`${where} needs more than its ${state.detail}-word output slot and was stopped before overrunning it`,
-        "its size rule under-counts for these inputs; report this with the graph");
+        blame);
     }
     if (state.status === STATUS.bad_input) {
       const name = state.detail < step.input_names.length ? step.input_names[state.detail] : `#${state.detail}`;
