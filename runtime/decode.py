@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ndg.runtime.format import FormatError, describe_items, split_items
-from ndg.runtime.scalars import SCALAR_WORDS
+from ndg.runtime.abi import SCALAR_WORDS
 
 
 def describe_scalar(type_: str, words: np.ndarray) -> str:
