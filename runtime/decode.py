@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ndg.runtime.format import FormatError, describe_items, split_items
 from ndg.runtime.abi import SCALAR_WORDS
+from ndg.runtime.format import FormatError, describe_items, split_items
 
 
 def describe_scalar(type_: str, words: np.ndarray) -> str:
