@@ -5,8 +5,9 @@ and writes the tables and constants once. A run is then one call into the module
 call per step (stepped); both go through the same dispatcher, so they give the same bytes. Nothing
 is allocated per run beyond the few Python objects of the call itself.
 
-Every run has a budget of wasmtime fuel (about one unit per wasm instruction): a node that runs
-too long traps, is named, and the runner stays usable.
+Every run is bounded: by default by a deadline in seconds (`timeout`), or by a budget of wasmtime
+fuel (about one unit per wasm instruction, the same on every machine) when one is given. A node
+that runs too long traps, is named, and the runner stays usable.
 """
 
 from __future__ import annotations
@@ -35,15 +36,15 @@ from ndg.runtime.plan import (
     module_digest,
     split_modules,
 )
-from ndg.runtime.sandbox import engine_settings, host_memory, untrusted_engine, untrusted_store
+from ndg.runtime.sandbox import engine_settings, epoch_ticks, host_memory, untrusted_engine, untrusted_store
 from ndg.runtime.scalars import encode_scalar, scalar_problem
 from ndg.runtime.validate import PlanInvalid, module_region_problem, range_problem, validate_plan
 from ndg.runtime.wasm_sections import custom_sections, data_segments, mutable_i32_globals
 
 STATUS_OK, STATUS_CAPACITY, STATUS_BAD_INPUT, STATUS_INVALID = 0, 1, 2, 3
 STATUS_BAD_STEP, STATUS_SCRATCH_EXHAUSTED, STATUS_BAD_CONTROL = 4, 5, 6
-# Fuel for one run: about ten billion wasm instructions, seconds of work, far beyond a real plant.
-DEFAULT_BUDGET = 10_000_000_000
+# Wall time for one run when no fuel budget is given: a real plant takes milliseconds.
+DEFAULT_TIMEOUT = 30.0
 # Fuel for the module's start code when it is instantiated (a run's budget is set per run).
 START_FUEL = 100_000_000
 BULK_TYPES = ("path", "geometry", "instances")
@@ -99,7 +100,7 @@ class Runner:
     what the memory holds now, so it is valid until the next run (copy it to keep it).
     """
 
-    def __init__(self, plan: Plan, module: bytes, budget: int = DEFAULT_BUDGET):
+    def __init__(self, plan: Plan, module: bytes, budget: int | None = None, timeout: float = DEFAULT_TIMEOUT):
         validate_plan(plan)
         node_modules: tuple[bytes, ...] = ()
         if plan.modules:
@@ -110,16 +111,20 @@ class Runner:
                             "the module was changed or swapped; compile the graph again")
         if not plan.modules and module_kinds(module) != plan.kinds:
             raise PlanInvalid("its node kinds do not match the module's")
-        if not isinstance(budget, int) or budget < 1:
+        if budget is not None and (not isinstance(budget, int) or budget < 1):
             raise UserError(f"a run's budget must be a positive number of fuel units, not {budget!r}")
+        if not isinstance(timeout, (int, float)) or not 0 < timeout < 1e9:
+            raise UserError(f"a run's timeout must be a positive number of seconds, not {timeout!r}")
         self.plan = plan
         self.budget = budget
-        self.engine = untrusted_engine()
+        self.timeout = timeout
+        self.metering = "epoch" if budget is None else "fuel"
+        self.engine = untrusted_engine(self.metering)
         try:
-            self.module, self.code_cached = load_module(self.engine, module, digest, engine_settings())
+            self.module, self.code_cached = load_module(self.engine, module, digest, engine_settings(self.metering))
         except wasmtime.WasmtimeError as error:
             raise UserError(f"the plan's module does not load: {error}") from None
-        self._node_modules = tuple(_load_node_module(self.engine, plan, index, data)
+        self._node_modules = tuple(_load_node_module(self.engine, self.metering, plan, index, data)
                                    for index, data in enumerate(node_modules))
         self._node_steps: tuple[FastCall, ...] = ()
         self._control = plan.region("control").offset
@@ -146,7 +151,7 @@ class Runner:
 
     def _instantiate(self):
         self.store = untrusted_store(self.engine, self.plan.memory_bytes, 1 + len(self.plan.modules))
-        self.store.set_fuel(START_FUEL)  # the module's own start code runs on fuel too
+        self._bound(START_FUEL)  # the module's own start code is bounded too
         self.memory = host_memory(self.store, self.plan.memory_pages)
         # The store keeps its host functions until it is deleted: a weak reference lets the runner
         # (and so the store) go away when the user lets go of it.
@@ -185,6 +190,8 @@ class Runner:
         except wasmtime.Trap as trap:
             if trap.trap_code == wasmtime.TrapCode.OUT_OF_FUEL:
                 raise PlanInvalid(f"{what} ran its start code past the {START_FUEL:,} fuel units it may use") from None
+            if trap.trap_code == wasmtime.TrapCode.INTERRUPT:
+                raise PlanInvalid(f"{what} ran its start code past the {self.timeout:g}-second timeout") from None
             raise PlanInvalid(f"{what} trapped in its start code ({trap.message.splitlines()[0]})") from None
         except wasmtime.WasmtimeError as error:
             raise PlanInvalid(f"{what} does not fit the plan's memory, tables or instances ({error})") from None
@@ -318,6 +325,9 @@ class Runner:
         if trap is not None and trap.trap_code == wasmtime.TrapCode.OUT_OF_FUEL:
             return RunError(f"{where} exceeded its budget (the run's {self.budget:,} fuel units ran out)",
                             "raise it with `--budget`, or lower the amounts the node works on")
+        if trap is not None and trap.trap_code == wasmtime.TrapCode.INTERRUPT:
+            return RunError(f"{where} was still running when the run's {self.timeout:g}-second timeout passed",
+                            "raise it with `--timeout`, or lower the amounts the node works on")
         if trap is not None and state.status == STATUS_SCRATCH_EXHAUSTED:
             return RunError(f"{where} ran out of its {state.detail // 1024} KiB scratch heap",
                             "the node allocates too much while it runs; lower the amounts it works on")
@@ -408,6 +418,13 @@ class Runner:
             for ended in ends.get(index, ()):
                 finished.pop(ended, None)
 
+    def _bound(self, fuel: int | None) -> None:
+        """Start the bound of what runs next: `fuel` units, or the timeout from now."""
+        if self.metering == "fuel":
+            self.store.set_fuel(fuel)
+        else:
+            self.store.set_epoch_deadline(epoch_ticks(self.timeout))
+
     def _ensure_open(self):
         if self._closed:
             raise UserError("this runner is closed", "load the plan again to run it")
@@ -421,7 +438,7 @@ class Runner:
         """
         self._ensure_open()
         ranges = self._ranges(full)
-        self.store.set_fuel(self.budget)
+        self._bound(self.budget)
         self._current = False
         if check:
             self._run_checked([index for first, end in ranges for index in range(first, end)])
@@ -440,7 +457,7 @@ class Runner:
     def profile(self) -> list[int]:
         """Run every step with one host call each; the nanoseconds each call took."""
         self._ensure_open()
-        self.store.set_fuel(self.budget)
+        self._bound(self.budget)
         self._current = False
         times = []
         for index in range(len(self.plan.steps)):
@@ -487,7 +504,7 @@ class Runner:
         self.close()
 
 
-def _load_node_module(engine: wasmtime.Engine, plan: Plan, index: int, data: bytes) -> wasmtime.Module:
+def _load_node_module(engine: wasmtime.Engine, metering: str, plan: Plan, index: int, data: bytes) -> wasmtime.Module:
     """A per-node plan's module for kind `index`, checked against the plan before it is compiled:
     its digest, and its static data, stack and heap base all inside its own region."""
     recorded = plan.modules[index]
@@ -499,7 +516,7 @@ def _load_node_module(engine: wasmtime.Engine, plan: Plan, index: int, data: byt
     if problem:
         raise PlanInvalid(f"the module of node `{recorded.node}` does not keep to its static region: {problem}")
     try:
-        return load_module(engine, data, recorded.sha256, engine_settings())[0]
+        return load_module(engine, data, recorded.sha256, engine_settings(metering))[0]
     except wasmtime.WasmtimeError as error:
         raise UserError(f"the module of node `{recorded.node}` does not load: {error}") from None
 

@@ -2,8 +2,10 @@
 parameters and partial re-runs."""
 
 import dataclasses
+import time
 
 import numpy as np
+
 import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES, f32_bits, with_param, write_nodes
@@ -121,6 +123,32 @@ def test_a_node_that_runs_too_long_is_stopped_and_the_runner_stays_usable(extra_
             runner.run()
         assert "node `stuck` (plant.ndg:2) exceeded its budget" in error.value.message
     runner.empty_call()  # a fresh instance on the same plan answers again
+
+
+def test_by_default_a_stuck_node_is_stopped_by_the_timeout_and_named(extra_nodes):
+    compiled = compile_text("fine = spin(count: 10)\nstuck = spin(count: -1)\noutput(input: box())\n",
+                            "plant.ndg", (extra_nodes,))
+    runner = Runner(compiled.plan, compiled.module.wasm, timeout=0.05)
+    assert runner.metering == "epoch"
+    started = time.perf_counter()
+    with pytest.raises(RunError) as error:
+        runner.run()
+    assert 0.05 <= time.perf_counter() - started < 5
+    assert error.value.message == ("node `stuck` (plant.ndg:2) was still running when the run's "
+                                   "0.05-second timeout passed")
+    # The deadline is per run: a fresh instance runs the next one from the start.
+    with pytest.raises(RunError, match="0.05-second timeout"):
+        runner.run(stepped=True)
+    runner.empty_call()
+
+
+def test_cli_timeout(tmp_path, extra_nodes):
+    source = tmp_path / "stuck.ndg"
+    source.write_text("stuck = spin(count: -1)\noutput(input: box())\n")
+    result = CliRunner().invoke(main, ["run", str(source), "-q", "--nodes", str(extra_nodes), "--timeout", "0.02"])
+    assert result.exit_code == 2
+    assert f"node `stuck` ({source}:1) was still running when the run's 0.02-second timeout passed" in result.output
+    assert "raise it with `--timeout`" in result.output
 
 
 def test_budget_is_per_run_and_changeable(extra_nodes):

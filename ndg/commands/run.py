@@ -40,7 +40,10 @@ PROFILE_ROWS = 30
 @click.option("--profile", is_flag=True, help="Also time every node (one call each) and print the slowest in a table.")
 @click.option("--check", is_flag=True, help="Run node by node, validating every output's words and the guard words after each.")
 @click.option("--budget", type=click.FloatRange(min=1, max=1e15), default=None, metavar="FUEL",
-              help="Fuel for one run, about one unit per wasm instruction (default 10 billion).")
+              help="Bound each run by fuel instead of time: about one unit per wasm instruction, the same on "
+                   "every machine (costs about 13% of the run).")
+@click.option("--timeout", type=click.FloatRange(min=0.001, max=1e6), default=None, metavar="SECONDS",
+              help="Stop a run still going after this many seconds (default 30; ignored with --budget).")
 @click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
               help="Give graph parameter NAME a value for this run (repeatable), e.g. --set length=2.5 or --set up=0,1,0.")
 @layout_option
@@ -48,7 +51,7 @@ PROFILE_ROWS = 30
 @node_paths_option
 @quiet_and_json_options
 def command(source, outputs, output_format, gltf_instancing, png, turntable, size, view, stepped, profile, check,
-            budget, assignments, layout, modules, node_paths, quiet, as_json):
+            budget, timeout, assignments, layout, modules, node_paths, quiet, as_json):
     """Run SOURCE: a compiled plan (.ndp), or a graph (.ndg) compiled on the way (--layout and
     --modules apply only then: a plan keeps what it was compiled with)."""
     from ndg.api import Result
@@ -56,7 +59,7 @@ def command(source, outputs, output_format, gltf_instancing, png, turntable, siz
     from ndg.item_names import node_names
     from ndg.progress import Stages
     from ndg.render import PICTURE_FORMATS, TURNTABLE_FORMATS, View, parse_size, parse_view
-    from ndg.runtime.engine import DEFAULT_BUDGET, Runner
+    from ndg.runtime.engine import DEFAULT_TIMEOUT, Runner
     from ndg.runtime.plan import load_plan
 
     # Every option is checked before anything slow runs.
@@ -84,7 +87,7 @@ def command(source, outputs, output_format, gltf_instancing, png, turntable, siz
         with stages.stage("read", f"reading {source}"):
             plan, module = load_plan(source)
     with stages.stage("load", "compiling the module with Cranelift"):
-        runner = Runner(plan, module, budget=int(budget) if budget else DEFAULT_BUDGET)
+        runner = Runner(plan, module, budget=int(budget) if budget else None, timeout=timeout or DEFAULT_TIMEOUT)
     for assignment in assignments:
         runner.set_param(*_parse_assignment(assignment, plan))
     with runner:
