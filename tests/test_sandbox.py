@@ -80,7 +80,7 @@ def test_start_code_out_of_fuel_or_time_is_reported_as_such(basics):
     spin = "(func $spin (loop br 0)) (start $spin)"
     with pytest.raises(UserError, match=r"start code past the 100,000,000 fuel units"):
         Runner(*hostile(basics, spin), budget=10**6)
-    with pytest.raises(UserError, match=r"start code past the 0.05-second timeout"):
+    with pytest.raises(UserError, match=r"start code past the 0\.05-second timeout"):
         Runner(*hostile(basics, spin), timeout=0.05)
 
 

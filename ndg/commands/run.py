@@ -191,13 +191,13 @@ def _print_summary(runner, result, written):
 
 
 def _print_profile(runner):
-    """Per-node times from a stepped run; each includes one host→wasm call, measured on its own."""
+    """Per-node times from stepped runs, less the cost of the host call each step takes."""
     plan = runner.plan
     times = runner.profile()
     fused = _best_of(lambda: runner.run(full=True), 5)
-    call = _best_of(runner.empty_call, 20)
+    call = runner.call_cost()
     total = sum(times)
-    table = Table(title=f"time per node (one host call each; an empty call costs {call / 1000:.1f} µs)",
+    table = Table(title=f"time per node (best of 5, less the {call / 1000:.1f} µs an empty host call costs)",
                   show_edge=False, padding=(0, 2))
     for column, justify in (("node", "left"), ("line", "right"), ("kind", "left"), ("µs", "right"), ("share", "right")):
         table.add_column(column, justify=justify)
@@ -205,12 +205,12 @@ def _print_profile(runner):
     for index in slowest:
         step = plan.steps[index]
         table.add_row(step.node, str(step.line), plan.kinds[step.kind].rsplit("/", 1)[-1],
-                      f"{times[index] / 1000:.1f}", f"{100 * times[index] / max(total, 1):.1f}%")
+                      f"{times[index] / 1000:.3f}", f"{100 * times[index] / max(total, 1):.1f}%")
     console = terminal.console()
     console.print(table)
     if len(times) > PROFILE_ROWS:
         console.print(f"… and {len(times) - PROFILE_ROWS} faster nodes")
-    console.print(f"total: stepped {total / 1e6:.3f} ms ({len(times)} calls), fused {fused / 1e6:.3f} ms (one call)")
+    console.print(f"total: nodes {total / 1e6:.3f} ms ({len(times)} steps), fused {fused / 1e6:.3f} ms (one call)")
 
 
 def _best_of(action, repeats: int) -> int:
