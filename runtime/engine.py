@@ -140,6 +140,10 @@ class Runner:
         self._param_indices = {p.value for p in plan.params}
         # Regions no node may change: compared after every run.
         self._fixed_regions = [r for r in plan.regions if r.kind in ("constants", "params", "steps", "records", "guard")]
+        # Their word indices in one array: a run's check is one gather, not a loop over thousands
+        # of guard regions (which took 0.5 ms of a 2,000-step chain's run).
+        self._fixed_at = np.concatenate([np.arange(r.offset // 4, r.end // 4) for r in self._fixed_regions]
+                                        or [np.zeros(0, dtype=np.int64)])
         self._param_words: dict[int, tuple[int, ...]] = {}
         # Partial re-runs: which parameter values changed since the last complete run.
         # Only when every output survives the whole run can a partial run reuse the others' values.
@@ -376,25 +380,26 @@ class Runner:
                                "report this with the graph: the node's wrapper let it overrun")
 
     def _check_fixed_words(self):
-        """After an unchecked run (a few byte comparisons, so always): the constants, parameters
-        and guard words are as written. Overruns elsewhere are found by `--check`, which compares
-        every finished slot after each step."""
-        for region, expected in zip(self._fixed_regions, self._fixed_bytes):
-            found = self._bytes[region.offset : region.end].tobytes()
-            if found != expected:
-                changed = region.offset + next(i for i, (a, b) in enumerate(zip(found, expected)) if a != b) // 4 * 4
-                # The next run starts from the plan's tables and constants again, and runs every step.
-                self._write_tables()
-                self._current = False
-                hint = "run with --check to find which node; report this with the graph"
-                for index, value in enumerate(self.plan.values):
-                    if value.words is not None and value.offset <= changed < value.offset + 4 * value.capacity:
-                        raise RunError(f"a node wrote over {self._describe_slot(index)} during the run", hint)
-                what = "the guard words" if region.kind == "guard" else f"the plan's {region.kind} table"
-                raise RunError(f"a node wrote outside its output slot (over {what} at {changed})", hint)
+        """After an unchecked run (one gather and one comparison, so always): the constants,
+        parameters and guard words are as written. Overruns elsewhere are found by `--check`,
+        which compares every finished slot after each step."""
+        found = self._words[self._fixed_at]
+        if np.array_equal(found, self._fixed_words):
+            return
+        changed = int(self._fixed_at[np.argmax(found != self._fixed_words)]) * 4
+        region = next(r for r in self._fixed_regions if r.offset <= changed < r.end)
+        # The next run starts from the plan's tables and constants again, and runs every step.
+        self._write_tables()
+        self._current = False
+        hint = "run with --check to find which node; report this with the graph"
+        for index, value in enumerate(self.plan.values):
+            if value.words is not None and value.offset <= changed < value.offset + 4 * value.capacity:
+                raise RunError(f"a node wrote over {self._describe_slot(index)} during the run", hint)
+        what = "the guard words" if region.kind == "guard" else f"the plan's {region.kind} table"
+        raise RunError(f"a node wrote outside its output slot (over {what} at {changed})", hint)
 
     def _remember_fixed_words(self):
-        self._fixed_bytes = [self._bytes[r.offset : r.end].tobytes() for r in self._fixed_regions]
+        self._fixed_words = self._words[self._fixed_at]
 
     def _slot(self, index: int) -> np.ndarray:
         value = self.plan.values[index]
