@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system toolchain js demo test pictures clean
+.PHONY: setup system toolchain js demo test spec pictures clean fuzz keep-examples
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,24 @@ demo: setup
 
 test: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# The ABI's constants for Python, Rust and JavaScript, generated from spec/abi.toml.
+spec: $(STAMP)
+	$(BIN)/python spec/generate.py
+# Coverage-guided fuzzing (atheris) of every untrusted-input entry point, FUZZ_SECONDS each; new
+# inputs that reach new code join fuzz/corpus/, which the test suite replays (fuzz/targets.py).
+# Failing examples hypothesis found here, kept for every clone to replay (tests/conftest.py).
+keep-examples:
+	mkdir -p tests/hypothesis-corpus
+	cp -r .hypothesis/examples/. tests/hypothesis-corpus/
+
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	for target in source import plan definition; do \
+		$(BIN)/python fuzz/run.py $$target -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 || exit 1; \
+	done
 
 # The README's pictures: every example drawn by `ndg run --png` (with OpenGL: NDG_RENDERER=gl
 # fails rather than fall back to the plainer CPU renderer), and the tree's turntable.

@@ -9,6 +9,7 @@ from functools import cache
 import jinja2
 
 from ndg.compiler.definitions import NodeDef, builtin_node_dir
+from ndg.compiler.signatures import check_signature, lib_rs
 
 # How the wrapper reads an input of each type, and writes a scalar output of each type.
 READERS = {"float": "f32", "integer": "i32", "select": "i32", "seed": "i32", "boolean": "bool", "vec3": "vec3",
@@ -30,15 +31,22 @@ def templates() -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
-def generate(nodes: tuple[NodeDef, ...]) -> GeneratedCrate:
-    """The crate's files, by path inside it; node kinds are numbered in the order given."""
-    views = [{
+def node_view(node: NodeDef, module: str) -> dict:
+    """What the templates need of a node whose source the wrapper includes as `module`: its
+    `execute` is checked against the definition first, since the wrapper passes inputs by position."""
+    check_signature(node)
+    return {
         "id": node.id,
-        "module": f"node_{index}_{node.short_name.replace('-', '_')}",
-        "source": str(node.folder / "src" / "lib.rs"),
+        "module": module,
+        "source": str(lib_rs(node)),
         "reads": [READERS[i.type] for i in node.inputs],
         "write": WRITERS.get(node.output),
-    } for index, node in enumerate(nodes)]
+    }
+
+
+def generate(nodes: tuple[NodeDef, ...]) -> GeneratedCrate:
+    """The crate's files, by path inside it; node kinds are numbered in the order given."""
+    views = [node_view(node, f"node_{index}_{node.short_name.replace('-', '_')}") for index, node in enumerate(nodes)]
     kinds_json = json.dumps([node.id for node in nodes]).encode()
     env = templates()
     return GeneratedCrate({

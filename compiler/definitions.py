@@ -3,29 +3,38 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ndg.errors import UserError
-from ndg.runtime.scalars import SCALAR_WORDS
+from ndg.runtime.abi import BULK_TYPES, SCALAR_WORDS, ValueType
+from ndg.runtime.scalars import F32_MAX, I32_MAX, I32_MIN
 
-BULK_TYPES = ("path", "geometry", "instances")
 INPUT_TYPES = (*SCALAR_WORDS, *BULK_TYPES)
 # What a node with no declared outputs (Nodarium's output node) produces: the graph's result.
-RESULT_TYPE = "result"
+RESULT_TYPE = ValueType.RESULT
 DEFINITION_FILE = "definition.json"
 PREBUILT_FILE = "node.wasm"
 NODE_PATH_VARIABLE = "NDG_NODE_PATH"
 
 
+class OutputFraming(StrEnum):
+    """How a bulk node frames its output: a list `[0, 1, item…, 1, 1]`, or one bare item."""
+
+    LIST = "list"
+    ITEM = "item"
+
+
 @dataclass(frozen=True)
 class InputDef:
     name: str
-    type: str
+    type: ValueType
     value: Any = None
     min: float | None = None
     max: float | None = None
@@ -41,10 +50,10 @@ class InputDef:
 class NodeDef:
     id: str
     inputs: tuple[InputDef, ...]
-    output: str
+    output: ValueType
     folder: Path
     size: str | None = None
-    layout: str = "list"
+    framing: OutputFraming = OutputFraming.LIST
 
     @property
     def short_name(self) -> str:
@@ -73,33 +82,78 @@ def _definition_error(path: Path, problem: str) -> UserError:
                      "see docs/nodes.md for the fields a definition has")
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_strings(value) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+# What each optional field of an input must be when it is there, and how to say so.
+_INPUT_FIELDS = {
+    "min": (_is_number, "a finite number"),
+    "max": (_is_number, "a finite number"),
+    "options": (_is_strings, "a list of strings"),
+    "accepts": (_is_strings, "a list of strings"),
+    "setting": (lambda v: isinstance(v, str), "a string"),
+}
+
+
+def _default_fits(type_: str, value) -> bool:
+    """Whether an input's default `value` can be stored as its type (Nodarium writes whole numbers
+    of integer inputs as floats too, and booleans as 0 or 1)."""
+    if type_ not in SCALAR_WORDS or value is None:
+        return True
+    if type_ == "boolean":
+        return isinstance(value, bool) or value in (0, 1)
+    if type_ == "vec3":
+        return isinstance(value, list) and len(value) == 3 and all(_default_fits("float", v) for v in value)
+    if not _is_number(value) or abs(value) > F32_MAX:
+        return False
+    return type_ == "float" or (float(value).is_integer() and I32_MIN <= value <= I32_MAX)
+
+
 def load_definition(path: Path) -> NodeDef:
     try:
         data = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise _definition_error(path, str(error)) from None
+    except RecursionError:
+        raise _definition_error(path, "it nests JSON deeper than Python's reader allows") from None
     if not isinstance(data, dict) or not isinstance(data.get("id"), str) or data["id"].count("/") != 2:
         raise _definition_error(path, "`id` must be a string `user/namespace/node`")
+    if not isinstance(data.get("inputs") or {}, dict):
+        raise _definition_error(path, "`inputs` must be an object of inputs by name")
     inputs = []
     for name, spec in (data.get("inputs") or {}).items():
         if not isinstance(spec, dict) or spec.get("type") not in INPUT_TYPES:
             raise _definition_error(path, f"input `{name}` needs a `type`, one of {', '.join(INPUT_TYPES)}")
+        for field, (valid, expected) in _INPUT_FIELDS.items():
+            if spec.get(field) is not None and not valid(spec[field]):
+                raise _definition_error(path, f"the `{field}` of input `{name}` must be {expected}, not {spec[field]!r:.60}")
+        if not _default_fits(spec["type"], spec.get("value")):
+            raise _definition_error(path, f"the `value` of input `{name}` is not a {spec['type']}: {spec['value']!r:.60}")
         inputs.append(InputDef(
-            name=name, type=spec["type"], value=spec.get("value"), min=spec.get("min"), max=spec.get("max"),
+            name=name, type=ValueType(spec["type"]), value=spec.get("value"), min=spec.get("min"), max=spec.get("max"),
             options=tuple(spec.get("options") or ()), accepts=tuple(spec.get("accepts") or ()),
             setting=spec.get("setting"),
         ))
     outputs = data.get("outputs") or []
-    if len(outputs) > 1 or (outputs and outputs[0] not in INPUT_TYPES):
+    if not isinstance(outputs, list) or len(outputs) > 1 or (outputs and outputs[0] not in INPUT_TYPES):
         raise _definition_error(path, "`outputs` must list at most one type")
-    output = outputs[0] if outputs else RESULT_TYPE
+    output = ValueType(outputs[0]) if outputs else RESULT_TYPE
     size = data.get("size")
     if output not in SCALAR_WORDS and not isinstance(size, str):
         raise _definition_error(path, f"a node that outputs {output} must declare its `size` rule")
-    layout = data.get("layout", "list")
-    if layout not in ("list", "item"):
-        raise _definition_error(path, "`layout` must be `list` or `item`")
-    return NodeDef(data["id"], tuple(inputs), output, path.parent, size, layout)
+    if size is not None and not isinstance(size, str):
+        raise _definition_error(path, "`size` must be a string (a size rule)")
+    if "layout" in data:
+        raise _definition_error(path, "`layout` is now called `framing`; rename the field")
+    framing = data.get("framing", OutputFraming.LIST)
+    if framing not in frozenset(OutputFraming):
+        raise _definition_error(path, "`framing` must be `list` or `item`")
+    return NodeDef(data["id"], tuple(inputs), output, path.parent, size, OutputFraming(framing))
 
 
 def builtin_node_dir() -> Path:

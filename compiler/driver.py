@@ -12,7 +12,9 @@ from ndg.compiler.build import BuiltModule, build_library, library_info_for_chec
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors
 from ndg.compiler.ir import Graph, Node
+from ndg.compiler.layout import slot_policy
 from ndg.compiler.modules import build_node_modules, link_for_plan
+from ndg.compiler.nodarium import STANDARD, Dialect
 from ndg.compiler.passes import analyse
 from ndg.compiler.planner import plan_graph
 from ndg.compiler.sizes import BulkValue, graph_shapes
@@ -56,27 +58,30 @@ def read_source(path: Path) -> str:
     return text
 
 
-def check_with_shapes(text: str, name: str, library: NodeLibrary) -> tuple[Graph, dict[str, BulkValue]]:
+def check_with_shapes(text: str, name: str, library: NodeLibrary,
+                      dialect: Dialect = STANDARD) -> tuple[Graph, dict[str, BulkValue]]:
     """Every check, nothing built: the ordered graph and the shape of each bulk value (so size rules
     are checked too), or SourceErrors with all independent errors."""
     with cycle_collection_paused():
         program = parse(text, name)
-        graph, diagnostics = analyse(program, library)
+        graph, diagnostics = analyse(program, library, dialect)
         if diagnostics:
             raise SourceErrors(program.source, diagnostics)
         return graph, graph_shapes(graph)
 
 
-def check(text: str, name: str, library: NodeLibrary) -> Graph:
-    return check_with_shapes(text, name, library)[0]
+def check(text: str, name: str, library: NodeLibrary, dialect: Dialect = STANDARD) -> Graph:
+    return check_with_shapes(text, name, library, dialect)[0]
 
 
-def check_for_compile(text: str, name: str, library: NodeLibrary, layout: str = "keep") -> Graph:
+def check_for_compile(text: str, name: str, library: NodeLibrary, layout: str = "keep",
+                      dialect: Dialect = STANDARD) -> Graph:
     """Every check compile makes, the planner's memory checks included, nothing built."""
-    graph, shapes = check_with_shapes(text, name, library)
+    policy = slot_policy(layout)
+    graph, shapes = check_with_shapes(text, name, library, dialect)
     buildable = tuple(node for node in library.nodes if node.prebuilt_module is None)
     with cycle_collection_paused():
-        plan_graph(graph, shapes, library_info_for_checking(buildable), policy=layout)
+        plan_graph(graph, shapes, library_info_for_checking(buildable), policy=policy)
     return graph
 
 
@@ -107,18 +112,20 @@ def cycle_collection_paused():
 
 
 def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage: Stage = _unobserved,
-                 layout: str = "keep", modules: str = "single") -> Compiled:
+                 layout: str = "keep", modules: str = "single", dialect: Dialect = STANDARD) -> Compiled:
     """`layout` is the slot policy: `keep` (every output readable after the run) or `reuse`;
-    `modules` is `single` (every node in one module) or `per-node` (a module per node type used)."""
+    `modules` is `single` (every node in one module) or `per-node` (a module per node type used);
+    `dialect` the Nodarium rules to follow (ndg.compiler.nodarium)."""
+    policy = slot_policy(layout)
     with stage("check", f"checking {name}"):
         library = NodeLibrary.load(node_paths)
-        graph, shapes = check_with_shapes(text, name, library)
+        graph, shapes = check_with_shapes(text, name, library, dialect)
     if modules == "per-node":
         used = tuple({node.definition.id: node.definition for node in graph.nodes.values()}.values())
         with stage("build", f"building {len(used)} node modules"):
             built = build_node_modules(used)
         with stage("plan", "planning the memory layout"), cycle_collection_paused():
-            plan = plan_graph(graph, shapes, built.module_info(), policy=layout)
+            plan = plan_graph(graph, shapes, built.module_info(), policy=policy)
         with stage("link", f"linking {len(used)} node modules at their places"):
             plan, module = link_for_plan(built, plan)
         return Compiled(graph, plan, module)
@@ -134,5 +141,5 @@ def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage:
     with stage("build", f"building the node library ({len(buildable)} nodes)"):
         module = build_library(buildable)
     with stage("plan", "planning the memory layout"), cycle_collection_paused():
-        plan = plan_graph(graph, shapes, module.info, policy=layout)
+        plan = plan_graph(graph, shapes, module.info, policy=policy)
     return Compiled(graph, plan, module)

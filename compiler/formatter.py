@@ -60,9 +60,8 @@ def _comments_by_owner(program: syntax.Program) -> dict[int | None, list[syntax.
     owned: dict[int | None, list[syntax.Comment]] = {}
     for comment in program.comments:
         index = bisect_right(starts, comment.line) - 1
-        if index < 0 or program.statements[index].span.end_line < comment.line:
-            index = None
-        owned.setdefault(index, []).append(comment)
+        owner = None if index < 0 or program.statements[index].span.end_line < comment.line else index
+        owned.setdefault(owner, []).append(comment)
     return owned
 
 

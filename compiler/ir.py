@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ndg.compiler.definitions import NodeDef
 from ndg.compiler.diagnostics import Source, Span
+from ndg.compiler.nodarium import STANDARD, Dialect
 
 Scalar = int | float | bool | tuple[float, float, float]
 
@@ -79,13 +80,15 @@ class Node:
 
 @dataclass(frozen=True)
 class Graph:
-    """Nodes in source order until `order` puts them in execution order; `output` names the sink."""
+    """Nodes in source order until `order` puts them in execution order; `output` names the sink.
+    `dialect` holds the Nodarium rules the graph is compiled by."""
 
     source: Source
     nodes: dict[str, Node] = field(default_factory=dict)
     output: str | None = None
     params: dict[str, GraphParam] = field(default_factory=dict)
     settings: dict[str, SettingValue] = field(default_factory=dict)
+    dialect: Dialect = STANDARD
 
     def __str__(self) -> str:
         lines = [f"graph {self.source.name} (output: {self.output})"]

@@ -21,7 +21,8 @@ import random
 from dataclasses import dataclass
 
 from ndg.errors import UserError
-from ndg.runtime.plan import ALIGN, GUARD_BYTES, Region
+from ndg.runtime.abi import ALIGN, GUARD_BYTES, RegionKind, SlotPolicy
+from ndg.runtime.plan import Region
 
 WASM32_BYTES = 1 << 32
 TOO_BIG_HINT = "lower the amounts or resolutions that make the largest outputs"
@@ -43,7 +44,7 @@ class RegionAllocator:
         self.top = align(start)
         self.regions: list[Region] = []
 
-    def take(self, kind: str, name: str, size: int) -> Region:
+    def take(self, kind: RegionKind, name: str, size: int) -> Region:
         region = Region(kind, name, self.top, size)
         if region.end > WASM32_BYTES:
             raise too_big(region.end, f"the {kind} region `{name}` ({size:,} bytes from offset {region.offset:,})")
@@ -52,7 +53,7 @@ class RegionAllocator:
         return region
 
 
-    def take_at(self, kind: str, name: str, offset: int, size: int) -> Region:
+    def take_at(self, kind: RegionKind, name: str, offset: int, size: int) -> Region:
         """A region at a fixed, aligned offset at or above the top; the gap below it stays unused."""
         if offset < self.top or offset % ALIGN:
             raise ValueError(f"region `{name}` cannot start at {offset}: the top is {self.top}")
@@ -175,21 +176,26 @@ def peak_live_bytes(slots: list[Slot]) -> int:
     return peak
 
 
-def place_slots(allocator: RegionAllocator, slots: list[Slot], policy: str) -> list[int]:
+def slot_policy(name: str) -> SlotPolicy:
+    """The slot policy called `name`, as a front end was given it."""
+    if name not in frozenset(SlotPolicy):
+        raise UserError(f"unknown layout policy `{name}`", f"use {' or '.join(f'`{p}`' for p in SlotPolicy)}")
+    return SlotPolicy(name)
+
+
+def place_slots(allocator: RegionAllocator, slots: list[Slot], policy: SlotPolicy) -> list[int]:
     """Add the slot and guard regions to `allocator` under `policy`; return each slot's address."""
     for slot in slots:
         if slot.size > WASM32_BYTES:
             raise too_big(slot.size, f"the output of node `{slot.node}` ({slot.size:,} bytes)")
-    if policy == "keep":
+    if policy == SlotPolicy.KEEP:
         addresses = []
         for slot in slots:
-            addresses.append(allocator.take("slot", slot.node, slot.size).offset)
-            allocator.take("guard", f"guard after `{slot.node}`", GUARD_BYTES)
+            addresses.append(allocator.take(RegionKind.SLOT, slot.node, slot.size).offset)
+            allocator.take(RegionKind.GUARD, f"guard after `{slot.node}`", GUARD_BYTES)
         return addresses
-    if policy == "reuse":
-        offsets = reuse_offsets(slots)
-        size = extent(slots, offsets)
-        shared = allocator.take("slot", "shared slots", size)
-        allocator.take("guard", "guard after the shared slots", GUARD_BYTES)
-        return [shared.offset + offset for offset in offsets]
-    raise UserError(f"unknown layout policy `{policy}`", "use `keep` or `reuse`")
+    offsets = reuse_offsets(slots)
+    size = extent(slots, offsets)
+    shared = allocator.take(RegionKind.SLOT, "shared slots", size)
+    allocator.take(RegionKind.GUARD, "guard after the shared slots", GUARD_BYTES)
+    return [shared.offset + offset for offset in offsets]

@@ -20,20 +20,14 @@ from pathlib import Path
 
 from ndg.cache import cache_folder, read_entry, write_entry
 from ndg.compiler.build import BuiltModule, build_key, cargo_build, check_imports_and_memory
-from ndg.compiler.codegen import READERS, STACK_BYTES, WRITERS, templates
+from ndg.compiler.codegen import STACK_BYTES, node_view, templates
 from ndg.compiler.definitions import NodeDef, builtin_node_dir
-from ndg.compiler.planner import ModuleInfo
+from ndg.compiler.planner import ModuleInfo, ModuleStatic
 from ndg.compiler.wasm_inspect import inspect_module, wasm_tools
 from ndg.errors import UserError
 from ndg.outputs import write_output
-from ndg.runtime.plan import (
-    STEP_EXPORT,
-    NodeModule,
-    Plan,
-    dispatcher_import,
-    module_digest,
-)
-from ndg.runtime.validate import MAX_NODE_MODULES
+from ndg.runtime.abi import MAX_NODE_MODULES, STEP_EXPORT, WORD_BYTES, ControlField, Status
+from ndg.runtime.plan import NodeModule, Plan, dispatcher_import, module_digest
 from ndg.runtime.wasm_sections import data_segments, mutable_i32_globals
 
 # Where a node is linked to measure its static region before the planner places it.
@@ -94,7 +88,7 @@ def check_disjoint(regions: dict[str, StaticRegion], taken: tuple[tuple[str, int
     """No two modules' static regions overlap each other, or any other region of the plan."""
     spans = sorted([(r.start, r.end, f"module `{name}`") for name, r in regions.items()]
                    + [(start, end, what) for what, start, end in taken])
-    reach, before = 0, None  # the furthest end so far, and what reaches it
+    reach, before = 0, ("", 0, 0)  # the furthest end so far, and what reaches it
     for start, end, what in spans:
         if start < reach and start < end:
             first, first_start, first_end = before
@@ -107,9 +101,7 @@ def check_disjoint(regions: dict[str, StaticRegion], taken: tuple[tuple[str, int
 
 def _crate_files(node: NodeDef) -> dict[str, str]:
     env = templates()
-    view = {"id": node.id, "module": "node",
-            "source": str(node.folder / "src" / "lib.rs"), "reads": [READERS[i.type] for i in node.inputs],
-            "write": WRITERS.get(node.output)}
+    view = node_view(node, "node")
     util = str(builtin_node_dir() / "ndg_util")
     return {
         "Cargo.toml": env.get_template("step_Cargo.toml.j2").render(node=view, crate_name="ndg_step",
@@ -155,7 +147,9 @@ def link(built: Path, base: int) -> bytes:
 
 def dispatcher_text(n_kinds: int) -> str:
     return templates().get_template("dispatcher.wat.j2").render(
-        imports=[dispatcher_import(kind) for kind in range(n_kinds)], step_export=STEP_EXPORT)
+        imports=[dispatcher_import(kind) for kind in range(n_kinds)], step_export=STEP_EXPORT,
+        control={field.name.lower(): WORD_BYTES * field for field in ControlField},
+        status={status.name.lower(): int(status) for status in Status})
 
 
 def assemble(text: str) -> bytes:
@@ -180,11 +174,11 @@ class UnplacedModule:
     region: StaticRegion  # as linked at PROBE_BASE for an object; where it is for a prebuilt module
 
     @property
-    def planned(self) -> tuple[str, int, int | None]:
-        """(node id, region size, fixed offset or None), 16-byte aligned, as the planner takes it."""
+    def planned(self) -> ModuleStatic:
+        """The static region, 16-byte aligned, as the planner takes it."""
         start = self.region.start - self.region.start % MODULE_ALIGN
         end = -(-self.region.end // MODULE_ALIGN) * MODULE_ALIGN
-        return self.node.id, end - start, start if self.prebuilt is not None else None
+        return ModuleStatic(self.node.id, end - start, start if self.prebuilt is not None else None)
 
 
 @dataclass(frozen=True)
@@ -210,10 +204,10 @@ def _prebuilt(node: NodeDef, path: Path) -> UnplacedModule:
 
 def check_fixed_regions(modules: tuple[UnplacedModule, ...]) -> None:
     """Prebuilt modules keep their own addresses: refuse any that overlap address 0 or each other."""
-    fixed = sorted((m for m in modules if m.prebuilt is not None), key=lambda m: m.planned[2])
+    planned = [(m.planned, m) for m in modules]
+    fixed = sorted(((p.offset, p.size, m) for p, m in planned if p.offset is not None), key=lambda entry: entry[0])
     top, below = MODULE_ALIGN, "address 0 (kept unused so that no data has the null address)"
-    for module in fixed:
-        _, size, offset = module.planned
+    for offset, size, module in fixed:
         if offset < top:
             raise UserError(f"the prebuilt module of node `{module.node.id}` ({module.node.prebuilt_module}) has its "
                             f"static data and stack at {module.region.start:#x}..{module.region.end:#x}, "
@@ -245,7 +239,10 @@ def link_for_plan(built: NodeModules, plan: Plan) -> tuple[Plan, BuiltModule]:
     modules, records, found = [], [], {}
     for built_module in built.modules:
         node_id, planned = built_module.node.id, regions[built_module.node.id]
-        module = built_module.prebuilt or link(built_module.obj, planned.offset)
+        module = built_module.prebuilt
+        if module is None:
+            assert built_module.obj is not None  # a module is either prebuilt or an object to link
+            module = link(built_module.obj, planned.offset)
         found[node_id] = region = check_node_module(module, node_id)
         if not planned.offset <= region.start <= region.end <= planned.end:
             raise UserError(f"module `{node_id}` linked at {planned.offset:#x} occupies {region.start:#x}..{region.end:#x}, "

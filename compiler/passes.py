@@ -20,22 +20,18 @@ from ndg.compiler.ir import (
     SettingValue,
     Use,
 )
+from ndg.compiler.nodarium import STANDARD, Dialect
 from ndg.compiler.toposort import stable_order
-from ndg.runtime.scalars import F32_MAX, I32_MAX, I32_MIN, SCALAR_WORDS, scalar_problem
+from ndg.runtime.abi import SCALAR_WORDS
+from ndg.runtime.scalars import F32_MAX, I32_MAX, I32_MIN, scalar_problem
 
-# What Nodarium's editor fills in for an input that has no default of its own.
-FALLBACK_DEFAULTS = {"float": 0.5, "integer": 0, "select": 0, "seed": 0, "boolean": False, "vec3": (0.0, 0.0, 0.0)}
 # The types a graph parameter may have: scalars that need no list of options.
 PARAM_TYPES = ("float", "integer", "boolean", "vec3", "seed")
 # What a parameter's words can hold, for the message that refuses a range end outside it.
 RANGE_OF_TYPE = {"float": f"finite numbers up to ±{F32_MAX:.7g}", "integer": f"whole numbers from {I32_MIN} to {I32_MAX}",
                  "seed": f"whole numbers from {I32_MIN} to {I32_MAX}"}
-# Settings Nodarium's graphs carry, whether or not a node in the library reads them.
-NODARIUM_SETTINGS = {"resolution.circle", "resolution.curve", "randomSeed"}
-# Arithmetic becomes nodes of Nodarium's math node, whose `op_type` options are named here.
-ARITHMETIC_NODE = "math"
-MATH_OPS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
-# Arithmetic whose operands are all integers stays integer (`/` excepted), in ndg's integer node.
+# Arithmetic whose operands are all integers stays integer (`/` excepted), in ndg's integer node;
+# other arithmetic becomes the dialect's math node.
 INTEGER_ARITHMETIC_NODE = "ndg/core/int_math"
 INTEGER_OPS = {"+": "add", "-": "subtract", "*": "multiply", "//": "floor_divide", "%": "modulo"}
 _FOLDED = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
@@ -43,9 +39,10 @@ _FOLDED = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operato
 
 
 class _Lowering:
-    def __init__(self, program: syntax.Program, library: NodeLibrary):
+    def __init__(self, program: syntax.Program, library: NodeLibrary, dialect: Dialect):
         self.library = library
-        self.graph = Graph(program.source)
+        self.dialect = dialect
+        self.graph = Graph(program.source, dialect=dialect)
         self.diagnostics: list[Diagnostic] = []
         self.sinks: list[tuple[str, Span]] = []
         self.bound: dict[str, Span] = {}
@@ -164,7 +161,8 @@ class _Lowering:
         if isinstance(expr, syntax.BinOp) and expr.op in ("/", "//", "%") and self.fold(expr.right) == 0:
             self.error("E109", "division by zero", expr.right.span, "divide by a number other than 0")
             return None
-        node_id, ops = (INTEGER_ARITHMETIC_NODE, INTEGER_OPS) if integer else (ARITHMETIC_NODE, MATH_OPS)
+        arithmetic = (self.dialect.arithmetic_node, self.dialect.arithmetic_ops)
+        node_id, ops = (INTEGER_ARITHMETIC_NODE, INTEGER_OPS) if integer else arithmetic
         definition = self.resolve_node(node_id, expr.span)
         if definition is None:
             return None
@@ -221,7 +219,7 @@ class _Lowering:
                 if settings_blocks > 1:
                     self.error("E110", "a graph has one settings block, and this is a second one", statement.span,
                                "move these settings into the first block")
-                read = NODARIUM_SETTINGS | {i.setting for d in self.library.nodes for i in d.inputs if i.setting}
+                read = self.dialect.graph_settings | {i.setting for d in self.library.nodes for i in d.inputs if i.setting}
                 for entry in statement.entries:
                     # A setting no node reads is kept (Nodarium's `randomSeed`), unless it looks like a typo.
                     misspelt = did_you_mean(entry.key, read) if entry.key not in read else None
@@ -356,9 +354,9 @@ def _literal_value(literal: syntax.Literal):
     return literal.value
 
 
-def lower(program: syntax.Program, library: NodeLibrary) -> tuple[Graph, list[Diagnostic]]:
+def lower(program: syntax.Program, library: NodeLibrary, dialect: Dialect = STANDARD) -> tuple[Graph, list[Diagnostic]]:
     """Resolve node types, binding names and argument names into a graph in source order."""
-    lowering = _Lowering(program, library)
+    lowering = _Lowering(program, library, dialect)
     graph = lowering.lower(program)
     return graph, lowering.diagnostics
 
@@ -525,11 +523,12 @@ def fill_defaults(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
                 else:
                     args[input_def.name] = const
                 continue
-            if input_def.type not in FALLBACK_DEFAULTS:
+            fallbacks = graph.dialect.fallback_defaults
+            if input_def.type not in fallbacks:
                 diagnostics.append(Diagnostic("E202", f"`{node.definition.short_name}` needs its input `{input_def.name}`",
                                               node.span, f"connect a node that outputs {input_def.type}: `{input_def.name}: …`"))
                 continue
-            default = input_def.value if input_def.value is not None else FALLBACK_DEFAULTS[input_def.type]
+            default = input_def.value if input_def.value is not None else fallbacks[input_def.type]
             if input_def.type == "vec3":
                 default = tuple(float(v) for v in default)
             elif input_def.type == "float":
@@ -568,9 +567,10 @@ def _cycle_diagnostic(graph: Graph, stuck: set[str]) -> Diagnostic:
                       "a node cannot depend on its own output; break one of these connections")
 
 
-def analyse(program: syntax.Program, library: NodeLibrary) -> tuple[Graph, list[Diagnostic]]:
+def analyse(program: syntax.Program, library: NodeLibrary,
+            dialect: Dialect = STANDARD) -> tuple[Graph, list[Diagnostic]]:
     """All front-end passes; diagnostics of independent errors are gathered, not stopped at."""
-    graph, diagnostics = lower(program, library)
+    graph, diagnostics = lower(program, library, dialect)
     for check in (check_types, fill_defaults):
         graph, found = check(graph)
         diagnostics += found

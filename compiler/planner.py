@@ -12,25 +12,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ndg.compiler.definitions import SCALAR_WORDS
-from ndg.compiler.ir import Const, Graph, ParamRef
+from ndg.compiler.ir import Arg, Const, Graph, GraphParam, ParamRef
 from ndg.compiler.layout import RegionAllocator, Slot, peak_live_bytes, place_slots
 from ndg.compiler.sizes import BulkValue
 from ndg.errors import UserError
-from ndg.runtime.plan import (
+from ndg.runtime.abi import (
     ALIGN,
     CONTROL_BYTES,
+    MAX_PAGES,
     PAGE_BYTES,
+    SCALAR_WORDS,
     VALUE_ENTRY_BYTES,
-    Module,
-    Param,
-    Plan,
-    Step,
-    Value,
-    record_words,
+    WORD_BYTES,
+    RegionKind,
+    SlotPolicy,
+    ValueType,
 )
+from ndg.runtime.plan import Module, Param, Plan, Step, Value, record_words
 from ndg.runtime.scalars import encode_scalar
-from ndg.runtime.validate import MAX_PAGES
+
+
+@dataclass(frozen=True)
+class ModuleStatic:
+    """A per-node module's static region: its size, and its fixed offset for a prebuilt module
+    (None for one ndg links where the plan says)."""
+
+    node: str
+    size: int
+    offset: int | None = None
 
 
 @dataclass(frozen=True)
@@ -42,13 +51,80 @@ class ModuleInfo:
     kinds: tuple[str, ...]
     static_end: int
     min_pages: int
-    # Per-node modules: each node id, the size of the static region its module needs, and the
-    # region's fixed offset for a prebuilt module (None for one ndg links where the plan says).
-    statics: tuple[tuple[str, int, int | None], ...] = ()
+    # Per-node modules: the static region each node's module needs.
+    statics: tuple[ModuleStatic, ...] = ()
 
 
-def encode_const(const: Const) -> tuple[int, ...]:
-    return encode_scalar(const.type, const.value)
+@dataclass(frozen=True)
+class ConstantEntry:
+    """A constant argument; equal constants share one entry."""
+
+    type: ValueType
+    words: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ParamEntry:
+    """A graph parameter, holding its default until a run changes it."""
+
+    name: str
+    type: ValueType
+    words: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SlotEntry:
+    """The output slot of the node run by step `producer`."""
+
+    node: str
+    type: ValueType
+    capacity: int
+    producer: int
+
+
+Entry = ConstantEntry | ParamEntry | SlotEntry
+
+
+class ValueTable:
+    """The plan's values in index order: every constant, then every parameter, then every slot."""
+
+    def __init__(self) -> None:
+        self.entries: list[Entry] = []
+        self._constants: dict[ConstantEntry, int] = {}
+        self._params: dict[str, int] = {}
+        self._slots: dict[str, int] = {}
+
+    def _add(self, entry: Entry) -> int:
+        self.entries.append(entry)
+        return len(self.entries) - 1
+
+    def add_constant(self, const: Const) -> None:
+        entry = ConstantEntry(ValueType(const.type), encode_scalar(const.type, const.value))
+        if entry not in self._constants:
+            self._constants[entry] = self._add(entry)
+
+    def add_param(self, param: GraphParam) -> None:
+        self._params[param.name] = self._add(ParamEntry(param.name, param.type, encode_scalar(param.type, param.default)))
+
+    def add_slot(self, node: str, type_: ValueType, capacity: int, producer: int) -> int:
+        self._slots[node] = self._add(SlotEntry(node, type_, capacity, producer))
+        return self._slots[node]
+
+    def index_of(self, arg: Arg) -> int:
+        if isinstance(arg, Const):
+            return self._constants[ConstantEntry(ValueType(arg.type), encode_scalar(arg.type, arg.value))]
+        if isinstance(arg, ParamRef):
+            return self.param_index(arg.name)
+        return self.slot_index(arg.node)
+
+    def param_index(self, name: str) -> int:
+        return self._params[name]
+
+    def slot_index(self, node: str) -> int:
+        return self._slots[node]
+
+    def words_of(self, kind: type[ConstantEntry] | type[ParamEntry]) -> int:
+        return sum(len(e.words) for e in self.entries if isinstance(e, kind))
 
 
 def live_until(steps: list[Step], output: int) -> dict[int, int]:
@@ -62,74 +138,60 @@ def live_until(steps: list[Step], output: int) -> dict[int, int]:
 
 
 def plan_graph(graph: Graph, shapes: dict[str, BulkValue], module: ModuleInfo, module_path: str | None = None,
-               policy: str = "keep") -> Plan:
+               policy: SlotPolicy = SlotPolicy.KEEP) -> Plan:
     """Lay out an ordered, typed graph over the given module; `shapes` are its bulk values' shapes
-    (`sizes.graph_shapes`), `policy` (`keep` or `reuse`) says how the slots are laid out."""
+    (`sizes.graph_shapes`), `policy` says how the slots are laid out."""
     kinds = {kind: index for index, kind in enumerate(module.kinds)}
-    constants: dict[tuple[str, tuple[int, ...]], int] = {}
-    values: list[dict] = []
+    table = ValueTable()
     for node in graph.nodes.values():
         for arg in node.args.values():
             if isinstance(arg, Const):
-                key = (arg.type, encode_const(arg))
-                if key not in constants:
-                    constants[key] = len(values)
-                    values.append({"type": arg.type, "words": key[1], "capacity": len(key[1])})
-
-    param_of: dict[str, int] = {}
+                table.add_constant(arg)
     for param in graph.params.values():
-        param_of[param.name] = len(values)
-        words = encode_scalar(param.type, param.default)
-        values.append({"type": param.type, "words": words, "capacity": len(words), "param": param.name})
-
-    slot_of: dict[str, int] = {}
-    capacity: dict[str, int] = {}
+        table.add_param(param)
     steps = []
     for index, node in enumerate(graph.nodes.values()):
         definition = node.definition
         if definition.id not in kinds:
             raise UserError(f"node `{node.name}` is a `{definition.id}`, which the built module does not contain",
                             "rebuild the node library")
-        capacity[node.name] = shapes[node.name].words if node.name in shapes else SCALAR_WORDS[definition.output]
-        slot_of[node.name] = len(values)
-        values.append({"type": definition.output, "capacity": capacity[node.name], "producer": index, "node": node.name})
-        inputs = tuple(constants[(a.type, encode_const(a))] if isinstance(a, Const)
-                       else param_of[a.name] if isinstance(a, ParamRef) else slot_of[a.node]
-                       for a in node.args.values())
-        steps.append(Step(node.name, kinds[definition.id], slot_of[node.name], inputs, tuple(node.args),
-                          node.span.line, node.span.col))
+        capacity = shapes[node.name].words if node.name in shapes else SCALAR_WORDS[definition.output]
+        output = table.add_slot(node.name, definition.output, capacity, index)
+        inputs = tuple(table.index_of(arg) for arg in node.args.values())
+        steps.append(Step(node.name, kinds[definition.id], output, inputs, tuple(node.args), node.span.line, node.span.col))
 
     layout = RegionAllocator(0)
     if module.statics:
         # Address 0 stays unused, so no module's data has the null address.
-        layout.take("static", "address 0, never used", ALIGN)
-        for node_id, size, offset in sorted((s for s in module.statics if s[2] is not None), key=lambda s: s[2]):
-            layout.take_at("module", node_id, offset, size)
-        for node_id, size, offset in module.statics:
-            if offset is None:
-                layout.take("module", node_id, size)
+        layout.take(RegionKind.STATIC, "address 0, never used", ALIGN)
+        fixed = sorted(((s.offset, s) for s in module.statics if s.offset is not None), key=lambda pair: pair[0])
+        for offset, static in fixed:
+            layout.take_at(RegionKind.MODULE, static.node, offset, static.size)
+        for static in module.statics:
+            if static.offset is None:
+                layout.take(RegionKind.MODULE, static.node, static.size)
     else:
-        layout.take("static", "module static data and stack", module.static_end)
-    layout.take("control", "control block", CONTROL_BYTES)
-    layout.take("values", "value table", VALUE_ENTRY_BYTES * len(values))
-    layout.take("steps", "step index", 4 * len(steps))
-    layout.take("records", "step records", 4 * sum(record_words(len(s.inputs)) for s in steps))
-    constants_region = layout.take("constants", "constants", 4 * sum(len(k[1]) for k in constants))
-    params_region = layout.take("params", "parameters", 4 * sum(v["capacity"] for v in values if "param" in v))
-    ends = live_until(steps, slot_of[graph.output])
-    slots = [Slot(value["node"], 4 * value["capacity"], value["producer"], ends[index])
-             for index, value in enumerate(values) if "words" not in value]
-    addresses = iter(place_slots(layout, slots, policy))
+        layout.take(RegionKind.STATIC, "module static data and stack", module.static_end)
+    layout.take(RegionKind.CONTROL, "control block", CONTROL_BYTES)
+    layout.take(RegionKind.VALUES, "value table", VALUE_ENTRY_BYTES * len(table.entries))
+    layout.take(RegionKind.STEPS, "step index", WORD_BYTES * len(steps))
+    layout.take(RegionKind.RECORDS, "step records", WORD_BYTES * sum(record_words(len(s.inputs)) for s in steps))
+    constants = layout.take(RegionKind.CONSTANTS, "constants", WORD_BYTES * table.words_of(ConstantEntry))
+    params = layout.take(RegionKind.PARAMS, "parameters", WORD_BYTES * table.words_of(ParamEntry))
+    output = table.slot_index(graph.output)
+    ends = live_until(steps, output)
+    slot_entries = [(index, entry) for index, entry in enumerate(table.entries) if isinstance(entry, SlotEntry)]
+    slots = [Slot(entry.node, WORD_BYTES * entry.capacity, entry.producer, ends[index]) for index, entry in slot_entries]
+    slot_address = {index: address for (index, _), address in zip(slot_entries, place_slots(layout, slots, policy))}
+    next_word = {ConstantEntry: constants.offset, ParamEntry: params.offset}
     placed = []
-    next_offset = {"constants": constants_region.offset, "params": params_region.offset}
-    for index, value in enumerate(values):
-        if "words" in value:
-            table = "params" if "param" in value else "constants"
-            placed.append(Value(value["type"], next_offset[table], value["capacity"], words=value["words"]))
-            next_offset[table] += 4 * value["capacity"]
-        else:
-            placed.append(Value(value["type"], next(addresses), value["capacity"], producer=value["producer"],
+    for index, entry in enumerate(table.entries):
+        if isinstance(entry, SlotEntry):
+            placed.append(Value(entry.type, slot_address[index], entry.capacity, producer=entry.producer,
                                 live_until=ends[index]))
+        else:
+            placed.append(Value(entry.type, next_word[type(entry)], len(entry.words), words=entry.words))
+            next_word[type(entry)] += WORD_BYTES * len(entry.words)
 
     pages = max(-(-layout.top // PAGE_BYTES), module.min_pages, 1)
     if pages > MAX_PAGES:
@@ -144,8 +206,9 @@ def plan_graph(graph: Graph, shapes: dict[str, BulkValue], module: ModuleInfo, m
         regions=tuple(layout.regions),
         values=tuple(placed),
         steps=tuple(steps),
-        output=slot_of[graph.output],
-        params=tuple(Param(p.name, p.type, param_of[p.name], p.min, p.max) for p in graph.params.values()),
+        output=output,
+        params=tuple(Param(p.name, p.type, table.param_index(p.name), p.min, p.max) for p in graph.params.values()),
         layout=policy,
         peak_live_bytes=peak_live_bytes(slots),
+        compat=graph.dialect.reproduces_bugs,
     )

@@ -15,6 +15,10 @@ from ndg.errors import UserError
 # Folder names for user and namespace; the node's name becomes part of a Rust crate and module name.
 _ID = re.compile(r"(?P<user>[a-z0-9][a-z0-9_-]*)/(?P<namespace>[a-z0-9][a-z0-9_-]*)/(?P<name>[a-z][a-z0-9_]*)")
 
+# Longest id part: the name becomes a folder, a crate name (`ndg_node_` + name) and hidden staging
+# folder names, all far under a file system's 255 bytes at this length.
+MAX_PART_CHARS = 64
+
 # Template name → file inside the node folder.
 _FILES = {
     "node_definition.json.j2": DEFINITION_FILE,
@@ -26,6 +30,9 @@ _FILES = {
 def parse_id(node_id: str) -> str:
     """The node's name, once `node_id` is known to be a valid `user/namespace/name`."""
     match = _ID.fullmatch(node_id)
+    if match and max(len(part) for part in match.groups()) > MAX_PART_CHARS:
+        raise UserError(f"`{node_id[:80]}…` has a part longer than {MAX_PART_CHARS} characters",
+                        f"give the user, namespace and name at most {MAX_PART_CHARS} characters each")
     if not match:
         raise UserError(f"`{node_id}` is not a node id ndg can scaffold",
                         "write user/namespace/name in lower case, e.g. me/garden/stalk; the name "
@@ -50,15 +57,22 @@ def scaffold(node_id: str, parent: Path) -> Path:
     existing = NodeLibrary.load().by_id(node_id)
     if existing:
         raise UserError(f"a node `{node_id}` already exists in {existing.folder}", "pick another id")
-    parent.mkdir(parents=True, exist_ok=True)
-    # Written in a hidden folder beside the target and renamed into place: an interrupted run
-    # leaves no half-made node folder that a search path would pick up.
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        # Written in a hidden folder beside the target and renamed into place: an interrupted run
+        # leaves no half-made node folder that a search path would pick up.
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))
+    except OSError as error:
+        raise UserError(f"cannot create the node folder in {parent}: {error.strerror}",
+                        "give a writable folder with --dir") from None
     try:
         for path, text in files.items():
             (staging / path).parent.mkdir(parents=True, exist_ok=True)
             (staging / path).write_text(text)
         os.rename(staging, folder)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise UserError(f"cannot write the node folder {folder}: {error.strerror}", "check the space left there") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -31,10 +31,11 @@ from importlib import resources
 
 import lark
 
-from ndg.compiler.definitions import BULK_TYPES, SCALAR_WORDS, InputDef, NodeDef
+from ndg.compiler.definitions import InputDef, NodeDef, OutputFraming
 from ndg.compiler.diagnostics import Diagnostic, SourceErrors
 from ndg.compiler.ir import Const, Graph, Node, ParamRef, Use
 from ndg.errors import UserError
+from ndg.runtime.abi import BULK_TYPES, SCALAR_WORDS
 from ndg.runtime.format import GEOMETRY, INSTANCES, PATH
 
 LIST_BRACKET_WORDS = 4
@@ -171,7 +172,7 @@ class BulkValue:
     `exact`), whether it is a list or one item, and its items when its node's rule declares them."""
 
     words: int
-    layout: str
+    framing: OutputFraming
     groups: tuple[Group, ...] | None = None
     exact: bool = True
     # False when alike items were merged (see ORDERED_GROUPS_LIMIT): the groups then say how many
@@ -179,21 +180,21 @@ class BulkValue:
     ordered: bool = True
 
     @classmethod
-    def of_items(cls, items: tuple[ItemShape, ...], layout: str) -> BulkValue:
-        return cls.of_groups(tuple(Group(ItemBound.of(i), ONE) for i in items), layout)
+    def of_items(cls, items: tuple[ItemShape, ...], framing: OutputFraming) -> BulkValue:
+        return cls.of_groups(tuple(Group(ItemBound.of(i), ONE) for i in items), framing)
 
     @classmethod
-    def of_groups(cls, groups: tuple[Group, ...], layout: str, ordered: bool = True) -> BulkValue:
-        brackets = LIST_BRACKET_WORDS if layout == "list" else 0
+    def of_groups(cls, groups: tuple[Group, ...], framing: OutputFraming, ordered: bool = True) -> BulkValue:
+        brackets = LIST_BRACKET_WORDS if framing == OutputFraming.LIST else 0
         exact = all(g.count.is_point and g.item.exact is not None for g in groups)
-        return cls(brackets + sum(g.count.hi * g.item.largest.words for g in groups), layout, groups, exact, ordered)
+        return cls(brackets + int(sum(g.count.hi * g.item.largest.words for g in groups)), framing, groups, exact, ordered)
 
     @property
     def items(self) -> tuple[ItemShape, ...] | None:
         """Every item in order, when the value's items are known exactly and in order."""
         if self.groups is None or not self.exact or not self.ordered:
             return None
-        return tuple(item for g in self.groups for item in (g.item.exact,) * g.count.lo)
+        return tuple(item for g in self.groups for item in (g.item.exact,) * int(g.count.lo) if item is not None)
 
 
 @dataclass(frozen=True)
@@ -421,7 +422,7 @@ class _Evaluate(lark.visitors.Interpreter):
         if not isinstance(body, tuple):
             raise self.fail("uses a number where it needs items")
         if count.is_point and len(body) * count.lo <= ORDERED_GROUPS_LIMIT:
-            return body * count.lo
+            return body * int(count.lo)
         if count.is_point:
             self.ordered = False
             body = _merged(body)
@@ -449,7 +450,7 @@ def output_shape(definition: NodeDef, env: dict, node_name: str) -> BulkValue:
     """What bulk node `node_name` writes, at most, given its inputs: numbers or Intervals for
     scalars (True, False or None for booleans), BulkValue for bulk ones, Unbounded for a scalar
     with no range."""
-    layout = definition.layout if definition.output in BULK_TYPES else "list"
+    framing = definition.framing if definition.output in BULK_TYPES else OutputFraming.LIST
     evaluate = _Evaluate(definition, env, node_name)
     value = evaluate.visit(parse_rule(definition))
     if value is None or isinstance(value, bool):
@@ -458,23 +459,21 @@ def output_shape(definition: NodeDef, env: dict, node_name: str) -> BulkValue:
         if value.hi < 0 or (value.is_point and value.lo < 0):
             raise UserError(f"size rule of `{definition.id}` gives {value} words for these inputs",
                             "a size rule must never be negative for values in the inputs' ranges")
-        return BulkValue(value.hi, layout, exact=value.is_point)
+        return BulkValue(int(value.hi), framing, exact=value.is_point)
     total = sum((g.count for g in value), ZERO)
-    if layout == "item" and total != ONE:
-        raise _rule_error(definition, f"gives {total} items for a node whose layout is one item")
+    if framing == OutputFraming.ITEM and total != ONE:
+        raise _rule_error(definition, f"gives {total} items for a node whose output is one item")
     groups = tuple(g for g in value if g.count.hi > 0)
     if not evaluate.ordered:
         groups = _merged(groups)
-    return BulkValue.of_groups(groups, layout, evaluate.ordered)
+    return BulkValue.of_groups(groups, framing, evaluate.ordered)
 
 
 # The scalar nodes whose value the planner can bound: what each computes, over Intervals.
 MATH_OPERATIONS = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul,
                    "divide": operator.truediv}
-PASS_THROUGH = ("max/plantarium/float", "max/plantarium/integer", "max/plantarium/boolean")
-MATH, RANDOM = "max/plantarium/math", "max/plantarium/random"
+# ndg's own integer nodes, followed like the dialect's scalar nodes.
 INTEGER_MATH, ROUND = "ndg/core/int_math", "ndg/core/round"
-FOLLOWED = (*PASS_THROUGH, MATH, RANDOM, INTEGER_MATH, ROUND)
 I32 = Interval(-(2**31), 2**31 - 1)
 
 
@@ -530,14 +529,15 @@ def _arg_bound(graph: Graph, arg, input_def: InputDef, bounds: dict):
 
 
 def _scalar_bound(graph: Graph, node: Node, bounds: dict):
-    """The range of the output of a scalar node that is one of FOLLOWED (None: an unknown boolean)."""
+    """The range of the output of a scalar node the graph's dialect follows, or of ndg's integer
+    nodes (None: an unknown boolean)."""
     def arg(name):
         return _arg_bound(graph, node.args[name], node.definition.input(name), bounds)
 
     node_id = node.definition.id
-    if node_id in PASS_THROUGH:
+    if node_id in graph.dialect.pass_through_nodes:
         return arg("value")
-    if node_id == RANDOM:
+    if node_id == graph.dialect.random_node:
         low, high = arg("min"), arg("max")
         return low if isinstance(low, Unbounded) else high if isinstance(high, Unbounded) else low.hull(high)
     if node_id == ROUND:
@@ -576,7 +576,7 @@ def graph_shapes(graph: Graph) -> dict[str, BulkValue]:
     shapes: dict[str, BulkValue] = {}
     bounds: dict = {}
     for node in graph.nodes.values():
-        if node.definition.id in FOLLOWED:
+        if node.definition.id in graph.dialect.followed_nodes or node.definition.id in (INTEGER_MATH, ROUND):
             bounds[node.name] = _scalar_bound(graph, node, bounds)
         if node.definition.output in SCALAR_WORDS:
             continue

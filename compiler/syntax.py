@@ -10,6 +10,7 @@ time. Its limits (file size, nesting depth, number length, syntax errors) are us
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ndg.compiler.diagnostics import Diagnostic, Source, SourceErrors, Span
@@ -188,6 +189,7 @@ def tokenize(text: str) -> tuple[list[Token], list[Comment]]:
     line, line_start = 1, 0
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         start = match.start(kind)
         if start != match.start():
             newlines = text.count("\n", match.start(), start)
@@ -336,7 +338,9 @@ class _Parser:
         kind, text = first[0], first[1]
         if kind == "name" and text in _STATEMENT_KEYWORDS:
             self.at += 1
-            return {"param": self.param, "settings": self.settings, "use": self.use}[text](first)
+            keyword: dict[str, Callable[[Token], Statement]] = {"param": self.param, "settings": self.settings,
+                                                                 "use": self.use}
+            return keyword[text](first)
         if kind == "qualified":
             call = self.call()
             return BareCall(call, call.span)
@@ -435,7 +439,7 @@ class _Parser:
             self.expect(",", "expected `,`")
             items.append(self.signed())
         self.closing("expected `]`")
-        return Vec3(tuple(items), self.span_from(first))
+        return Vec3((items[0], items[1], items[2]), self.span_from(first))
 
     def expression(self, lowest: int = 1) -> tuple[Expr, int]:
         """An expression and how deep its tree is; operators of precedence `lowest` and up."""

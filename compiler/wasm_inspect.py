@@ -59,7 +59,8 @@ def inspect_module(module: bytes) -> ModuleShape:
     memory_min = None
     for line in text.splitlines():
         if match := _IMPORT.match(line):
-            imports.append(match.groups())
+            module_name, name, kind = match.groups()
+            imports.append((module_name, name, kind))
             if memory := _MEMORY_IMPORT.match(line):
                 memory_min = int(memory.group(1))
         elif match := _EXPORT.match(line):

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ndg.api import Program
 from ndg.errors import UserError
+from ndg.program import Program
 from ndg.progress import Stages
 
 

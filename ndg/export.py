@@ -20,7 +20,7 @@ import numpy as np
 from ndg.errors import UserError
 from ndg.outputs import Target, check_output, is_stdout, write_output
 from ndg.runtime.format import FormatError
-from ndg.runtime.meshes import Mesh, Shapes, decode
+from ndg.runtime.meshes import Mesh, Shapes, coordinates_problem, decode
 
 SCENE_FORMATS = (".glb", ".gltf")
 USD_FORMATS = (".usda", ".usdc", ".usdz")
@@ -61,11 +61,18 @@ def to_scene(shapes: Shapes):
 
 
 def decode_result(words: np.ndarray) -> Shapes:
+    """The result's shapes, refused when they break the word format or hold coordinates no mesh
+    file or picture can take."""
     try:
-        return decode(words)
+        shapes = decode(words)
     except FormatError as error:
         raise UserError(f"the result is not a valid item list: {error}",
                         "a node wrote words its output type does not allow; save the raw words with -o result.bin") from None
+    problem = coordinates_problem(shapes)
+    if problem:
+        raise UserError(f"the result cannot be written as a mesh or drawn: {problem}",
+                        "check the sizes and values given to the nodes; -o result.bin keeps the raw words")
+    return shapes
 
 
 def output_format(path: str | os.PathLike, format: str | None = None, formats: tuple[str, ...] = FORMATS) -> str:

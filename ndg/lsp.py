@@ -169,7 +169,7 @@ class NdgLanguageServer(LanguageServer):
         if word.role == "input":
             definition = self.node(word.call)
             input_def = definition.input(name) if definition else None
-            return f"`{describe_input(input_def)}` (input of `{definition.id}`)" if input_def else None
+            return f"`{describe_input(input_def)}` (input of `{definition.id}`)" if definition and input_def else None
         bound = self.bindings(text).get(name)
         if isinstance(bound, syntax.Param):
             return f"parameter `{format_program(syntax.Program(syntax.Source('', ''), (bound,))).strip()}`"

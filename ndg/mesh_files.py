@@ -19,20 +19,18 @@ def obj(mesh: Mesh) -> bytes:
         return b"# written by ndg\n"
     positions = np.asarray(mesh.positions, np.float64)
     if len(positions) and np.all(np.isfinite(positions)) and np.abs(positions).max() < FIXED_LIMIT:
-        vertex_lines = _lines(_decimal_cells(positions, POSITION_DECIMALS), [b"v ", b" ", b" ", b"\n"])
+        vertex_lines = _lines(_decimal_cells(positions), [b"v ", b" ", b" ", b"\n"])
     else:  # beyond what fixed-point text holds: Python's formatting, slower
         vertex_lines = (("v %.7g %.7g %.7g\n" * len(positions)) % tuple(positions.ravel().tolist())).encode()
     # Normals and vertex numbers are each one of a few texts, looked up in a table of them.
     steps = np.round(np.clip(np.nan_to_num(mesh.normals), -1, 1) * NORMAL_STEPS).astype(np.int64) + NORMAL_STEPS
     normal_texts = [f"{step / NORMAL_STEPS - 1:.4f}".encode() for step in range(2 * NORMAL_STEPS + 1)]
     normal_lines = _lines(_table_cells(steps, normal_texts), [b"vn ", b" ", b" ", b"\n"])
-    faces = np.repeat(np.asarray(mesh.faces, np.int64), 2, axis=1)
-    face_texts = [str(number).encode() for number in range(1, len(mesh.positions) + 1)]
-    face_lines = _lines(_table_cells(faces, face_texts), [b"f ", b"//", b" ", b"//", b" ", b"//", b"\n"])
+    numbers = _integer_cells(np.arange(1, len(mesh.positions) + 1))  # the text of every vertex number
+    face_lines = _lines(numbers[mesh.faces], [b"f ", b"//", b" ", b"//", b" ", b"//", b"\n"], order=[0, 0, 1, 1, 2, 2])
     return b"".join([b"# written by ndg\n", vertex_lines, normal_lines, face_lines])
 
 
-POSITION_DECIMALS = 7
 NORMAL_STEPS = 10_000  # normals to 4 decimals
 FIXED_LIMIT = 1e9  # |x| below this, times 10^7, fits an int64
 
@@ -55,30 +53,35 @@ def _integer_cells(values: np.ndarray) -> np.ndarray:
     return cells
 
 
-def _decimal_cells(values: np.ndarray, decimals: int) -> np.ndarray:
-    """(n, k, width) ASCII text of numbers in fixed point with `decimals` places: a sign where
-    negative, the integer digits, a point and the decimals; unused places 0 bytes."""
-    scaled = np.round(np.abs(values) * 10**decimals).astype(np.int64)
-    whole, fraction = np.divmod(scaled, 10**decimals)
-    integer = _integer_cells(whole)
-    fraction_digits = _integer_cells(fraction + 10**decimals)[..., -decimals:]  # keeps leading zeros
+def _digits(places: int) -> np.ndarray:
+    """(10**places, places) the ASCII digits of every number of `places` digits, leading zeros kept."""
+    return _integer_cells(np.arange(10**places) + 10**places)[:, 1:]
+
+
+def _decimal_cells(values: np.ndarray) -> np.ndarray:
+    """(n, k, width) ASCII text of numbers in fixed point with 7 decimals: a sign where negative,
+    the integer digits, a point and the decimals (looked up 4 and 3 at a time); unused places 0."""
+    scaled = np.round(np.abs(values) * 10**7).astype(np.int64)
+    whole, fraction = np.divmod(scaled, 10**7)
+    high, low = np.divmod(fraction, 1000)
     sign = np.where((values < 0) & (scaled > 0), ord("-"), 0).astype(np.uint8)[..., None]
     point = np.full(values.shape + (1,), ord("."), np.uint8)
-    return np.concatenate([sign, integer, point, fraction_digits], axis=-1)
+    return np.concatenate([sign, _integer_cells(whole), point, _digits(4)[high], _digits(3)[low]], axis=-1)
 
 
-def _lines(cells: np.ndarray, separators: list[bytes]) -> bytes:
-    """Row i of the result is separators[0] + cells[i, 0] + separators[1] + … with 0 bytes removed:
-    numbers are laid out as fixed-width cells by array operations (formatting them one by one in
-    Python is most of an OBJ's time), and the padding goes in one pass at the end."""
-    count, fields, _ = cells.shape
+def _lines(cells: np.ndarray, separators: list[bytes], order: list[int] | None = None) -> bytes:
+    """Row i of the result is separators[0] + cells[i, order[0]] + separators[1] + … with 0 bytes
+    removed: numbers are laid out as fixed-width cells by array operations (formatting them one by
+    one in Python is most of an OBJ's time), and the padding goes in one pass at the end."""
+    count = len(cells)
     if not count:
         return b""
+    order = order if order is not None else list(range(cells.shape[1]))
     pieces = []
     for index, separator in enumerate(separators):
         pieces.append(np.broadcast_to(np.frombuffer(separator, np.uint8), (count, len(separator))))
-        if index < fields:
-            pieces.append(cells[:, index])
+        if index < len(order):
+            pieces.append(cells[:, order[index]])
     flat = np.concatenate(pieces, axis=1).ravel()
     return flat[flat != 0].tobytes()
 

@@ -69,7 +69,7 @@ def check_output(path: str | os.PathLike | Target, inputs: Iterable[str | os.Pat
         raise UserError(f"cannot write {given}: its name is longer than this file system allows",
                         f"use a name of at most {limit} bytes")
     try:
-        status = resolved.stat()
+        status = os.stat(given)  # through links: /dev/stdout is whatever standard output is
     except FileNotFoundError:
         status = None
     except OSError as error:
@@ -77,11 +77,13 @@ def check_output(path: str | os.PathLike | Target, inputs: Iterable[str | os.Pat
     if status is not None and stat.S_ISDIR(status.st_mode):
         raise UserError(f"cannot write {given}: it is a folder", "give a file name inside it")
     for source in inputs:
-        if _same_file(resolved, Path(source)):
+        if _same_file(Path(given), Path(source)):
             raise UserError(f"cannot write {given}: it is the input {os.fspath(source)}",
                             "give the output another name; writing it would destroy the input")
     if status is not None and not stat.S_ISREG(status.st_mode):
-        return Target(given, resolved, direct=True)
+        # Opened by the name given: a link such as /dev/stdout → /proc/self/fd/1 → pipe:[…]
+        # resolves to no path that can be opened.
+        return Target(given, Path(given), direct=True)
     if status is not None and not _writable(resolved, status):
         raise UserError(f"cannot write {given}: it is read-only", "make it writable (chmod u+w) or write elsewhere")
     _check_folder(given, resolved.parent)

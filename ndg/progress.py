@@ -6,7 +6,7 @@ either way, so `--json` summaries can report where the time went.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from time import perf_counter
 
@@ -34,7 +34,7 @@ class Stages:
             self.console.print(f"[green]✓[/] {description} [dim]{elapsed:.2f}s[/]", highlight=False)
 
     @contextmanager
-    def bar(self, description: str, total: int) -> Iterator[callable]:
+    def bar(self, description: str, total: int) -> Iterator[Callable[[], None]]:
         """A progress bar over `total` units; the block calls the yielded function once per unit done."""
         if not self.visible:
             yield lambda: None

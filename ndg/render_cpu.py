@@ -24,7 +24,7 @@ def render(mesh: Mesh, view: View, frame: Frame) -> Image.Image:
     from PIL import Image  # only runs that make a picture pay for importing it
 
     width, height = view.width * SUPERSAMPLE, view.height * SUPERSAMPLE
-    camera = mesh.positions.astype(np.float64) @ frame.axes.T
+    camera = np.einsum("ij,kj->ik", mesh.positions.astype(np.float64), frame.axes)  # see ndg.render.fit
     screen = frame.pixels(camera, width, height)
     triangles = screen[mesh.faces]  # (F, 3, 2)
     shade = _flat_shading(camera, mesh.faces)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ndg.runtime.abi import SCALAR_WORDS
 from ndg.runtime.format import FormatError, describe_items, split_items
 
 
 def describe_scalar(type_: str, words: np.ndarray) -> str:
+    if type_ in SCALAR_WORDS and len(words) < SCALAR_WORDS[type_]:
+        return "(not written)"  # its node wrote fewer words than its type has
     if type_ == "float":
         return f"{words.view('<f4')[0]:.6g}"
     if type_ == "vec3":

@@ -22,20 +22,25 @@ import numpy as np
 import wasmtime
 
 from ndg.errors import UserError
-from ndg.runtime.code_cache import load_module
-from ndg.runtime.fast_call import FastCall
-from ndg.runtime.format import FormatError, split_items
-from ndg.runtime.plan import (
+from ndg.runtime.abi import (
     ABI_VERSION,
+    BULK_TYPES,
     CONTROL_FIELDS,
     FLAG_COMPAT,
     GUARD_WORD,
+    MESSAGE_BYTES,
     STEP_EXPORT,
-    Plan,
-    dispatcher_import,
-    module_digest,
-    split_modules,
+    VALUE_ENTRY_WORDS,
+    WORD_BYTES,
+    ControlField,
+    RegionKind,
+    Status,
+    ValueEntryField,
 )
+from ndg.runtime.code_cache import load_module
+from ndg.runtime.fast_call import FastCall
+from ndg.runtime.format import FormatError, split_items
+from ndg.runtime.plan import Plan, dispatcher_import, module_digest, split_modules
 from ndg.runtime.sandbox import (
     engine_settings,
     epoch_ticks,
@@ -47,13 +52,10 @@ from ndg.runtime.scalars import encode_scalar, scalar_problem
 from ndg.runtime.validate import PlanInvalid, module_region_problem, range_problem, validate_plan
 from ndg.runtime.wasm_sections import custom_sections, data_segments, mutable_i32_globals
 
-STATUS_OK, STATUS_CAPACITY, STATUS_BAD_INPUT, STATUS_INVALID = 0, 1, 2, 3
-STATUS_BAD_STEP, STATUS_SCRATCH_EXHAUSTED, STATUS_BAD_CONTROL = 4, 5, 6
 # Wall time for one run when no fuel budget is given: a real plant takes milliseconds.
 DEFAULT_TIMEOUT = 30.0
 # Fuel for the module's start code when it is instantiated (a run's budget is set per run).
 START_FUEL = 100_000_000
-BULK_TYPES = ("path", "geometry", "instances")
 PROVIDED_IMPORTS = (("env", "memory"), ("env", "ndg_panic"))
 
 
@@ -133,16 +135,16 @@ class Runner:
         self._node_modules = tuple(_load_node_module(self.engine, self.metering, plan, index, data)
                                    for index, data in enumerate(node_modules))
         self._node_steps: tuple[FastCall, ...] = ()
-        self._control = plan.region("control").offset
-        self._value_table = plan.region("values").offset // 4
-        self._guards = [r for r in plan.regions if r.kind == "guard"]
+        self._control = plan.region(RegionKind.CONTROL).offset
+        self._value_table = plan.region(RegionKind.VALUES).offset // WORD_BYTES
+        self._guards = [r for r in plan.regions if r.kind == RegionKind.GUARD]
         self._params = {p.name: p for p in plan.params}
         self._param_indices = {p.value for p in plan.params}
         # Regions no node may change: compared after every run.
-        self._fixed_regions = [r for r in plan.regions if r.kind in ("constants", "params", "steps", "records", "guard")]
+        self._fixed_regions = [r for r in plan.regions if r.kind in (RegionKind.CONSTANTS, RegionKind.PARAMS, RegionKind.STEPS, RegionKind.RECORDS, RegionKind.GUARD)]
         # Their word indices in one array: a run's check is one gather, not a loop over thousands
         # of guard regions (which took 0.5 ms of a 2,000-step chain's run).
-        self._fixed_at = np.concatenate([np.arange(r.offset // 4, r.end // 4) for r in self._fixed_regions]
+        self._fixed_at = np.concatenate([np.arange(r.offset // WORD_BYTES, r.end // WORD_BYTES) for r in self._fixed_regions]
                                         or [np.zeros(0, dtype=np.int64)])
         self._param_words: dict[int, tuple[int, ...]] = {}
         # Partial re-runs: which parameter values changed since the last complete run.
@@ -179,7 +181,7 @@ class Runner:
         exports = self.instance.exports(self.store)
         if not self.plan.modules:
             heap_base = exports.get("__heap_base")
-            static = self.plan.region("static")
+            static = self.plan.region(RegionKind.STATIC)
             if not isinstance(heap_base, wasmtime.Global) or not 0 <= heap_base.value(self.store) <= static.end:
                 raise PlanInvalid("the module's static data does not fit the plan's static region")
         self._run = _bind(self.store, exports.get("ndg_run"), 3, "the module's ndg_run dispatcher")
@@ -210,7 +212,7 @@ class Runner:
         node = self.plan.kinds[kind]
         exports = self._instance(self._node_modules[kind], provided, f"the module of node `{node}`").exports(self.store)
         heap_base, step = exports.get("__heap_base"), exports.get(STEP_EXPORT)
-        region = next(r for r in self.plan.regions if r.kind == "module" and r.name == node)
+        region = next(r for r in self.plan.regions if r.kind == RegionKind.MODULE and r.name == node)
         if not isinstance(heap_base, wasmtime.Global) or not region.offset <= heap_base.value(self.store) <= region.end:
             raise PlanInvalid(f"the module of node `{node}` has its heap base outside its static region")
         return step
@@ -225,12 +227,20 @@ class Runner:
 
     def _write_tables(self):
         plan = self.plan
-        values, steps, records = plan.region("values"), plan.region("steps"), plan.region("records")
-        self._write_words(self._control, [ABI_VERSION, values.offset, len(plan.values),
-                                          steps.offset, len(plan.steps), 0, 0, 0, 0,
-                                          FLAG_COMPAT if plan.compat else 0])
-        table = [(v.offset, v.capacity, v.capacity if v.words is not None else 0) for v in plan.values]
-        self._write_words(values.offset, [w for entry in table for w in entry])
+        values, steps, records = plan.region(RegionKind.VALUES), plan.region(RegionKind.STEPS), plan.region(RegionKind.RECORDS)
+        control = [0] * CONTROL_FIELDS
+        control[ControlField.ABI_VERSION] = ABI_VERSION
+        control[ControlField.VALUES], control[ControlField.N_VALUES] = values.offset, len(plan.values)
+        control[ControlField.STEPS], control[ControlField.N_STEPS] = steps.offset, len(plan.steps)
+        control[ControlField.FLAGS] = FLAG_COMPAT if plan.compat else 0
+        self._write_words(self._control, control)
+        table = [0] * (VALUE_ENTRY_WORDS * len(plan.values))
+        for index, value in enumerate(plan.values):
+            entry = VALUE_ENTRY_WORDS * index
+            table[entry + ValueEntryField.PTR] = value.offset
+            table[entry + ValueEntryField.CAPACITY] = value.capacity
+            table[entry + ValueEntryField.LEN] = value.capacity if value.words is not None else 0
+        self._write_words(values.offset, table)
         addresses, words = [], []
         for record in plan.step_records():
             addresses.append(records.offset + 4 * len(words))
@@ -294,11 +304,13 @@ class Runner:
     # -- running ---------------------------------------------------------------------------
 
     def _read_control(self) -> _ControlState:
-        at = self._control // 4
+        at = self._control // WORD_BYTES
         fields = [int(w) for w in self._u32[at : at + CONTROL_FIELDS]]
-        message_at = self._control + 4 * CONTROL_FIELDS
-        message = self._bytes[message_at : message_at + min(fields[8], 1024)].tobytes()
-        return _ControlState(fields[5], fields[6], fields[7], message.decode("utf-8", "replace"))
+        message_at = self._control + WORD_BYTES * CONTROL_FIELDS
+        message_len = min(fields[ControlField.MESSAGE_LEN], MESSAGE_BYTES)
+        message = self._bytes[message_at : message_at + message_len].tobytes()
+        return _ControlState(fields[ControlField.CURRENT_STEP], fields[ControlField.STATUS], fields[ControlField.DETAIL],
+                             message.decode("utf-8", "replace"))
 
     def _call(self, first: int, end: int):
         self._invoke(self._run, first, end)
@@ -320,7 +332,7 @@ class Runner:
             self._instantiate()
             self._write_tables()
             raise self._failure(state, trap) from None
-        if status != STATUS_OK:
+        if status != Status.OK:
             raise self._failure(self._read_control(), None)
 
     def _where(self, index: int) -> str:
@@ -338,21 +350,21 @@ class Runner:
         if trap is not None and trap.trap_code == wasmtime.TrapCode.INTERRUPT:
             return RunError(f"{where} was still running when the run's {self.timeout:g}-second timeout passed",
                             "raise it with `--timeout`, or lower the amounts the node works on")
-        if trap is not None and state.status == STATUS_SCRATCH_EXHAUSTED:
+        if trap is not None and state.status == Status.SCRATCH_EXHAUSTED:
             return RunError(f"{where} ran out of its {state.detail // 1024} KiB scratch heap",
                             "the node allocates too much while it runs; lower the amounts it works on")
         if trap is not None:
             detail = self._panic_message or trap.message.splitlines()[0]
             return RunError(f"{where} {'panicked' if self._panic_message else 'trapped'}: {detail}",
                             "check the values given to this node")
-        if state.status == STATUS_CAPACITY:
+        if state.status == Status.CAPACITY:
             return RunError(f"{where} needs more than its {state.detail}-word output slot and was stopped before overrunning it",
                             "its size rule under-counts for these inputs; report this with the graph")
-        if state.status == STATUS_BAD_INPUT:
+        if state.status == Status.BAD_INPUT:
             name = step.input_names[state.detail] if state.detail < len(step.input_names) else f"#{state.detail}"
             return RunError(f"{where} got a malformed value on its input `{name}`",
                             "the node that produced it wrote words its type does not allow")
-        if state.status == STATUS_INVALID:
+        if state.status == Status.INVALID:
             return RunError(f"{where} refused its inputs: {state.message}", "check the values given to this node")
         return RunError(f"{where}: the plan does not match the module ({state.message})",
                         "compile the graph again with `ndg compile`")
@@ -386,16 +398,16 @@ class Runner:
         found = self._words[self._fixed_at]
         if np.array_equal(found, self._fixed_words):
             return
-        changed = int(self._fixed_at[np.argmax(found != self._fixed_words)]) * 4
+        changed = int(self._fixed_at[np.argmax(found != self._fixed_words)]) * WORD_BYTES
         region = next(r for r in self._fixed_regions if r.offset <= changed < r.end)
         # The next run starts from the plan's tables and constants again, and runs every step.
         self._write_tables()
         self._current = False
         hint = "run with --check to find which node; report this with the graph"
         for index, value in enumerate(self.plan.values):
-            if value.words is not None and value.offset <= changed < value.offset + 4 * value.capacity:
+            if value.words is not None and value.offset <= changed < value.offset + WORD_BYTES * value.capacity:
                 raise RunError(f"a node wrote over {self._describe_slot(index)} during the run", hint)
-        what = "the guard words" if region.kind == "guard" else f"the plan's {region.kind} table"
+        what = "the guard words" if region.kind == RegionKind.GUARD else f"the plan's {region.kind} table"
         raise RunError(f"a node wrote outside its output slot (over {what} at {changed})", hint)
 
     def _remember_fixed_words(self):
@@ -487,13 +499,12 @@ class Runner:
         """The fixed cost in nanoseconds of one host→wasm call, timed as `profile()` times a step:
         the best of `repeats` calls that run no step."""
         self._ensure_open()
-        best = None
+        took = []
         for _ in range(repeats):
             start = time.perf_counter_ns()
             self._call(0, 0)
-            took = time.perf_counter_ns() - start
-            best = took if best is None else min(best, took)
-        return best
+            took.append(time.perf_counter_ns() - start)
+        return min(took)
 
     def empty_call(self) -> None:
         """One call into the module that runs no step: the fixed cost of a host→wasm call."""
@@ -504,7 +515,7 @@ class Runner:
         """A read-only view of the words value `index` holds now."""
         self._ensure_open()
         value = self.plan.values[index]
-        length = int(self._u32[self._value_table + 3 * index + 2])
+        length = int(self._u32[self._value_table + VALUE_ENTRY_WORDS * index + ValueEntryField.LEN])
         start = value.offset // 4
         view = self._words[start : start + min(length, value.capacity)]
         view.flags.writeable = False
@@ -538,7 +549,7 @@ def _load_node_module(engine: wasmtime.Engine, metering: str, plan: Plan, index:
     if module_digest(data) != recorded.sha256:
         raise UserError(f"the module of node `{recorded.node}` does not match the SHA-256 recorded in the plan",
                         "the module was changed or swapped; compile the graph again")
-    region = next(r for r in plan.regions if r.kind == "module" and r.name == recorded.node)
+    region = next(r for r in plan.regions if r.kind == RegionKind.MODULE and r.name == recorded.node)
     problem = module_region_problem(region, data_segments(data), mutable_i32_globals(data))
     if problem:
         raise PlanInvalid(f"the module of node `{recorded.node}` does not keep to its static region: {problem}")

@@ -79,8 +79,7 @@ class Shapes:
 
     def bounds(self) -> np.ndarray | None:
         """[[min x, y, z], [max x, y, z]] over every vertex and path point, or None when there are none."""
-        points = [self.merged().positions] + [p.points for p in self.paths]
-        points = np.concatenate(points)
+        points = np.concatenate([self.merged().positions] + [p.points for p in self.paths])
         if not len(points):
             return None
         return np.stack([points.min(axis=0), points.max(axis=0)])
@@ -108,6 +107,28 @@ def decode(words: np.ndarray) -> Shapes:
     return Shapes(meshes=[_mesh(i, i.body[1:], i.body[3:]) for i in items if i.kind == GEOMETRY],
                   instances=[_instances(i) for i in items if i.kind == INSTANCES],
                   paths=[_path(i) for i in items if i.kind == PATH])
+
+
+# The largest coordinate a result may hold to be written or drawn: products of two (cross
+# products for normals, instance matrices times positions) stay far below float32's 3.4e38.
+MAX_COORDINATE = 1e18
+
+
+def coordinates_problem(shapes: Shapes) -> str | None:
+    """Why the shapes cannot be written as meshes or drawn (a coordinate that is not finite, or
+    so large that computing with it overflows), or None."""
+    arrays = [("a vertex position", m.positions) for m in shapes.meshes]
+    arrays += [("a vertex normal", m.normals) for m in shapes.meshes]
+    for block in shapes.instances:
+        arrays += [("an instanced vertex position", block.mesh.positions), ("an instanced vertex normal", block.mesh.normals),
+                   ("an instance matrix", block.matrices)]
+    arrays += [("a path point", p.points) for p in shapes.paths] + [("a path thickness", p.thickness) for p in shapes.paths]
+    for what, values in arrays:
+        if values.size and not np.all(np.isfinite(values)):
+            return f"{what} is not a finite number ({values[~np.isfinite(values)].flat[0]})"
+        if values.size and what.endswith(("position", "matrix", "point")) and np.abs(values).max() > MAX_COORDINATE:
+            return f"{what} is {np.abs(values).max():.3g} from the origin, beyond the ±{MAX_COORDINATE:.0e} ndg writes"
+    return None
 
 
 def _floats(words: np.ndarray) -> np.ndarray:

@@ -9,40 +9,37 @@ changed constant; and `ndg.runtime.validate` checks every plan completely before
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import stat
 import struct
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ndg.errors import UserError
+from ndg.runtime.abi import (
+    ABI_VERSION,
+    DIGEST_BYTES,
+    MAGIC,
+    PAGE_BYTES,
+    PLAN_VERSION,
+    RECORD_HEADER_WORDS,
+    RECORD_INPUT_WORDS,
+    VALUE_ENTRY_BYTES,
+    WORD_BYTES,
+    RecordField,
+    RecordInputField,
+    RegionKind,
+    SlotPolicy,
+    ValueEntryField,
+    ValueType,
+)
 from ndg.runtime.file_kinds import file_kind
 
-MAGIC = b"NDGPLAN\n"
-PLAN_VERSION = 1
-PAGE_BYTES = 65536
-ALIGN = 16
-# The control block: ten u32 fields, then the message buffer (see nodes/ndg_util/src/abi.rs).
-CONTROL_FIELDS = 10
-# Bit 0 of the control block's `flags` word (its last field): compatibility mode.
-FLAG_COMPAT = 1
-MESSAGE_BYTES = 1024
-CONTROL_BYTES = CONTROL_FIELDS * 4 + MESSAGE_BYTES
-ABI_VERSION = 3
-VALUE_ENTRY_BYTES = 12
-# A value table entry is `[ptr, capacity, len]`; records point straight at the `len` word.
-LEN_FIELD_BYTES = 8
-# A step record: `[kind, out_ptr, out_capacity, out_len_ptr, n_inputs]`, then `[ptr, len_ptr]`
-# per input, all resolved byte addresses so the module does no table lookups per step.
-RECORD_HEADER_WORDS = 5
-RECORD_INPUT_WORDS = 2
-# Guard regions sit after every slot region, filled with this word when a plan is loaded; a run
-# that leaves one changed has written outside its slots.
-GUARD_WORD = 0x4E444721
-GUARD_BYTES = 16
-# How slots are laid out: `keep` gives each its own region for the whole run, `reuse` lets slots
-# whose lifetimes do not overlap share memory (see ndg.compiler.layout).
-LAYOUTS = ("keep", "reuse")
+# A value table entry's `len` word, which records point straight at.
+LEN_FIELD_BYTES = WORD_BYTES * ValueEntryField.LEN
 
 
 @dataclass(frozen=True)
@@ -50,7 +47,7 @@ class Region:
     """A named range of the memory; `kind` is static, module (a per-node module's static region,
     named by its node id), control, values, steps, records, constants, params, slot or guard."""
 
-    kind: str
+    kind: RegionKind
     name: str
     offset: int
     size: int
@@ -66,7 +63,7 @@ class Value:
     output slot (`producer` is its step; `live_until` the last step that reads it, or the number of
     steps for the graph's output, which lives to the end)."""
 
-    type: str
+    type: ValueType
     offset: int
     capacity: int
     words: tuple[int, ...] | None = None
@@ -80,7 +77,7 @@ class Param:
     its default; a run may change it to anything of its type within [min, max]."""
 
     name: str
-    type: str
+    type: ValueType
     value: int
     min: float | int | None = None
     max: float | int | None = None
@@ -127,7 +124,7 @@ class Plan:
     steps: tuple[Step, ...]
     output: int
     params: tuple[Param, ...] = ()
-    layout: str = "keep"
+    layout: SlotPolicy = SlotPolicy.KEEP
     peak_live_bytes: int = 0
     # Empty for a plan over one module; otherwise `module` is the dispatcher and these the nodes'.
     modules: tuple[NodeModule, ...] = ()
@@ -140,11 +137,11 @@ class Plan:
     def memory_bytes(self) -> int:
         return self.memory_pages * PAGE_BYTES
 
-    def region(self, kind: str) -> Region:
+    def region(self, kind: RegionKind) -> Region:
         return next(r for r in self.regions if r.kind == kind)
 
     def step_records(self) -> list[list[int]]:
-        table = self.region("values").offset
+        table = self.region(RegionKind.VALUES).offset
 
         def length_at(index: int) -> int:
             return table + VALUE_ENTRY_BYTES * index + LEN_FIELD_BYTES
@@ -152,9 +149,16 @@ class Plan:
         records = []
         for step in self.steps:
             output = self.values[step.output]
-            record = [step.kind, output.offset, output.capacity, length_at(step.output), len(step.inputs)]
-            for index in step.inputs:
-                record += [self.values[index].offset, length_at(index)]
+            record = [0] * record_words(len(step.inputs))
+            record[RecordField.KIND] = step.kind
+            record[RecordField.OUT_PTR] = output.offset
+            record[RecordField.OUT_CAPACITY] = output.capacity
+            record[RecordField.OUT_LEN_PTR] = length_at(step.output)
+            record[RecordField.N_INPUTS] = len(step.inputs)
+            for position, index in enumerate(step.inputs):
+                at = RECORD_HEADER_WORDS + RECORD_INPUT_WORDS * position
+                record[at + RecordInputField.PTR] = self.values[index].offset
+                record[at + RecordInputField.LEN_PTR] = length_at(index)
             records.append(record)
         return records
 
@@ -165,10 +169,6 @@ def record_words(n_inputs: int) -> int:
 
 def module_digest(module: bytes) -> str:
     return hashlib.sha256(module).hexdigest()
-
-
-# A per-node module's one function, run(control, step) -> status, and where the dispatcher imports it from.
-STEP_EXPORT = "ndg_step"
 
 
 def dispatcher_import(kind: int) -> str:
@@ -246,7 +246,7 @@ def decode_plan(data: bytes) -> tuple[Plan, bytes | None]:
         raise UserError(f"the plan has format version {version}; this ndg reads version {PLAN_VERSION}",
                         "compile the graph again with this ndg")
     digest_at = len(MAGIC) + 8
-    start = digest_at + 32
+    start = digest_at + DIGEST_BYTES
     if start + header_len > len(data):
         raise _corrupt("its header is truncated")
     if hashlib.sha256(data[start : start + header_len]).digest() != data[digest_at:start]:
@@ -255,6 +255,8 @@ def decode_plan(data: bytes) -> tuple[Plan, bytes | None]:
         header = json.loads(data[start : start + header_len])
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise _corrupt(f"its header is not JSON ({error})") from None
+    except RecursionError:
+        raise _corrupt("its header nests JSON deeper than a plan ever does") from None
     plan = plan_from_header(header)
     module = data[start + header_len :]
     return plan, module if module else None
@@ -267,13 +269,24 @@ def save_plan(path, plan: Plan, module: bytes | None, inputs=()) -> None:
     write_output(path, encode_plan(plan, module), inputs)
 
 
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file: a FIFO or a device raises OSError instead of hanging or
+    reading without end."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as file:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return file.read()
+
+
 def load_plan(path: Path) -> tuple[Plan, bytes]:
     """Read a plan file and its module (embedded, or the file its header names)."""
     path = Path(path)
     if path.suffix == ".ndg":
         raise UserError(f"{path} is a graph, not a plan", f"compile it first: `ndg compile {path}`")
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path)
     except OSError as error:
         raise UserError(f"cannot read plan {path}: {error.strerror}") from None
     kind = file_kind(path, data[:16])
@@ -286,7 +299,7 @@ def load_plan(path: Path) -> tuple[Plan, bytes]:
             raise _corrupt("it neither embeds its module nor names a module file")
         module_path = (path.parent / plan.module.path).resolve()
         try:
-            module = module_path.read_bytes()
+            module = read_regular_file(module_path)
         except OSError as error:
             raise UserError(f"cannot read the plan's module {module_path}: {error.strerror}",
                             "keep the module file beside the plan, or compile with the module embedded") from None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import struct
 
-SCALAR_WORDS = {"float": 1, "integer": 1, "select": 1, "seed": 1, "boolean": 1, "vec3": 3}
 F32_MAX = 3.4028234663852886e38
 I32_MIN, I32_MAX = -(2**31), 2**31 - 1
 

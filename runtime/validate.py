@@ -6,30 +6,36 @@ import bisect
 import itertools
 
 from ndg.errors import UserError
-from ndg.runtime.plan import (
+from ndg.runtime.abi import (
     ABI_VERSION,
     ALIGN,
     CONTROL_BYTES,
     GUARD_BYTES,
-    LAYOUTS,
-    LEN_FIELD_BYTES,
+    MAX_NODE_MODULES,
+    MAX_PAGES,
     PAGE_BYTES,
     PLAN_VERSION,
     RECORD_HEADER_WORDS,
+    RECORD_INPUT_WORDS,
+    SCALAR_WORDS,
     VALUE_ENTRY_BYTES,
-    Plan,
-    Region,
-    Value,
-    record_words,
+    RecordField,
+    RecordInputField,
+    RegionKind,
+    SlotPolicy,
+    ValueType,
 )
-from ndg.runtime.scalars import SCALAR_WORDS, decode_scalar, encode_scalar, scalar_problem
+from ndg.runtime.plan import LEN_FIELD_BYTES, Plan, Region, Value, record_words
+from ndg.runtime.scalars import decode_scalar, encode_scalar, scalar_problem
 
-# The dispatcher of a per-node plan has a table of at most this many kinds.
-MAX_NODE_MODULES = 256
-# No plan may ask for more than 1 GiB of memory (wasm32 itself would allow 4 GiB).
-MAX_PAGES = 16384
-TABLE_KINDS = ("static", "control", "values", "steps", "records", "constants", "params")
-VALUE_TYPES = ("float", "integer", "select", "seed", "boolean", "vec3", "path", "geometry", "instances", "result")
+# The regions every plan has exactly one of.
+TABLE_KINDS = (RegionKind.STATIC, RegionKind.CONTROL, RegionKind.VALUES, RegionKind.STEPS, RegionKind.RECORDS,
+               RegionKind.CONSTANTS, RegionKind.PARAMS)
+# A loaded plan holds plain strings, which equal the members: these sets test membership.
+VALUE_TYPES, REGION_KINDS, SLOT_POLICIES = frozenset(ValueType), frozenset(RegionKind), frozenset(SlotPolicy)
+# Far above any graph a .ndg file can hold; a bound so a crafted plan cannot make validation
+# itself the attack (it is linear, about 0.1 ms a step).
+MAX_STEPS = 1_000_000
 I32_MIN, U32_MAX = -(2**31), 2**32 - 1
 
 
@@ -62,6 +68,8 @@ def _check_fields(plan: Plan):
         _require(value.type in VALUE_TYPES, f"value {index} has unknown type {value.type!r}")
         _require(_is_int(value.offset) and _is_int(value.capacity) and value.capacity >= 0,
                  f"value {index} has a bad offset or capacity")
+        _require(value.type not in SCALAR_WORDS or value.capacity == SCALAR_WORDS[value.type],
+                 f"value {index} is a {value.type} of {value.capacity} words, not {SCALAR_WORDS.get(value.type)}")
         if value.words is not None:
             _require(isinstance(value.words, tuple) and all(_is_int(w) and I32_MIN <= w <= U32_MAX for w in value.words)
                      and len(value.words) == value.capacity, f"constant {index} has bad words")
@@ -75,7 +83,7 @@ def _check_fields(plan: Plan):
         _require(isinstance(step.input_names, tuple) and len(step.input_names) == len(step.inputs)
                  and all(isinstance(n, str) for n in step.input_names), f"step {index} has bad input names")
     _require(_is_int(plan.output), "output is not a value index")
-    _require(plan.layout in LAYOUTS, f"layout {plan.layout!r} is not one of {', '.join(LAYOUTS)}")
+    _require(plan.layout in SLOT_POLICIES, f"layout {plan.layout!r} is not one of {', '.join(SlotPolicy)}")
     _require(_is_int(plan.peak_live_bytes), "peak live bytes is not a number")
     names = set()
     for param in plan.params:
@@ -109,21 +117,21 @@ def _check_regions(plan: Plan) -> dict[str, Region]:
         found = [r for r in plan.regions if r.kind == kind]
         _require(len(found) == 1, f"there must be exactly one {kind} region")
         tables[kind] = found[0]
-    _require(tables["static"].offset == 0, "the module's static region must start at address 0")
+    _require(tables[RegionKind.STATIC].offset == 0, "the module's static region must start at address 0")
     expected = {
-        "control": CONTROL_BYTES,
-        "values": VALUE_ENTRY_BYTES * len(plan.values),
-        "steps": 4 * len(plan.steps),
-        "records": 4 * sum(record_words(len(s.inputs)) for s in plan.steps),
-        "constants": 4 * sum(len(v.words) for i, v in enumerate(plan.values) if v.words is not None and i not in params),
-        "params": 4 * sum(len(plan.values[i].words) for i in params),
+        RegionKind.CONTROL: CONTROL_BYTES,
+        RegionKind.VALUES: VALUE_ENTRY_BYTES * len(plan.values),
+        RegionKind.STEPS: 4 * len(plan.steps),
+        RegionKind.RECORDS: 4 * sum(record_words(len(s.inputs)) for s in plan.steps),
+        RegionKind.CONSTANTS: 4 * sum(len(v.words) for i, v in enumerate(plan.values) if v.words is not None and i not in params),
+        RegionKind.PARAMS: 4 * sum(len(plan.values[i].words) for i in params),
     }
     for kind, size in expected.items():
         _require(tables[kind].size == size, f"the {kind} region holds {tables[kind].size} bytes, not {size}")
-    _require(all(r.kind in (*TABLE_KINDS, "module", "slot", "guard") for r in plan.regions), "a region has an unknown kind")
+    _require(all(r.kind in REGION_KINDS for r in plan.regions), "a region has an unknown kind")
     for region, following in zip(ordered, [*ordered[1:], None]):
-        _require(region.kind != "guard" or region.size == GUARD_BYTES, f"guard {region.name!r} is not {GUARD_BYTES} bytes")
-        _require(region.kind != "slot" or (following is not None and following.kind == "guard"),
+        _require(region.kind != RegionKind.GUARD or region.size == GUARD_BYTES, f"guard {region.name!r} is not {GUARD_BYTES} bytes")
+        _require(region.kind != RegionKind.SLOT or (following is not None and following.kind == RegionKind.GUARD),
                  f"slot region {region.name!r} is not followed by a guard")
     return tables
 
@@ -131,7 +139,7 @@ def _check_regions(plan: Plan) -> dict[str, Region]:
 def _check_modules(plan: Plan):
     """A per-node plan has one module per kind, in kind order, each with its own `module` region;
     a plan over one module has no such regions."""
-    regions = [r for r in plan.regions if r.kind == "module"]
+    regions = [r for r in plan.regions if r.kind == RegionKind.MODULE]
     if not plan.modules:
         _require(not regions, "module regions without per-node modules")
         return
@@ -159,17 +167,25 @@ def _inside(value: Value, region: Region) -> bool:
     return region.offset <= value.offset and value.offset + 4 * value.capacity <= region.end
 
 
+def _in_some_region(value: Value, regions: list[Region], starts: list[int]) -> bool:
+    """Whether `value` lies inside one of `regions` (disjoint, sorted by offset and size, so the
+    last region starting at an offset is the largest; `starts` their offsets)."""
+    at = bisect.bisect_right(starts, value.offset) - 1
+    return at >= 0 and _inside(value, regions[at])
+
+
 def _check_values_and_steps(plan: Plan, tables: dict[str, Region]):
-    slots = [r for r in plan.regions if r.kind == "slot"]
+    slots = sorted((r for r in plan.regions if r.kind == RegionKind.SLOT), key=lambda r: (r.offset, r.size))
+    starts = [r.offset for r in slots]
     params = {p.value for p in plan.params}
     for index, value in enumerate(plan.values):
         _require(value.offset % 4 == 0, f"value {index} is not word aligned")
         if index in params:
-            _require(_inside(value, tables["params"]), f"parameter value {index} lies outside the params region")
+            _require(_inside(value, tables[RegionKind.PARAMS]), f"parameter value {index} lies outside the params region")
         elif value.words is not None:
-            _require(_inside(value, tables["constants"]), f"constant {index} lies outside the constants region")
+            _require(_inside(value, tables[RegionKind.CONSTANTS]), f"constant {index} lies outside the constants region")
         else:
-            _require(any(_inside(value, r) for r in slots), f"slot {index} lies outside every slot region")
+            _require(_in_some_region(value, slots, starts), f"slot {index} lies outside every slot region")
             _require(0 <= value.producer < len(plan.steps) and plan.steps[value.producer].output == index,
                      f"slot {index} is not the output of the step it names")
     _require(0 <= plan.output < len(plan.values) and plan.values[plan.output].words is None,
@@ -194,11 +210,11 @@ def _check_records(plan: Plan, tables: dict[str, Region]):
     slot region, an input's inside the region of its kind, every length pointer at the `len` word
     of a value-table entry. The records are derived from the values checked above; this checks the
     derivation, so that a wrong record cannot send the module outside the plan's regions."""
-    data = sorted((r for r in plan.regions if r.kind in ("slot", "constants", "params")), key=lambda r: r.offset)
+    data = sorted((r for r in plan.regions if r.kind in (RegionKind.SLOT, RegionKind.CONSTANTS, RegionKind.PARAMS)), key=lambda r: r.offset)
     starts = [r.offset for r in data]
-    table = tables["values"]
+    table = tables[RegionKind.VALUES]
 
-    def within(address: int, words: int, kinds: tuple[str, ...]) -> bool:
+    def within(address: int, words: int, kinds: tuple[RegionKind, ...]) -> bool:
         at = bisect.bisect_right(starts, address) - 1
         return at >= 0 and data[at].kind in kinds and address % 4 == 0 and address + 4 * words <= data[at].end
 
@@ -208,12 +224,15 @@ def _check_records(plan: Plan, tables: dict[str, Region]):
         return plan.values[index]
 
     for index, record in enumerate(plan.step_records()):
-        out_ptr, out_capacity, out_len, n_inputs = record[1:RECORD_HEADER_WORDS]
+        out_ptr, out_capacity = record[RecordField.OUT_PTR], record[RecordField.OUT_CAPACITY]
+        out_len, n_inputs = record[RecordField.OUT_LEN_PTR], record[RecordField.N_INPUTS]
         _require(len(record) == record_words(n_inputs), f"step {index}'s record has the wrong length")
-        _require(within(out_ptr, out_capacity, ("slot",)) and length_of(out_len, index).capacity == out_capacity,
+        _require(within(out_ptr, out_capacity, (RegionKind.SLOT,)) and length_of(out_len, index).capacity == out_capacity,
                  f"step {index}'s record puts its output outside its slot")
-        for ptr, length in zip(record[RECORD_HEADER_WORDS::2], record[RECORD_HEADER_WORDS + 1::2]):
-            _require(within(ptr, length_of(length, index).capacity, ("slot", "constants", "params")),
+        inputs = record[RECORD_HEADER_WORDS:]
+        for ptr, length in zip(inputs[RecordInputField.PTR :: RECORD_INPUT_WORDS],
+                               inputs[RecordInputField.LEN_PTR :: RECORD_INPUT_WORDS]):
+            _require(within(ptr, length_of(length, index).capacity, (RegionKind.SLOT, RegionKind.CONSTANTS, RegionKind.PARAMS)),
                      f"step {index}'s record reads an input outside the plan's values")
 
 
@@ -285,6 +304,8 @@ def range_problem(param, value) -> str | None:
 
 def validate_plan(plan: Plan) -> None:
     """Raise PlanInvalid naming the first problem; return only for a plan that is safe to run."""
+    _require(isinstance(plan.steps, tuple) and len(plan.steps) <= MAX_STEPS and len(plan.values) <= 2 * MAX_STEPS,
+             f"it has more than {MAX_STEPS:,} steps or {2 * MAX_STEPS:,} values")
     _check_fields(plan)
     tables = _check_regions(plan)
     _check_modules(plan)

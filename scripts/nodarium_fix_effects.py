@@ -20,10 +20,10 @@ from rich.console import Console
 from rich.table import Table
 
 from ndg.compiler.driver import compile_text
+from ndg.runtime.abi import CONTROL_FIELDS, FLAG_COMPAT
 from ndg.runtime.engine import Runner
 from ndg.runtime.format import repair_geometry_counts
 from ndg.runtime.meshes import decode
-from ndg.runtime.plan import CONTROL_FIELDS, FLAG_COMPAT
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXES = {

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.driver import check
-from ndg.compiler.interchange import export_graph
+from ndg.compiler.nodarium.interchange import export_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "nodarium_nodes.json.gz"

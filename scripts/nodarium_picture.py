@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw
 
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.driver import check, compile_text
-from ndg.compiler.interchange import export_graph, import_graph
+from ndg.compiler.nodarium.interchange import export_graph, import_graph
 from ndg.render import View, render
 from ndg.runtime.engine import Runner
 from ndg.runtime.format import repair_geometry_counts

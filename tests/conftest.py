@@ -8,13 +8,25 @@ import struct
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.database import DirectoryBasedExampleDatabase, MultiplexedDatabase, ReadOnlyDatabase
 
 from ndg.compiler.driver import compile_text
+from ndg.runtime.abi import ALIGN
 from ndg.runtime.engine import Runner
-from ndg.runtime.plan import ALIGN, Param, Plan
+from ndg.runtime.plan import Param, Plan
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+HYPOTHESIS_CORPUS = ROOT / "tests" / "hypothesis-corpus"
+
+# Hypothesis saves the failing examples it finds in .hypothesis (this clone's own); the ones in
+# tests/hypothesis-corpus (copied there with `make keep-examples`) are replayed by every run,
+# first, on every machine.
+settings.register_profile("ndg", database=MultiplexedDatabase(
+    DirectoryBasedExampleDatabase(ROOT / ".hypothesis" / "examples"),
+    ReadOnlyDatabase(DirectoryBasedExampleDatabase(HYPOTHESIS_CORPUS))))
+settings.load_profile("ndg")
 
 
 def f32_bits(value: float) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import struct
 
-from ndg.runtime.plan import ALIGN, GUARD_BYTES, GUARD_WORD, PAGE_BYTES
+from ndg.runtime.abi import ALIGN, GUARD_BYTES, GUARD_WORD, PAGE_BYTES
 
 
 def lifetime(plan, index: int) -> tuple[int, int]:

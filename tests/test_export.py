@@ -8,6 +8,9 @@ import pytest
 import trimesh
 from click.testing import CliRunner
 from conftest import EXAMPLES
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from shapes_words import (
     QUARTER_TURN_Y,
     TRIANGLE,
@@ -20,6 +23,7 @@ from shapes_words import (
     translation,
 )
 from test_end_to_end import box_item
+from test_gltf import DEGENERATE
 
 import ndg
 from ndg.cli import main
@@ -71,7 +75,10 @@ def assert_same_usd(path: Path, words: np.ndarray):
     stage = Usd.Stage.Open(str(path))
     assert UsdGeom.GetStageUpAxis(stage) == "Y"
     prims = list(stage.Traverse())
-    meshes = [UsdGeom.Mesh(p) for p in prims if p.IsA(UsdGeom.Mesh) and p.GetParent().GetPath() == "/ndg"]
+    top = [p for p in prims if p.IsA(UsdGeom.Mesh) and p.GetParent().GetPath() == "/ndg"]
+    meshes = [UsdGeom.Mesh(p) for p in top if not p.GetName().endswith("_sheared")]
+    # A shearing placement, which an instancer cannot hold, is written out as a mesh of its own.
+    assert len(top) - len(meshes) == sum(len(placements(b.matrices).sheared) > 0 for b in shapes.instances)
     instancers = [UsdGeom.PointInstancer(p) for p in prims if p.IsA(UsdGeom.PointInstancer)]
     curves = [UsdGeom.BasisCurves(p) for p in prims if p.IsA(UsdGeom.BasisCurves)]
     drawn = [m for m in shapes.meshes if len(m.faces)]
@@ -191,3 +198,31 @@ def test_empty_items_and_instance_blocks_without_instances_add_nothing(tmp_path,
     saved(words, tmp_path / f"sparse{suffix}")
     mesh = reloaded_meshes(tmp_path / f"sparse{suffix}")
     assert len(mesh.faces) == 12 and mesh.bounds.tolist() == [[-1, -1, -1], [1, 1, 1]]
+
+
+@pytest.mark.parametrize("suffix", USD_FORMATS)
+@pytest.mark.parametrize("name", sorted(DEGENERATE))
+def test_usd_holds_the_degenerate_cases(tmp_path, name, suffix):
+    path = tmp_path / f"{name}{suffix}"
+    assert save(DEGENERATE[name], path) == []
+    assert_same_usd(path, DEGENERATE[name])
+
+
+@settings(max_examples=60, deadline=None)
+@given(positions=arrays(np.float32, st.tuples(st.integers(3, 40), st.just(3)),
+                        elements=st.floats(-1e6, 1e6, width=32)),
+       seed=st.integers(0, 99))
+def test_obj_text_holds_every_number_to_its_last_decimal(positions, seed):
+    from ndg import mesh_files
+    from ndg.runtime.meshes import Mesh
+
+    rng = np.random.default_rng(seed)
+    faces = rng.integers(0, len(positions), (7, 3)).astype(np.int32)
+    normals = rng.uniform(-1, 1, positions.shape).astype(np.float32)
+    lines = mesh_files.obj(Mesh(positions, normals, faces)).decode().splitlines()
+    v = np.array([[float(x) for x in line.split()[1:]] for line in lines if line.startswith("v ")])
+    vn = np.array([[float(x) for x in line.split()[1:]] for line in lines if line.startswith("vn ")])
+    f = [[int(corner.split("//")[0]) - 1 for corner in line.split()[1:]] for line in lines if line.startswith("f ")]
+    assert np.abs(v - positions.astype(np.float64)).max() <= 5.01e-8
+    assert np.abs(vn - normals).max() <= 5.01e-5
+    assert f == faces.tolist()

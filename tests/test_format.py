@@ -6,7 +6,7 @@ from conftest import load
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ndg.compiler.definitions import SCALAR_WORDS
+from ndg.runtime.abi import SCALAR_WORDS
 from ndg.runtime.format import FormatError, split_items
 
 # Every bulk node of the library in one graph, small enough to mutate quickly.

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from ndg.cli import main
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.driver import check
-from ndg.compiler.interchange import export_graph, import_graph
+from ndg.compiler.nodarium.interchange import export_graph, import_graph
 from ndg.errors import UserError
 
 LIBRARY = NodeLibrary.load()

@@ -26,8 +26,8 @@ from ndg.compiler.layout import (
 from ndg.compiler.planner import plan_graph
 from ndg.compiler.sizes import graph_shapes
 from ndg.errors import UserError
+from ndg.runtime.abi import GUARD_BYTES
 from ndg.runtime.engine import Runner
-from ndg.runtime.plan import GUARD_BYTES
 from ndg.runtime.validate import PlanInvalid, validate_plan
 
 
@@ -99,7 +99,7 @@ def test_planner_refuses_a_graph_too_big_for_wasm32(tmp_path):
     folder = tmp_path / "test" / "big" / "block"
     folder.mkdir(parents=True)
     (folder / "definition.json").write_text(json.dumps({
-        "id": "test/big/block", "outputs": ["geometry"], "layout": "item",
+        "id": "test/big/block", "outputs": ["geometry"], "framing": "item",
         "inputs": {"gib": {"type": "integer", "value": 1}}, "size": "geometry(gib * 44739242, 0)"}))
     library = NodeLibrary.load((tmp_path,))
     graph = check("output(input: block(gib: 3))", "big.ndg", library)

@@ -230,3 +230,15 @@ def test_format_names_standard_output_only(tmp_path):
     cli = invoke("run", BASICS, "-o", tmp_path / "box.glb", "-o", "-", "--format", "json")
     assert cli.exit_code == 0, cli.output
     assert (tmp_path / "box.glb").read_bytes()[:4] == b"glTF" and json.loads(cli.stdout_bytes)[:2] == [0, 1]
+
+
+def test_dev_stdout_is_written_through_not_replaced():
+    # /dev/stdout links to /proc/self/fd/1, here a pipe: it must be opened by its name.
+    ndg_command = Path(sys.executable).parent / "ndg"
+    before = os.lstat("/dev/stdout")
+    done = subprocess.run([ndg_command, "run", BASICS, "-o", "/dev/stdout", "--format", "json", "-q"],
+                          capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[:2] == [0, 1]
+    after = os.lstat("/dev/stdout")
+    assert stat.S_ISLNK(after.st_mode) and after.st_ino == before.st_ino

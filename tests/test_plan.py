@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from ndg.cli import main
 from ndg.compiler.driver import compile_text, read_source
 from ndg.errors import UserError
+from ndg.runtime.abi import ALIGN, PAGE_BYTES
 from ndg.runtime.engine import Runner
-from ndg.runtime.plan import ALIGN, PAGE_BYTES, decode_plan, encode_plan, load_plan, save_plan
+from ndg.runtime.plan import decode_plan, encode_plan, load_plan, save_plan
 from ndg.runtime.validate import PlanInvalid, validate_plan
 
 

@@ -5,8 +5,8 @@ import struct
 import pytest
 from conftest import f32_bits, load, write_nodes
 
+from ndg.runtime.abi import GUARD_WORD
 from ndg.runtime.engine import RunError
-from ndg.runtime.plan import GUARD_WORD
 
 NODES = {
     "panicky": ({"outputs": ["float"], "inputs": {"value": {"type": "float", "value": 0}}}, """

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from ndg.cli import main
 from ndg.compiler.driver import compile_text, read_source
 from ndg.errors import UserError
+from ndg.runtime.abi import GUARD_WORD
 from ndg.runtime.engine import RunError, Runner
-from ndg.runtime.plan import GUARD_WORD, Region, save_plan
+from ndg.runtime.plan import Region, save_plan
 from ndg.runtime.validate import PlanInvalid, validate_plan
 
 NODES = {

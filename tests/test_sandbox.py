@@ -9,31 +9,20 @@ import sys
 import pytest
 import wasmtime
 from conftest import EXAMPLES
+from wasm_builders import custom_section
 
 from ndg.compiler.driver import compile_text, read_source
 from ndg.errors import UserError
+from ndg.runtime.abi import MAX_PAGES
 from ndg.runtime.engine import Runner
 from ndg.runtime.plan import Module, module_digest, save_plan
 from ndg.runtime.sandbox import MAX_TABLE_ELEMENTS
-from ndg.runtime.validate import MAX_PAGES
 
 
 @pytest.fixture(scope="module")
 def basics():
     compiled = compile_text(read_source(EXAMPLES / "basics.ndg"), "basics.ndg")
     return compiled.plan
-
-
-def _custom_section(name: str, payload: bytes) -> bytes:
-    def leb(n: int) -> bytes:
-        out = bytearray()
-        while True:
-            byte, n = n & 0x7F, n >> 7
-            out.append(byte | (0x80 if n else 0))
-            if not n:
-                return bytes(out)
-    body = leb(len(name)) + name.encode() + payload
-    return b"\x00" + leb(len(body)) + body
 
 
 def hostile(plan, body: str, run: str = "i32.const 0") -> tuple:
@@ -45,7 +34,7 @@ def hostile(plan, body: str, run: str = "i32.const 0") -> tuple:
       (global (export "__heap_base") i32 (i32.const {heap_base}))
       {body}
       (func (export "ndg_run") (param i32 i32 i32) (result i32) {run}))"""
-    module = wasmtime.wat2wasm(text) + _custom_section("ndg_kinds", json.dumps(list(plan.kinds)).encode())
+    module = wasmtime.wat2wasm(text) + custom_section("ndg_kinds", json.dumps(list(plan.kinds)).encode())
     return dataclasses.replace(plan, module=Module(module_digest(module), len(module))), module
 
 
@@ -71,7 +60,7 @@ def test_a_module_cannot_bring_its_own_memory_instead_of_the_hosts(basics):
     own = wasmtime.wat2wasm(f"""(module (memory 16384)
         (global (export "__heap_base") i32 (i32.const {basics.region("static").offset}))
         (func (export "ndg_run") (param i32 i32 i32) (result i32) i32.const 0))""")
-    own += _custom_section("ndg_kinds", json.dumps(list(plan.kinds)).encode())
+    own += custom_section("ndg_kinds", json.dumps(list(plan.kinds)).encode())
     with pytest.raises(UserError, match="does not fit the plan's memory"):
         Runner(dataclasses.replace(plan, module=Module(module_digest(own), len(own))), own)
 

@@ -143,7 +143,7 @@ def test_every_valid_id_renders_a_definition_ndg_loads(node_id):
     definition = load_rendered_definition(files["definition.json"])
     assert definition.id == node_id
     assert [i.name for i in definition.inputs] == ["length", "points"]
-    assert (definition.output, definition.size, definition.layout) == ("path", "paths(1, points, 1)", "list")
+    assert (definition.output, definition.size, definition.framing) == ("path", "paths(1, points, 1)", "list")
     assert f'name = "ndg_node_{node_id.rsplit("/", 1)[1]}"' in files["Cargo.toml"]
 
 

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from ndg.compiler.driver import compile_text, read_source
 from ndg.errors import UserError
+from ndg.runtime.abi import MAGIC, PLAN_VERSION
 from ndg.runtime.engine import Runner
-from ndg.runtime.plan import MAGIC, PLAN_VERSION, decode_plan, encode_plan, load_plan
+from ndg.runtime.plan import decode_plan, encode_plan, load_plan
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +129,7 @@ def _first_slot(header) -> int:
 @pytest.mark.parametrize("change, message", [
     (lambda h: h["values"][0].update(offset=-16), "constant 0 lies outside the constants region"),
     (lambda h: h["values"][_first_slot(h)].update(offset=2**40), "slot {slot} lies outside every slot region"),
-    (lambda h: h["values"][_first_slot(h)].update(capacity=2**31), "slot {slot} lies outside every slot region"),
+    (lambda h: h["values"][_first_slot(h)].update(capacity=2**31), "value {slot} is a float of 2147483648 words, not 1"),
     (lambda h: h.update(memory_pages=2**20), "memory of 1048576 pages is not between 1 and 16384"),
     (lambda h: h["steps"][1].update(output=h["steps"][2]["output"]), "slot {second} is not the output of the step it names"),
     (lambda h: h["steps"][0].update(kind=99), "step 0 has unknown node kind 99"),

@@ -14,7 +14,7 @@ def command(source, output, node_paths):
     """Convert a .ndg file into a Nodarium graph (JSON)."""
     from ndg.compiler.definitions import NodeLibrary
     from ndg.compiler.driver import check, read_source
-    from ndg.compiler.interchange import export_graph
+    from ndg.compiler.nodarium.interchange import export_graph
     from ndg.outputs import check_output, write_output
 
     target = check_output(output or source.with_suffix(".json"), inputs=[source])

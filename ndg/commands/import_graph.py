@@ -1,4 +1,5 @@
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -14,7 +15,7 @@ from ndg.errors import UserError
 def command(source, output, node_paths):
     """Convert a Nodarium graph (JSON) into a .ndg file."""
     from ndg.compiler.definitions import NodeLibrary
-    from ndg.compiler.interchange import import_graph
+    from ndg.compiler.nodarium.interchange import import_graph
     from ndg.outputs import check_output, write_output
 
     target = check_output(output or source.with_suffix(".ndg"), inputs=[source])
@@ -28,6 +29,10 @@ def command(source, output, node_paths):
         raise UserError(f"cannot read {source}: {error.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise UserError(f"{source} is not JSON: {error}", "export the graph from Nodarium again") from None
+    except RecursionError:
+        raise UserError(f"{source} nests JSON deeper than Python's reader allows (about "
+                        f"{sys.getrecursionlimit():,} levels); no Nodarium graph does",
+                        "export the graph from Nodarium again") from None
     imported = import_graph(data, NodeLibrary.load(tuple(node_paths)), str(source))
     for warning in imported.warnings:
         click.echo(f"warning: {source}: {warning}", err=True)

@@ -51,7 +51,7 @@ def show(name, node_paths, as_json):
     console.print(f"[bold]{node.id}[/]  →  {node.output}", highlight=False)
     console.print(f"folder: {node.folder}", highlight=False)
     if node.size:
-        console.print(f"output size: {node.size} words ({node.layout})", highlight=False)
+        console.print(f"output size: {node.size} words ({node.framing})", highlight=False)
     table = Table(show_edge=False, box=None, padding=(0, 2))
     for column in ("input", "type", "default", "range", "also accepts", "setting"):
         table.add_column(column, overflow="fold")
@@ -115,7 +115,7 @@ def _describe_input(input_def) -> str:
 
 
 def _node_data(node) -> dict:
-    return {"id": node.id, "output": node.output, "size": node.size, "layout": node.layout,
+    return {"id": node.id, "output": node.output, "size": node.size, "framing": node.framing,
             "inputs": [{"name": i.name, "type": i.type, "default": i.value, "min": i.min, "max": i.max,
                         "options": list(i.options), "accepts": list(i.accepts), "setting": i.setting}
                        for i in node.inputs]}

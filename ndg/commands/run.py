@@ -26,11 +26,13 @@ PROFILE_ROWS = 30
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path), help=OUTPUT_HELP)
 @click.option("--format", "output_format", metavar="EXT",
-              help="The format of `-o -` (standard output), as an extension: glb, obj, json, ….")
+              help="The format of outputs whose name has no known extension (`-o -`, /dev/stdout), as an extension: glb, obj, json, ….")
 @click.option("--gltf-instancing", type=click.Choice(["extension", "nodes"]), default="extension", show_default=True,
               help="How glTF holds instances: EXT_mesh_gpu_instancing, or one node each for tools without it.")
 @click.option("--png", type=click.Path(path_type=Path),
-              help="Render a shaded preview picture of the result here (- for standard output).")
+              help="Render a shaded preview picture of the result here (- for standard output), with OpenGL "
+                   "(EGL); where it cannot start, a plainer CPU renderer draws instead. NDG_RENDERER=gl or cpu "
+                   "chooses one.")
 @click.option("--turntable", type=click.IntRange(1, 360), metavar="N",
               help="Draw N views around the plant: side by side in one .png, or an animated .webp/.gif.")
 @click.option("--size", default="800x600", show_default=True, metavar="WxH", help="Size of the --png picture in pixels.")
@@ -54,17 +56,17 @@ def command(source, outputs, output_format, gltf_instancing, png, turntable, siz
             budget, timeout, assignments, layout, modules, node_paths, quiet, as_json):
     """Run SOURCE: a compiled plan (.ndp), or a graph (.ndg) compiled on the way (--layout and
     --modules apply only then: a plan keeps what it was compiled with)."""
-    from ndg.api import Result
-    from ndg.export import check_destination
+    from ndg.export import FORMATS, check_destination
     from ndg.item_names import node_names
+    from ndg.program import Result
     from ndg.progress import Stages
     from ndg.render import PICTURE_FORMATS, TURNTABLE_FORMATS, View, parse_size, parse_view
     from ndg.runtime.engine import DEFAULT_TIMEOUT, Runner
     from ndg.runtime.plan import load_plan
 
     # Every option is checked before anything slow runs.
-    # --format names the format of standard output; files are named by their extensions.
-    destinations = [(output, *check_destination(output, output_format if str(output) == "-" else None,
+    # --format names the format where the name does not (-, /dev/stdout, a FIFO); a known extension wins.
+    destinations = [(output, *check_destination(output, None if output.suffix.lower() in FORMATS else output_format,
                                                 inputs=[source])) for output in outputs]
     if png:
         picture_target = check_destination(png, "png" if str(png) == "-" else None,
@@ -214,10 +216,9 @@ def _print_profile(runner):
 
 
 def _best_of(action, repeats: int) -> int:
-    best = None
-    for _ in range(repeats):
+    times = []
+    for _ in range(max(repeats, 1)):
         started = time.perf_counter_ns()
         action()
-        took = time.perf_counter_ns() - started
-        best = took if best is None else min(best, took)
-    return best
+        times.append(time.perf_counter_ns() - started)
+    return min(times)

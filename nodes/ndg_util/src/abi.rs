@@ -5,7 +5,8 @@
 //! steps `first..end` in one call: the fused mode calls it once for the whole table, the stepped
 //! mode once per step, and both go through this same loop.
 //!
-//! Layouts (all little-endian u32 words, byte addresses):
+//! Layouts (all little-endian u32 words, byte addresses; spec/abi.toml is their one source and
+//! docs/plan-format.md describes them):
 //! - control block: the fields of [`Control`] in order, then the message buffer; `flags` is the
 //!   host's, everything after `abi_version`..`n_steps` is written back by the module;
 //! - value table: one `Value { ptr, capacity, len }` per value; `len` of a slot is written here
@@ -18,47 +19,11 @@
 use crate::error::NodeError;
 use crate::items::Items;
 
-pub const ABI_VERSION: u32 = 3;
-/// Words before a record's inputs, and per input.
-pub const RECORD_HEADER_WORDS: usize = 5;
-pub const RECORD_INPUT_WORDS: usize = 2;
-pub const MESSAGE_BYTES: usize = 1024;
+// The constants, the control block and the value entry, generated from spec/abi.toml.
+include!("abi_spec.rs");
 
-/// Bit 0 of the control block's `flags`: reproduce Nodarium's bugs too (see [`crate::compat`]).
-pub const FLAG_COMPAT: u32 = 1;
-
-pub const STATUS_OK: u32 = 0;
-pub const STATUS_CAPACITY: u32 = 1;
-pub const STATUS_BAD_INPUT: u32 = 2;
-pub const STATUS_INVALID: u32 = 3;
-pub const STATUS_BAD_STEP: u32 = 4;
-pub const STATUS_SCRATCH_EXHAUSTED: u32 = 5;
-pub const STATUS_BAD_CONTROL: u32 = 6;
-
-#[repr(C)]
-pub struct Control {
-    pub abi_version: u32,
-    pub values: u32,
-    pub n_values: u32,
-    pub steps: u32,
-    pub n_steps: u32,
-    pub current_step: u32,
-    pub status: u32,
-    /// The capacity for STATUS_CAPACITY, the input index for STATUS_BAD_INPUT.
-    pub detail: u32,
-    pub message_len: u32,
-    /// Set by the host from the plan before a run: [`FLAG_COMPAT`].
-    pub flags: u32,
-    pub message: [u8; MESSAGE_BYTES],
-}
-
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub struct Value {
-    pub ptr: u32,
-    pub capacity: u32,
-    pub len: u32,
-}
+const _: () = assert!(std::mem::size_of::<Control>() == CONTROL_BYTES);
+const _: () = assert!(std::mem::size_of::<Value>() == VALUE_ENTRY_BYTES);
 
 /// A step's inputs, each a slice of the shared memory. Two words, passed by value.
 #[derive(Clone, Copy)]
@@ -71,7 +36,7 @@ impl<'a> Inputs<'a> {
     #[inline(always)]
     pub fn words(&self, input: u32) -> &'a [i32] {
         let at = RECORD_INPUT_WORDS * input as usize;
-        let (ptr, len_ptr) = (self.pairs[at], self.pairs[at + 1]);
+        let (ptr, len_ptr) = (self.pairs[at + RECORD_INPUT_PTR], self.pairs[at + RECORD_INPUT_LEN_PTR]);
         unsafe {
             let len = *(len_ptr as usize as *const u32);
             std::slice::from_raw_parts(ptr as usize as *const i32, len as usize)
@@ -128,14 +93,14 @@ impl Record {
 
     #[inline(always)]
     pub unsafe fn kind(self) -> u32 {
-        self.word(0)
+        self.word(RECORD_KIND)
     }
 
     /// The inputs of a node that takes `arity` of them; a record with another count does not
     /// belong to this node kind.
     #[inline(always)]
     pub unsafe fn inputs(self, arity: u32) -> Result<Inputs<'static>, NodeError> {
-        if self.word(4) != arity {
+        if self.word(RECORD_N_INPUTS) != arity {
             return Err(NodeError::BadStep { kind: self.kind() });
         }
         let pairs = self.0.add(RECORD_HEADER_WORDS);
@@ -145,17 +110,17 @@ impl Record {
     /// The output slot, as long as its capacity.
     #[inline(always)]
     pub unsafe fn slot(self) -> &'static mut [i32] {
-        std::slice::from_raw_parts_mut(self.word(1) as usize as *mut i32, self.word(2) as usize)
+        std::slice::from_raw_parts_mut(self.word(RECORD_OUT_PTR) as usize as *mut i32, self.word(RECORD_OUT_CAPACITY) as usize)
     }
 
     /// Writes a scalar output of `N` words, or fails without writing if the slot is smaller.
     #[inline(always)]
     pub unsafe fn write<const N: usize>(self, words: [i32; N]) -> Result<(), NodeError> {
-        let capacity = self.word(2);
+        let capacity = self.word(RECORD_OUT_CAPACITY);
         if (capacity as usize) < N {
             return Err(NodeError::Capacity { capacity });
         }
-        std::ptr::copy_nonoverlapping(words.as_ptr(), self.word(1) as usize as *mut i32, N);
+        std::ptr::copy_nonoverlapping(words.as_ptr(), self.word(RECORD_OUT_PTR) as usize as *mut i32, N);
         self.set_len(N);
         Ok(())
     }
@@ -163,7 +128,7 @@ impl Record {
     /// Records how many words the output holds (in the value table, where readers find it).
     #[inline(always)]
     pub unsafe fn set_len(self, len: usize) {
-        *(self.word(3) as usize as *mut u32) = len as u32;
+        *(self.word(RECORD_OUT_LEN_PTR) as usize as *mut u32) = len as u32;
     }
 }
 

@@ -20,8 +20,12 @@ from ndg.compiler.toposort import stable_order
 from ndg.errors import UserError
 from ndg.runtime.scalars import I32_MAX, scalar_problem
 
+# About as many nodes as the largest .ndg file ndg reads holds (syntax.MAX_SOURCE_CHARS).
+MAX_IMPORT_NODES = 400_000
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SETTING_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+_QUALIFIED_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(/[A-Za-z_][A-Za-z0-9_-]*)+\Z")
+_INPUT_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*|[0-9]+)\Z")
 # Words the .ndg grammar reserves where a statement or value starts.
 _RESERVED = {"param", "settings", "use", "true", "false", "in"}
 # Nodarium's editor lays nodes out left to right; export spaces columns and rows like this.
@@ -92,6 +96,9 @@ def _setting_literal(value) -> str | None:
 def _read_nodes(data, name: str, library: NodeLibrary) -> dict[int, tuple[NodeDef, dict]]:
     if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
         raise _bad_graph(name, "it has no `nodes` list")
+    if len(data["nodes"]) > MAX_IMPORT_NODES:
+        raise UserError(f"{name} has {len(data['nodes']):,} nodes, more than the {MAX_IMPORT_NODES:,} a .ndg file can hold",
+                        "split the graph, or generate the .ndg directly")
     nodes = {}
     for node in data["nodes"]:
         if not isinstance(node, dict) or not _is_id(node.get("id")) or not isinstance(node.get("type"), str):
@@ -171,7 +178,7 @@ def import_graph(data, library: NodeLibrary, name: str = "graph.json") -> Import
     order = _flow_order([n for n in nodes if n in reached], feeds)
 
     names: dict[int, str] = {}
-    taken: set[str] = set()
+    fresh = _BindingNames()
     lines = []
     settings = data.get("settings") or {}
     if not isinstance(settings, dict):
@@ -188,23 +195,45 @@ def import_graph(data, library: NodeLibrary, name: str = "graph.json") -> Import
         lines += ["settings {", *entries, "}", ""]
     for n in order:
         if n != outputs[0]:
-            names[n] = _binding_name(nodes[n][0].short_name, taken)
+            names[n] = fresh.fresh(nodes[n][0].short_name)
     for n in order:
         definition, props = nodes[n]
-        node_id = definition.short_name if library.matching(definition.short_name) == [definition] else definition.id
+        node_id = _call_name(definition, library, f"{name}: node {n}")
         call = f"{node_id}({', '.join(_import_args(n, definition, props, feeds[n], names, warnings))})"
         lines.append(call if n == outputs[0] else f"{names[n]} = {call}")
     return Imported("\n".join(lines) + "\n", warnings)
 
 
-def _binding_name(base: str, taken: set[str]) -> str:
-    base = base if _NAME.match(base) and base not in _RESERVED else "node"
-    name, count = base, 1
-    while name in taken:
-        count += 1
-        name = f"{base}_{count}"
-    taken.add(name)
-    return name
+class _BindingNames:
+    """Fresh binding names: a node type's short name, then `name_2`, `name_3`…; each base
+    remembers its last number, so naming n nodes of one type takes linear time."""
+
+    def __init__(self):
+        self.taken: set[str] = set()
+        self.last: dict[str, int] = {}
+
+    def fresh(self, base: str) -> str:
+        base = base if _NAME.match(base) and base not in _RESERVED else "node"
+        count = self.last.get(base, 0)
+        name = base
+        while name in self.taken:
+            count += 1
+            name = f"{base}_{count}" if count > 1 else base
+        self.last[base] = count
+        self.taken.add(name)
+        return name
+
+
+def _call_name(definition: NodeDef, library: NodeLibrary, where: str) -> str:
+    """How the .ndg calls this node type: its short name when that is unambiguous, else its id."""
+    short = definition.short_name
+    if _NAME.match(short) and short not in _RESERVED and library.matching(short) == [definition]:
+        return short
+    if _QUALIFIED_ID.match(definition.id):
+        return definition.id
+    raise UserError(f"{where} has type `{definition.id}`, which a .ndg file cannot name",
+                    "ids are parts of letters, digits, `_` and `-` joined by `/`, each part starting with a "
+                    "letter or `_`; rename the node type")
 
 
 def _import_args(n: int, definition: NodeDef, props: dict, feeds: dict[str, int], names, warnings) -> list[str]:
@@ -215,6 +244,10 @@ def _import_args(n: int, definition: NodeDef, props: dict, feeds: dict[str, int]
     args = []
     for input_def in definition.inputs:
         key = input_def.name
+        if (key in feeds or key in props) and not _INPUT_NAME.match(key):
+            raise UserError(f"{where} gives its input `{key}`, a name a .ndg file cannot write",
+                            "input names are letters, digits and `_`, not starting with a digit, or a number; "
+                            "rename the input in the node's definition")
         if key in feeds:
             args.append(f"{key}: {names[feeds[key]]}")
             if key in props:

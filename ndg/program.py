@@ -1,0 +1,127 @@
+"""A compiled program and the results of its runs: what every front end (the library API, the
+command line, batches, …) hands out, built on the compiler's and the runtime's output alone."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+
+import numpy as np
+
+from ndg.errors import UserError
+from ndg.runtime.plan import Plan
+
+
+class Result:
+    """The words one run produced (a copy: later runs do not change it) and what they decode to."""
+
+    def __init__(self, words: np.ndarray, source: str, names: dict[str, list[str]] | None = None):
+        self.words = np.array(words, dtype="<i4", copy=True)
+        self.source = source
+        self.names = names  # per item kind, the graph node each item came from (ndg.item_names)
+
+    @cached_property
+    def shapes(self):
+        """Geometry items, instance blocks and paths (ndg.runtime.meshes.Shapes)."""
+        from ndg.export import decode_result
+
+        return decode_result(self.words)
+
+    def meshes(self) -> list:
+        """One Mesh per geometry item and per instance block (its instances written out)."""
+        return self.shapes.meshes + [block.expanded() for block in self.shapes.instances]
+
+    def to_trimesh(self):
+        """Everything with triangles as one trimesh.Trimesh."""
+        from ndg.export import to_trimesh
+
+        return to_trimesh(self.shapes.merged())
+
+    def to_scene(self):
+        """A trimesh.Scene that keeps instances as placements of one mesh and paths as lines."""
+        from ndg.export import to_scene
+
+        return to_scene(self.shapes)
+
+    def save(self, path: str | os.PathLike, format: str | None = None, gltf_instancing: str = "extension") -> list[str]:
+        """Write the result in the format `format` or the extension names (.glb .gltf .usda .usdc
+        .usdz .obj .stl .ply .bin .json; path `-` is standard output); returns notes on anything the
+        format cannot hold. `gltf_instancing="nodes"` writes glTF instances as one node each, for
+        tools that do not read EXT_mesh_gpu_instancing."""
+        from ndg.export import WORD_FORMATS, output_format, save
+
+        # Raw words are written even when they do not decode.
+        shapes = None if output_format(path, format) in WORD_FORMATS else self.shapes
+        return save(self.words, path, format, self.names, gltf_instancing, shapes)
+
+    def render(self, width: int = 800, height: int = 600, azimuth: float = 35.0, elevation: float = 20.0):
+        """A shaded preview as a PIL image, framed on the whole result."""
+        from ndg.render import View, render
+
+        return render(self.shapes, View(width, height, azimuth, elevation))
+
+    def turntable(self, count: int, width: int = 800, height: int = 600, azimuth: float = 35.0,
+                  elevation: float = 20.0) -> list:
+        """`count` PIL images around the vertical axis at one zoom, the first from `azimuth`."""
+        from ndg.render import View, turntable
+
+        return turntable(self.shapes, View(width, height, azimuth, elevation), count)
+
+    def summary(self) -> dict:
+        return {"words": len(self.words), **self.shapes.counts()}
+
+    def _repr_png_(self) -> bytes | None:
+        """The preview Jupyter shows; None (so it falls back to repr) when there is nothing to draw."""
+        import io
+
+        try:
+            image = self.render(480, 360)
+        except UserError:
+            return None
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    def __repr__(self) -> str:
+        from ndg.runtime.decode import describe_result
+
+        return f"<ndg.Result of {self.source}: {describe_result(self.words)}>"
+
+
+class Program:
+    """A compiled plan and its module. The first run loads them into wasmtime; later runs reuse that."""
+
+    def __init__(self, plan: Plan, module: bytes):
+        self.plan = plan
+        self.module = module
+
+    @cached_property
+    def runner(self):
+        from ndg.runtime.engine import Runner
+
+        return Runner(self.plan, self.module)
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.plan.params)
+
+    def run(self, **parameters) -> Result:
+        """Run once. Parameters given here stay set for later runs until given again."""
+        for name, value in parameters.items():
+            if name not in self.parameters:
+                known = ", ".join(f"`{p}`" for p in self.parameters) or "none"
+                raise UserError(f"this plan has no parameter `{name}`", f"its parameters are: {known}")
+            self.runner.set_param(name, value)
+        from ndg.item_names import node_names
+
+        words = self.runner.run()
+        return Result(words, self.plan.source, node_names(self.runner))
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the plan (with its module) to a .ndp file that `ndg run` and `ndg.load` read."""
+        from ndg.runtime.plan import save_plan
+
+        save_plan(path, self.plan, self.module)
+
+    def __repr__(self) -> str:
+        return f"<ndg.Program {self.plan.source}: {len(self.plan.steps)} nodes, {self.plan.memory_bytes // 1024} KiB>"
