@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system toolchain js demo test spec pictures clean fuzz keep-examples
+.PHONY: setup system toolchain js web demo test spec pictures clean fuzz keep-examples
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,19 @@ $(JS_STAMP): tests/js/package-lock.json
 
 js: $(JS_STAMP)
 
-setup: system $(STAMP) toolchain js
+# The page of `ndg serve`: web/'s sources and three.js (web/package-lock.json) bundled by esbuild
+# into ndg/web_assets/, which ships in the Python package (tests check that it is up to date).
+WEB_STAMP := web/node_modules/.package-lock.json
+
+$(WEB_STAMP): web/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null; }
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web: $(WEB_STAMP)
+	node web/build.mjs
+
+setup: system $(STAMP) toolchain js web
 
 demo: setup
 	$(BIN)/ndg run examples/basics.ndg

@@ -382,7 +382,7 @@ def scaffold_cases(rng: random.Random, work: Path) -> Iterator[Case]:
 # -- surface 5: faults: cache damage, limits, kills ---------------------------------------------
 
 def fault_cases(rng: random.Random, work: Path) -> Iterator[Case]:
-    from ndg.runtime.plan import MAGIC
+    from ndg.runtime.abi import MAGIC
 
     source = EXAMPLES / "basics.ndg"
     cache = work / "cache"

@@ -8,7 +8,8 @@ from functools import cache
 
 import jinja2
 
-from ndg.compiler.definitions import NodeDef, builtin_node_dir
+from ndg.compiler.definitions import InputDef, NodeDef, builtin_node_dir
+from ndg.compiler.nodarium import STANDARD
 from ndg.compiler.signatures import check_signature, lib_rs
 
 # How the wrapper reads an input of each type, and writes a scalar output of each type.
@@ -17,7 +18,17 @@ READERS = {"float": "f32", "integer": "i32", "select": "i32", "seed": "i32", "bo
 # How a scalar output `value` becomes the words of its slot.
 WRITERS = {"float": "[value.to_bits() as i32]", "integer": "[value]", "select": "[value]", "seed": "[value]",
            "boolean": "[value as i32]", "vec3": "value.map(|x| x.to_bits() as i32)"}
+# Other nodes' float and vec3 inputs may carry per-use programs (ndg_util::expr): evaluated when
+# the step starts, or by the node's own code where its definition says `per_use`.
+EVALUATING_READERS = {("float", False): "f32_now", ("float", True): "lazy_f32",
+                      ("vec3", False): "vec3_now", ("vec3", True): "lazy_vec3"}
 STACK_BYTES = 256 * 1024
+
+
+def reader(node: NodeDef, input_def: InputDef) -> str:
+    if node.id in STANDARD.expression_nodes:  # parts of expressions: their inputs stay plain
+        return READERS[input_def.type]
+    return EVALUATING_READERS.get((input_def.type, input_def.per_use), READERS[input_def.type])
 
 
 @dataclass(frozen=True)
@@ -39,7 +50,7 @@ def node_view(node: NodeDef, module: str) -> dict:
         "id": node.id,
         "module": module,
         "source": str(lib_rs(node)),
-        "reads": [READERS[i.type] for i in node.inputs],
+        "reads": [reader(node, i) for i in node.inputs],
         "write": WRITERS.get(node.output),
     }
 

@@ -41,6 +41,12 @@ class InputDef:
     options: tuple[str, ...] = ()
     accepts: tuple[str, ...] = ()
     setting: str | None = None
+    # The node's code evaluates this float/vec3 input itself, each time it needs it (docs/nodes.md).
+    per_use: bool = False
+    # ndg's extensions: an input with no sensible default must be given (E202 when left out), and
+    # what the input means, for `ndg nodes show` and the language server.
+    required: bool = False
+    description: str | None = None
 
     def accepts_type(self, type_: str) -> bool:
         return type_ == self.type or type_ in self.accepts
@@ -54,6 +60,7 @@ class NodeDef:
     folder: Path
     size: str | None = None
     framing: OutputFraming = OutputFraming.LIST
+    description: str | None = None  # from the definition's `meta`, as Nodarium's definitions keep it
 
     @property
     def short_name(self) -> str:
@@ -114,6 +121,13 @@ def _default_fits(type_: str, value) -> bool:
     return type_ == "float" or (float(value).is_integer() and I32_MIN <= value <= I32_MAX)
 
 
+def _text_field(path: Path, where: str, spec: dict) -> str | None:
+    description = spec.get("description")
+    if description is not None and not isinstance(description, str):
+        raise _definition_error(path, f"the `description` of {where} must be a string")
+    return description
+
+
 def load_definition(path: Path) -> NodeDef:
     try:
         data = json.loads(path.read_text())
@@ -137,7 +151,8 @@ def load_definition(path: Path) -> NodeDef:
         inputs.append(InputDef(
             name=name, type=ValueType(spec["type"]), value=spec.get("value"), min=spec.get("min"), max=spec.get("max"),
             options=tuple(spec.get("options") or ()), accepts=tuple(spec.get("accepts") or ()),
-            setting=spec.get("setting"),
+            setting=spec.get("setting"), per_use=spec.get("per_use") is True, required=spec.get("required") is True,
+            description=_text_field(path, f"input `{name}`", spec),
         ))
     outputs = data.get("outputs") or []
     if not isinstance(outputs, list) or len(outputs) > 1 or (outputs and outputs[0] not in INPUT_TYPES):
@@ -153,7 +168,11 @@ def load_definition(path: Path) -> NodeDef:
     framing = data.get("framing", OutputFraming.LIST)
     if framing not in frozenset(OutputFraming):
         raise _definition_error(path, "`framing` must be `list` or `item`")
-    return NodeDef(data["id"], tuple(inputs), output, path.parent, size, OutputFraming(framing))
+    meta = data.get("meta")
+    if meta is not None and not isinstance(meta, dict):
+        raise _definition_error(path, "`meta` must be an object")
+    return NodeDef(data["id"], tuple(inputs), output, path.parent, size, OutputFraming(framing),
+                   _text_field(path, "`meta`", meta or {}))
 
 
 def builtin_node_dir() -> Path:

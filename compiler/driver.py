@@ -11,6 +11,7 @@ from pathlib import Path
 from ndg.compiler.build import BuiltModule, build_library, library_info_for_checking
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors
+from ndg.compiler.expressions import per_use_expressions
 from ndg.compiler.ir import Graph, Node
 from ndg.compiler.layout import slot_policy
 from ndg.compiler.modules import build_node_modules, link_for_plan
@@ -31,6 +32,14 @@ class Compiled:
     module: BuiltModule
 
 
+def _not_a_graph(path: Path, head: bytes) -> UserError | None:
+    kind = file_kind(path, head)
+    if kind is None or path.suffix == ".ndg" or kind.startswith("a graph"):
+        return None
+    hint = f"if it is a Nodarium graph, turn it into .ndg: `ndg import {path}`" if kind == "a JSON file" else "give a .ndg file"
+    return UserError(f"{path} is {kind}, not a graph (.ndg)", hint)
+
+
 def read_source(path: Path) -> str:
     """The text of a .ndg file, refused with a message that says why when it is not one."""
     path = Path(path)
@@ -43,10 +52,9 @@ def read_source(path: Path) -> str:
         raise UserError(f"{path} is a folder, not a .ndg file", f"name the graphs in it: `{path}/*.ndg`") from None
     except OSError as error:
         raise UserError(f"cannot read {path}: {error.strerror}") from None
-    kind = file_kind(path, data[:16])
-    if kind is not None and path.suffix != ".ndg" and not kind.startswith("a graph"):
-        hint = f"if it is a Nodarium graph, turn it into .ndg: `ndg import {path}`" if kind == "a JSON file" else "give a .ndg file"
-        raise UserError(f"{path} is {kind}, not a graph (.ndg)", hint)
+    refused = _not_a_graph(path, data[:16])
+    if refused is not None:
+        raise refused
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -67,7 +75,9 @@ def check_with_shapes(text: str, name: str, library: NodeLibrary,
         graph, diagnostics = analyse(program, library, dialect)
         if diagnostics:
             raise SourceErrors(program.source, diagnostics)
-        return graph, graph_shapes(graph)
+        shapes = graph_shapes(graph)
+        per_use_expressions(graph)  # for its diagnostics: compile_text applies it
+        return graph, shapes
 
 
 def check(text: str, name: str, library: NodeLibrary, dialect: Dialect = STANDARD) -> Graph:
@@ -81,7 +91,7 @@ def check_for_compile(text: str, name: str, library: NodeLibrary, layout: str = 
     graph, shapes = check_with_shapes(text, name, library, dialect)
     buildable = tuple(node for node in library.nodes if node.prebuilt_module is None)
     with cycle_collection_paused():
-        plan_graph(graph, shapes, library_info_for_checking(buildable), policy=policy)
+        plan_graph(per_use_expressions(graph), shapes, library_info_for_checking(buildable), policy=policy)
     return graph
 
 
@@ -120,6 +130,7 @@ def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage:
     with stage("check", f"checking {name}"):
         library = NodeLibrary.load(node_paths)
         graph, shapes = check_with_shapes(text, name, library, dialect)
+        graph = per_use_expressions(graph)
     if modules == "per-node":
         used = tuple({node.definition.id: node.definition for node in graph.nodes.values()}.values())
         with stage("build", f"building {len(used)} node modules"):

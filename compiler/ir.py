@@ -44,7 +44,17 @@ class Invalid:
     span: Span
 
 
-Arg = Const | Use | ParamRef | Invalid
+@dataclass(frozen=True)
+class Expression:
+    """A `float` or `vec3` input its node evaluates per use (compiler/expressions.py): one postfix
+    program per component, parameters by name."""
+
+    type: str
+    parts: tuple[tuple, ...]
+    span: Span
+
+
+Arg = Const | Use | ParamRef | Invalid | Expression
 
 
 @dataclass(frozen=True)
@@ -107,4 +117,6 @@ def _describe(arg: Arg) -> str:
         return f"param {arg.name}"
     if isinstance(arg, Invalid):
         return "(invalid)"
+    if isinstance(arg, Expression):
+        return f"per-use {arg.type} expression"
     return repr(arg.value)

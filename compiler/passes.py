@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from ndg.compiler import syntax
 from ndg.compiler.definitions import RESULT_TYPE, InputDef, NodeDef, NodeLibrary
@@ -20,9 +22,9 @@ from ndg.compiler.ir import (
     SettingValue,
     Use,
 )
-from ndg.compiler.nodarium import STANDARD, Dialect
+from ndg.compiler.nodarium import STANDARD, Dialect, Scalar
 from ndg.compiler.toposort import stable_order
-from ndg.runtime.abi import SCALAR_WORDS
+from ndg.runtime.abi import SCALAR_WORDS, ValueType
 from ndg.runtime.scalars import F32_MAX, I32_MAX, I32_MIN, scalar_problem
 
 # The types a graph parameter may have: scalars that need no list of options.
@@ -506,14 +508,46 @@ def _type_hint(input_def: InputDef) -> str:
     return f"write {examples.get(input_def.type, f'a node that outputs {input_def.type}')}"
 
 
+# The graph parameter every `seed` input without an argument reads: the run's seed, as Nodarium
+# gives every seed input its run seed (`ndg run --seed N`, `program.run(seed=N)`).
+RUN_SEED = "seed"
+def default_value(input_def: InputDef, fallbacks: Mapping[ValueType, Scalar] = STANDARD.fallback_defaults):
+    """The value a scalar input gets when a graph leaves it out: its definition's, or (`fallbacks`)
+    Nodarium's editor default for its type."""
+    default: Any = input_def.value if input_def.value is not None else fallbacks[input_def.type]
+    if input_def.type == "vec3":
+        return tuple(float(v) for v in default)
+    if input_def.type == "float":
+        return float(default)
+    if input_def.type == "boolean":
+        return bool(default)
+    return default
+
+
+def _range_text(input_def: InputDef) -> str:
+    if input_def.min is None and input_def.max is None:
+        return ""
+    return f", from {_bound(input_def.min, '-∞')} to {_bound(input_def.max, '∞')}"
+
+
 def fill_defaults(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
-    """Give every input without an argument its definition's default (or Nodarium's editor default)."""
+    """Give every input without an argument its definition's default (or Nodarium's editor default);
+    every `seed` input the run's seed."""
     diagnostics = []
     nodes = {}
+    params = dict(graph.params)
     for node in graph.nodes.values():
         args = dict(node.args)
         for input_def in node.definition.inputs:
             if input_def.name in args:
+                continue
+            if input_def.type == "seed":
+                problem = _run_seed_problem(params, node)
+                if problem is None:
+                    params.setdefault(RUN_SEED, GraphParam(RUN_SEED, "seed", 0, None, None, node.span))
+                    args[input_def.name] = ParamRef(RUN_SEED, node.span)
+                elif problem not in diagnostics:
+                    diagnostics.append(problem)
                 continue
             if input_def.setting in graph.settings:
                 setting = graph.settings[input_def.setting]
@@ -528,16 +562,23 @@ def fill_defaults(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
                 diagnostics.append(Diagnostic("E202", f"`{node.definition.short_name}` needs its input `{input_def.name}`",
                                               node.span, f"connect a node that outputs {input_def.type}: `{input_def.name}: …`"))
                 continue
-            default = input_def.value if input_def.value is not None else fallbacks[input_def.type]
-            if input_def.type == "vec3":
-                default = tuple(float(v) for v in default)
-            elif input_def.type == "float":
-                default = float(default)
-            elif input_def.type == "boolean":
-                default = bool(default)
-            args[input_def.name] = Const(input_def.type, default, None)
+            if input_def.required:
+                diagnostics.append(Diagnostic("E202", f"`{node.definition.short_name}` needs a value for `{input_def.name}`",
+                                              node.span, f"give it one: `{input_def.name}: …` ({input_def.type}"
+                                                         f"{_range_text(input_def)}); it has no default"))
+                continue
+            args[input_def.name] = Const(input_def.type, default_value(input_def, fallbacks), None)
         nodes[node.name] = replace(node, args={i.name: args[i.name] for i in node.definition.inputs if i.name in args})
-    return replace(graph, nodes=nodes), diagnostics
+    return replace(graph, nodes=nodes, params=params), diagnostics
+
+
+def _run_seed_problem(params: dict[str, GraphParam], node: Node) -> Diagnostic | None:
+    declared = params.get(RUN_SEED)
+    if declared is None or declared.type in ("seed", "integer"):
+        return None
+    return Diagnostic("E204", f"`{RUN_SEED}` is declared as a {declared.type}, but it is the run's seed, which "
+                      f"`{node.name}`'s seed input reads", declared.span,
+                      f"declare it as `param {RUN_SEED}: integer = 0`, or rename the parameter")
 
 
 def order(graph: Graph) -> tuple[Graph, list[Diagnostic]]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ndg.compiler.ir import Arg, Const, Graph, GraphParam, ParamRef
+from ndg.compiler.expressions import encode_program
+from ndg.compiler.ir import Arg, Const, Expression, Graph, GraphParam, ParamRef
 from ndg.compiler.layout import RegionAllocator, Slot, peak_live_bytes, place_slots
 from ndg.compiler.sizes import BulkValue
 from ndg.errors import UserError
@@ -86,13 +87,15 @@ Entry = ConstantEntry | ParamEntry | SlotEntry
 
 
 class ValueTable:
-    """The plan's values in index order: every constant, then every parameter, then every slot."""
+    """The plan's values in index order: every constant, then every parameter, then every per-use
+    expression (constants too), then every slot."""
 
     def __init__(self) -> None:
         self.entries: list[Entry] = []
         self._constants: dict[ConstantEntry, int] = {}
         self._params: dict[str, int] = {}
         self._slots: dict[str, int] = {}
+        self._expressions: dict[tuple, int] = {}
 
     def _add(self, entry: Entry) -> int:
         self.entries.append(entry)
@@ -106,6 +109,16 @@ class ValueTable:
     def add_param(self, param: GraphParam) -> None:
         self._params[param.name] = self._add(ParamEntry(param.name, param.type, encode_scalar(param.type, param.default)))
 
+    def add_expression(self, expression: Expression) -> None:
+        """A per-use program, a constant too; it names the parameters it reads by their index, so
+        every parameter must be in the table first."""
+        key = (expression.type, expression.parts)
+        if key not in self._expressions:
+            entry = ConstantEntry(ValueType.EXPRESSION, encode_program(expression, self._params))
+            if entry not in self._constants:
+                self._constants[entry] = self._add(entry)
+            self._expressions[key] = self._constants[entry]
+
     def add_slot(self, node: str, type_: ValueType, capacity: int, producer: int) -> int:
         self._slots[node] = self._add(SlotEntry(node, type_, capacity, producer))
         return self._slots[node]
@@ -115,6 +128,8 @@ class ValueTable:
             return self._constants[ConstantEntry(ValueType(arg.type), encode_scalar(arg.type, arg.value))]
         if isinstance(arg, ParamRef):
             return self.param_index(arg.name)
+        if isinstance(arg, Expression):
+            return self._expressions[(arg.type, arg.parts)]
         return self.slot_index(arg.node)
 
     def param_index(self, name: str) -> int:
@@ -149,6 +164,10 @@ def plan_graph(graph: Graph, shapes: dict[str, BulkValue], module: ModuleInfo, m
                 table.add_constant(arg)
     for param in graph.params.values():
         table.add_param(param)
+    for node in graph.nodes.values():
+        for arg in node.args.values():
+            if isinstance(arg, Expression):
+                table.add_expression(arg)
     steps = []
     for index, node in enumerate(graph.nodes.values()):
         definition = node.definition
@@ -210,5 +229,5 @@ def plan_graph(graph: Graph, shapes: dict[str, BulkValue], module: ModuleInfo, m
         params=tuple(Param(p.name, p.type, table.param_index(p.name), p.min, p.max) for p in graph.params.values()),
         layout=policy,
         peak_live_bytes=peak_live_bytes(slots),
-        compat=graph.dialect.reproduces_bugs,
+        compat=graph.dialect.reproduces_bugs or graph.dialect.compat_setting_on(graph.settings),
     )

@@ -11,6 +11,7 @@ position), of the Rust type the input's type is passed as. A node with a bulk ou
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ RUST_TYPES = {
     ValueType.BOOLEAN: "bool", ValueType.VEC3: "[f32; 3]",
     ValueType.PATH: "Items", ValueType.GEOMETRY: "Items", ValueType.INSTANCES: "Items",
 }
+# Inputs whose definition says `per_use` arrive unevaluated (ndg_util::expr).
+PER_USE_RUST_TYPES = {ValueType.FLOAT: "Float", ValueType.VEC3: "Vec3"}
 WRITER_TYPE = "&mut Writer"
 _EXECUTE = re.compile(r"\bpub\s+fn\s+execute\b")
 _PARAMETER = re.compile(r"\s*(?:mut\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*:\s*(?P<type>\S.*?)\s*\Z", re.S)
@@ -50,16 +53,13 @@ def snake_case(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
+_COMMENT_OR_LITERAL = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])\'', re.S)
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
 def _blank_comments(text: str) -> str:
     """`text` with comments, strings and chars blanked out, so offsets and lines stay where they were."""
-    out = list(text)
-    pattern = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])\'', re.S)
-    for match in pattern.finditer(text):
-        start, end = match.span()
-        for index in range(start, end):
-            if out[index] != "\n":
-                out[index] = " "
-    return "".join(out)
+    return _COMMENT_OR_LITERAL.sub(lambda match: _NOT_NEWLINE.sub(" ", match.group()), text)
 
 
 def _normal(type_text: str) -> str:
@@ -81,8 +81,8 @@ class _Positions:
         self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def span(self, start: int, end: int) -> Span:
-        line = max(i for i, s in enumerate(self.starts) if s <= start)
-        end_line = max(i for i, s in enumerate(self.starts) if s <= max(end - 1, start))
+        line = bisect.bisect_right(self.starts, start) - 1
+        end_line = bisect.bisect_right(self.starts, max(end - 1, start)) - 1
         return Span(line + 1, start - self.starts[line] + 1, end_line + 1, end - self.starts[end_line] + 1)
 
 
@@ -133,7 +133,8 @@ def _expected(node: NodeDef) -> list[tuple[str, str, str]]:
     wanted = []
     for input_def in node.inputs:
         name = snake_case(input_def.name)
-        wanted.append((name if _IDENTIFIER.match(name) else "", RUST_TYPES[input_def.type],
+        rust_type = PER_USE_RUST_TYPES.get(input_def.type) if input_def.per_use else None
+        wanted.append((name if _IDENTIFIER.match(name) else "", rust_type or RUST_TYPES[input_def.type],
                        f"input `{input_def.name}` ({input_def.type})"))
     if node.output in (*BULK_TYPES, ValueType.RESULT):
         wanted.append(("out", WRITER_TYPE, f"the output writer (the node outputs {node.output})"))

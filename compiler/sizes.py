@@ -33,7 +33,7 @@ import lark
 
 from ndg.compiler.definitions import InputDef, NodeDef, OutputFraming
 from ndg.compiler.diagnostics import Diagnostic, SourceErrors
-from ndg.compiler.ir import Const, Graph, Node, ParamRef, Use
+from ndg.compiler.ir import Const, Expression, Graph, Node, ParamRef, Use
 from ndg.errors import UserError
 from ndg.runtime.abi import BULK_TYPES, SCALAR_WORDS
 from ndg.runtime.format import GEOMETRY, INSTANCES, PATH
@@ -519,10 +519,13 @@ def _arg_bound(graph: Graph, arg, input_def: InputDef, bounds: dict):
         return Interval.point(arg.value)
     if isinstance(arg, ParamRef):
         return _param_bound(graph, arg)
-    if arg.node in bounds:
+    if isinstance(arg, Use) and arg.node in bounds:
         return bounds[arg.node]
     if input_def.min is not None and input_def.max is not None:
         return Interval(input_def.min, input_def.max)
+    if isinstance(arg, Expression):
+        return Unbounded(f"`{input_def.name}` is evaluated per use from a `random`, and declares no range",
+                         _no_range_hint(input_def))
     producer = graph.nodes[arg.node].definition.short_name
     return Unbounded(f"it comes from `{arg.node}`, a `{producer}` node whose value is only known when the "
                      f"graph runs, and `{input_def.name}` declares no range", _no_range_hint(input_def))

@@ -46,9 +46,21 @@ def main():
 
 
 def _register_commands():
-    from ndg.commands import check, compile, export, fmt, import_graph, lsp, nodes, plan, run
+    from ndg.commands import (
+        check,
+        compile,
+        export,
+        fmt,
+        import_graph,
+        lsp,
+        nodes,
+        plan,
+        run,
+        serve,
+        sweep,
+    )
 
-    for module in (check, compile, run, plan, fmt, import_graph, export, nodes, lsp):
+    for module in (check, compile, run, sweep, plan, serve, fmt, import_graph, export, nodes, lsp):
         main.add_command(module.command)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from importlib.metadata import version
 
 import numpy as np
@@ -217,7 +218,7 @@ def encode(shapes: Shapes, names: dict[str, list[str]], binary: bool, instancing
     if lines:
         for (_, name), primitive in zip(lines, builder.lines([points for points, _ in lines])):
             roots.append(builder.node(name=name, mesh=builder.mesh(name, primitive)))
-    document: dict = {"asset": {"version": "2.0", "generator": f"ndg {version('ndg')}"}}
+    document: dict = {"asset": {"version": "2.0", "generator": f"ndg {_ndg_version()}"}}
     if builder.uses_instancing:
         document["extensionsUsed"] = document["extensionsRequired"] = [INSTANCING]
     document |= {"scene": 0, "scenes": [{"nodes": roots} if roots else {}]}
@@ -275,3 +276,9 @@ def _glb(document: dict, chunks: list, length: int) -> bytes:
     total = sum(len(part) if isinstance(part, bytes) else part.nbytes for part in parts)
     parts[0] = b"glTF" + (2).to_bytes(4, "little") + (12 + total).to_bytes(4, "little")
     return b"".join(parts)
+
+
+@cache
+def _ndg_version() -> str:
+    # Read once: importlib.metadata parses the package's metadata on every call (~3 ms).
+    return version("ndg")

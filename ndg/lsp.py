@@ -23,6 +23,8 @@ from ndg.compiler.definitions import InputDef, NodeDef, NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors, Span
 from ndg.compiler.driver import check_with_shapes
 from ndg.compiler.formatter import format_program
+from ndg.compiler.nodarium import STANDARD
+from ndg.compiler.passes import default_value
 from ndg.errors import UserError
 
 SERVER_NAME = "ndg"
@@ -49,8 +51,10 @@ def diagnostics(text: str, name: str, library: NodeLibrary) -> list[types.Diagno
 def describe_input(input_def: InputDef) -> str:
     """`amount: integer = 10, 0..64`: an input's type, the value it gets when left out, its range."""
     text = f"{input_def.name}: {input_def.type}"
-    if input_def.value is not None:
-        text += f" = {input_def.value}"
+    if input_def.required:
+        text += " (needs a value)"
+    elif input_def.type in STANDARD.fallback_defaults:
+        text += f" = {_written(default_value(input_def))}"
     if input_def.options:
         text += f" (one of {', '.join(input_def.options)})"
     if input_def.min is not None or input_def.max is not None:
@@ -60,9 +64,19 @@ def describe_input(input_def: InputDef) -> str:
     return text
 
 
+def _written(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(f"{v:g}" for v in value) + "]"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def describe_node(definition: NodeDef) -> str:
     lines = [f"**{definition.id}** → {definition.output}", ""]
-    lines += [f"- `{describe_input(i)}`" for i in definition.inputs]
+    if definition.description:
+        lines += [definition.description, ""]
+    lines += [f"- `{describe_input(i)}`" + (f": {i.description}" if i.description else "") for i in definition.inputs]
     return "\n".join(lines)
 
 
@@ -169,7 +183,10 @@ class NdgLanguageServer(LanguageServer):
         if word.role == "input":
             definition = self.node(word.call)
             input_def = definition.input(name) if definition else None
-            return f"`{describe_input(input_def)}` (input of `{definition.id}`)" if definition and input_def else None
+            if definition is None or input_def is None:
+                return None
+            meaning = f"\n\n{input_def.description}" if input_def.description else ""
+            return f"`{describe_input(input_def)}` (input of `{definition.id}`){meaning}"
         bound = self.bindings(text).get(name)
         if isinstance(bound, syntax.Param):
             return f"parameter `{format_program(syntax.Program(syntax.Source('', ''), (bound,))).strip()}`"

@@ -26,6 +26,7 @@ import signal
 import stat
 import sys
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ from ndg.errors import UserError
 STDOUT = "-"
 TEMPORARY_PREFIX = ".ndg-partial-"
 NEW_FILE_MODE = 0o666  # less the umask, as for any program creating a file
+CLEANING_SECONDS = 10.0
+_cleaned: dict[Path, float] = {}  # folder → when this process last removed abandoned files there
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,13 @@ def _replace(path: Path, data: bytes) -> None:
 
 
 def remove_abandoned(folder: Path) -> None:
-    """Remove temporary files left in `folder` by writers that no longer run."""
+    """Remove temporary files left in `folder` by writers that no longer run. A folder is looked
+    through at most once every CLEANING_SECONDS by a process: a sweep writes thousands of files
+    into one folder, and scanning it for each would make writing them quadratic."""
+    now = time.monotonic()
+    if now - _cleaned.get(folder, -CLEANING_SECONDS) < CLEANING_SECONDS:
+        return
+    _cleaned[folder] = now
     try:
         names = [entry.name for entry in os.scandir(folder) if entry.name.startswith(TEMPORARY_PREFIX)]
     except OSError:

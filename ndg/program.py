@@ -4,6 +4,7 @@ command line, batches, …) hands out, built on the compiler's and the runtime's
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -88,6 +89,18 @@ class Result:
         return f"<ndg.Result of {self.source}: {describe_result(self.words)}>"
 
 
+@dataclass(frozen=True)
+class Parameter:
+    """A graph parameter: its type, the value a run gives it unless told otherwise, and its range
+    (None where the graph declares none)."""
+
+    name: str
+    type: str
+    default: float | int | bool | tuple[float, ...]
+    min: float | int | None
+    max: float | int | None
+
+
 class Program:
     """A compiled plan and its module. The first run loads them into wasmtime; later runs reuse that."""
 
@@ -102,16 +115,22 @@ class Program:
         return Runner(self.plan, self.module)
 
     @property
-    def parameters(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.plan.params)
+    def parameters(self) -> dict[str, Parameter]:
+        """The graph's parameters by name: type, default and range."""
+        from ndg.runtime.scalars import decode_scalar
+
+        return {p.name: Parameter(p.name, p.type, decode_scalar(p.type, self.plan.values[p.value].words), p.min, p.max)
+                for p in self.plan.params}
 
     def run(self, **parameters) -> Result:
-        """Run once. Parameters given here stay set for later runs until given again."""
-        for name, value in parameters.items():
-            if name not in self.parameters:
-                known = ", ".join(f"`{p}`" for p in self.parameters) or "none"
-                raise UserError(f"this plan has no parameter `{name}`", f"its parameters are: {known}")
-            self.runner.set_param(name, value)
+        """Run once, with every parameter at its default except those given here."""
+        known = self.parameters
+        for name in parameters:
+            if name not in known:
+                names = ", ".join(f"`{p}`" for p in known) or "none"
+                raise UserError(f"this plan has no parameter `{name}`", f"its parameters are: {names}")
+        for name, parameter in known.items():
+            self.runner.set_param(name, parameters.get(name, parameter.default))
         from ndg.item_names import node_names
 
         words = self.runner.run()

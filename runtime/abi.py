@@ -18,6 +18,7 @@ STEP_EXPORT = "ndg_step"
 MAX_NODE_MODULES = 256
 ABI_VERSION = 3
 MESSAGE_BYTES = 1024
+RUN_SHIFT = 8
 CONTROL_FIELDS = 10
 CONTROL_BYTES = 1064
 VALUE_ENTRY_WORDS = 3
@@ -120,6 +121,7 @@ class ValueType(StrEnum):
     GEOMETRY = "geometry"
     INSTANCES = "instances"
     RESULT = "result"
+    EXPRESSION = "expression"
 
 
 class RegionKind(StrEnum):

@@ -29,6 +29,7 @@ from ndg.runtime.abi import (
     FLAG_COMPAT,
     GUARD_WORD,
     MESSAGE_BYTES,
+    RUN_SHIFT,
     STEP_EXPORT,
     VALUE_ENTRY_WORDS,
     WORD_BYTES,
@@ -58,6 +59,9 @@ DEFAULT_TIMEOUT = 30.0
 START_FUEL = 100_000_000
 PROVIDED_IMPORTS = (("env", "memory"), ("env", "ndg_panic"))
 
+
+# Node ids of ndg's own library: a fault in one of these is ndg's to fix, in any other its author's.
+BUILT_IN = ("max/plantarium/", "ndg/core/")
 
 class RunError(UserError):
     """A node failed while the plan ran; the message names the node as the user wrote it."""
@@ -149,7 +153,10 @@ class Runner:
         self._param_words: dict[int, tuple[int, ...]] = {}
         # Partial re-runs: which parameter values changed since the last complete run.
         # Only when every output survives the whole run can a partial run reuse the others' values.
-        self._can_rerun_part = plan.layout == "keep"
+        # Per-use expressions draw random numbers with call counters that run through every step
+        # of a node kind, so a plan with them always runs whole.
+        self._can_rerun_part = plan.layout == "keep" and all(v.type != "expression" for v in plan.values)
+        self._runs = 0
         self._dirty: set[int] = set()
         self._every_step = ((0, len(plan.steps)),)
         self._partial_ranges: dict[frozenset[int], tuple[tuple[int, int], ...]] = {}
@@ -358,8 +365,12 @@ class Runner:
             return RunError(f"{where} {'panicked' if self._panic_message else 'trapped'}: {detail}",
                             "check the values given to this node")
         if state.status == Status.CAPACITY:
+            kind = self.plan.kinds[step.kind]
+            blame = ("its size rule under-counts for these inputs; report this with the graph" if kind.startswith(BUILT_IN)
+                     else f"the node `{kind}` is at fault: its size rule (`size` in its definition.json) under-counts "
+                          "what its code writes for these inputs; fix the rule or the code")
             return RunError(f"{where} needs more than its {state.detail}-word output slot and was stopped before overrunning it",
-                            "its size rule under-counts for these inputs; report this with the graph")
+                            blame)
         if state.status == Status.BAD_INPUT:
             name = step.input_names[state.detail] if state.detail < len(step.input_names) else f"#{state.detail}"
             return RunError(f"{where} got a malformed value on its input `{name}`",
@@ -441,6 +452,14 @@ class Runner:
             for ended in ends.get(index, ()):
                 finished.pop(ended, None)
 
+    def _begin_run(self):
+        """The run's bound (fuel, or the timeout from now), and a new run number in the control
+        block's flags."""
+        self._bound(self.budget)
+        self._runs += 1
+        flags = (FLAG_COMPAT if self.plan.compat else 0) | (self._runs % (1 << (32 - RUN_SHIFT))) << RUN_SHIFT
+        self._u32[self._control // 4 + CONTROL_FIELDS - 1] = flags
+
     def _bound(self, fuel: int | None) -> None:
         """Start the bound of what runs next: `fuel` units, or the timeout from now."""
         if self.metering == "fuel":
@@ -461,7 +480,7 @@ class Runner:
         """
         self._ensure_open()
         ranges = self._ranges(full)
-        self._bound(self.budget)
+        self._begin_run()
         self._current = False
         if check:
             self._run_checked([index for first, end in ranges for index in range(first, end)])
@@ -486,7 +505,7 @@ class Runner:
         best = [float("inf")] * len(self.plan.steps)
         self._current = False
         for _ in range(repeats):
-            self._bound(self.budget)
+            self._begin_run()
             for index in range(len(self.plan.steps)):
                 start = time.perf_counter_ns()
                 self._call_step(index)

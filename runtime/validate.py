@@ -85,6 +85,7 @@ def _check_fields(plan: Plan):
     _require(_is_int(plan.output), "output is not a value index")
     _require(plan.layout in SLOT_POLICIES, f"layout {plan.layout!r} is not one of {', '.join(SlotPolicy)}")
     _require(_is_int(plan.peak_live_bytes), "peak live bytes is not a number")
+    _require(isinstance(plan.compat, bool), "compat is not true or false")
     names = set()
     for param in plan.params:
         _require(isinstance(param.name, str) and param.name not in names, f"parameter {param.name!r} is unnamed or repeated")

@@ -59,11 +59,14 @@ def main():
             raise SystemExit(f"no fixture plant for seed {args.seed}: give --graph")
         graph, _ = export_graph(check(text, "plant.ndg", library))
     compiled = compile_text(text, "plant.ndg", ())
-    ours = Runner(compiled.plan, compiled.module.wasm).run()
+    runner = Runner(compiled.plan, compiled.module.wasm)
+    if any(p.name == "seed" for p in compiled.plan.params):
+        runner.set_param("seed", args.seed)  # the run's seed, which Nodarium's seed inputs receive too
+    ours = runner.run()
     theirs = repair_geometry_counts(nodarium_words(graph, args.seed))
     view = View(640, 560)
-    pictures = [labelled(render(decode(ours).merged(), view), "ndg (default mode)"),
-                labelled(render(decode(theirs).merged(), view), "Nodarium (its own words)")]
+    pictures = [labelled(render(decode(ours), view), "ndg (default mode)"),
+                labelled(render(decode(theirs), view), "Nodarium (its own words)")]
     side_by_side = Image.new("RGB", (2 * view.width, view.height))
     for at, picture in enumerate(pictures):
         side_by_side.paste(picture, (at * view.width, 0))

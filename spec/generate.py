@@ -32,7 +32,7 @@ def _pascal(name: str) -> str:
 
 def _value_types(spec: dict) -> list[str]:
     types = spec["types"]
-    return [*types["scalar_words"], *types["bulk"], types["result"]]
+    return [*types["scalar_words"], *types["bulk"], types["result"], types["expression"]]
 
 
 def _derived(spec: dict) -> dict[str, int]:
@@ -56,7 +56,7 @@ def _scalars(spec: dict) -> dict[str, int | str]:
         "MAX_PAGES": memory["max_pages"], "GUARD_WORD": guard["word"], "GUARD_BYTES": guard["bytes"],
         "PLAN_VERSION": plan["version"], "DIGEST_BYTES": plan["digest_bytes"], "STEP_EXPORT": plan["step_export"],
         "MAX_NODE_MODULES": plan["max_node_modules"], "ABI_VERSION": abi["version"],
-        "MESSAGE_BYTES": abi["message_bytes"], **_derived(spec),
+        "MESSAGE_BYTES": abi["message_bytes"], "RUN_SHIFT": abi["run_number"]["shift"], **_derived(spec),
     }
 
 
@@ -134,7 +134,7 @@ def rust_module(spec: dict) -> str:
         "",
     ]
     for name in ("ABI_VERSION", "GUARD_WORD", "MESSAGE_BYTES", "CONTROL_BYTES", "VALUE_ENTRY_BYTES",
-                 "RECORD_HEADER_WORDS", "RECORD_INPUT_WORDS"):
+                 "RECORD_HEADER_WORDS", "RECORD_INPUT_WORDS", "RUN_SHIFT"):
         kind = "usize" if name in usize else "u32"
         lines.append(f"pub const {name}: {kind} = {_literal(scalars[name], ('GUARD_WORD',), name)};")
     lines.append("")

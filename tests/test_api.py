@@ -1,4 +1,4 @@
-"""The library API, the batch helper, and the machine-readable command summaries."""
+"""The library API, the in-process sweep, and the machine-readable command summaries."""
 
 import json
 
@@ -18,6 +18,7 @@ def program():
     return ndg.compile_string("output(input: box(size: 2))", "box.ndg")
 
 
+@pytest.mark.toolchain
 def test_a_string_compiles_and_runs_to_its_words_and_meshes(program):
     result = program.run()
     assert result.words.tolist() == [0, 1, *box_item(2), 1, 1]
@@ -28,6 +29,7 @@ def test_a_string_compiles_and_runs_to_its_words_and_meshes(program):
     assert "1 geometry item (8 vertices, 12 faces)" in repr(result)
 
 
+@pytest.mark.toolchain
 def test_to_trimesh_gives_the_box(program):
     mesh = program.run().to_trimesh()
     assert isinstance(mesh, trimesh.Trimesh)
@@ -35,6 +37,7 @@ def test_to_trimesh_gives_the_box(program):
     assert mesh.bounds.tolist() == [[-2, -2, -2], [2, 2, 2]]
 
 
+@pytest.mark.toolchain
 def test_a_result_keeps_its_words_when_the_program_runs_again(program):
     first = program.run()
     kept = first.words.copy()
@@ -42,11 +45,13 @@ def test_a_result_keeps_its_words_when_the_program_runs_again(program):
     assert first.words.tolist() == kept.tolist()
 
 
+@pytest.mark.toolchain
 def test_a_result_shows_itself_as_a_picture_in_notebooks(program):
     png = program.run()._repr_png_()
     assert png.startswith(b"\x89PNG")
 
 
+@pytest.mark.toolchain
 def test_a_file_compiles_saves_as_a_plan_and_loads_again(tmp_path):
     program = ndg.compile(EXAMPLES / "basics.ndg")
     program.save(tmp_path / "basics.ndp")
@@ -55,11 +60,13 @@ def test_a_file_compiles_saves_as_a_plan_and_loads_again(tmp_path):
     assert again.runner is again.runner  # loaded once, reused by every run
 
 
+@pytest.mark.toolchain
 def test_an_unknown_parameter_is_a_user_error(program):
     with pytest.raises(ndg.UserError, match="this plan has no parameter `seed`"):
         program.run(seed=3)
 
 
+@pytest.mark.toolchain
 def test_result_save_picks_the_format_by_extension(program, tmp_path):
     result = program.run()
     result.save(tmp_path / "box.ply")
@@ -68,22 +75,30 @@ def test_result_save_picks_the_format_by_extension(program, tmp_path):
     assert json.loads((tmp_path / "box.json").read_text()) == result.words.tolist()
 
 
-def test_batch_writes_one_file_per_run_reusing_the_loaded_plan(program, tmp_path):
-    written = ndg.run_batch(program, [{}] * 3, tmp_path / "out" / "box-{index:02d}.bin", quiet=True)
-    assert [p.name for p in written] == ["box-00.bin", "box-01.bin", "box-02.bin"]
+@pytest.mark.toolchain
+def test_sweep_in_process_writes_one_file_per_variant_reusing_the_loaded_plan(program, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    table = ndg.sweep(program, [{}] * 3, ["out/box-{index:02d}.bin"])
     expected = np.array([0, 1, *box_item(2), 1, 1], "<i4").tobytes()
-    assert all(p.read_bytes() == expected for p in written)
+    assert [json.loads(files)[0]["path"] for files in table["files"].to_pylist()] == \
+        ["out/box-00.bin", "out/box-01.bin", "out/box-02.bin"]
+    assert all((tmp_path / "out" / f"box-0{i}.bin").read_bytes() == expected for i in range(3))
+    assert table["worker"].to_pylist() == ["local"] * 3 and table["error"].to_pylist() == [None] * 3
 
 
+@pytest.mark.toolchain
 @pytest.mark.parametrize("pattern, message", [
-    ("box.glb", "every run would write to the same file"),
-    ("box-{seed}.glb", "uses {seed}, which run 0 does not give"),
+    ("box.glb", "every variant would write to the same file"),
+    ("box-{seed}.glb", "uses {seed}, which variant 0 does not give"),
+    ("box-{index}.xyz", "unknown format `.xyz`"),
 ])
-def test_batch_patterns_that_cannot_name_each_run_are_user_errors(program, tmp_path, pattern, message):
+def test_sweep_patterns_that_cannot_name_each_variant_are_refused_before_running(program, tmp_path, pattern, message):
     with pytest.raises(ndg.UserError, match=message):
-        ndg.run_batch(program, [{}, {}], tmp_path / pattern, quiet=True)
+        ndg.sweep(program, [{}, {}], [tmp_path / pattern])
+    assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.toolchain
 def test_run_json_summary_reports_nodes_memory_counts_files_and_timings(tmp_path):
     glb = tmp_path / "basics.glb"
     cli = CliRunner().invoke(main, ["run", str(EXAMPLES / "basics.ndg"), "--json", "-o", str(glb)])
@@ -96,6 +111,7 @@ def test_run_json_summary_reports_nodes_memory_counts_files_and_timings(tmp_path
     assert {"check", "build", "plan", "load", "run", "write"} <= set(summary["timings"])
 
 
+@pytest.mark.toolchain
 def test_compile_json_summary_names_the_plan_and_module(tmp_path):
     plan = tmp_path / "basics.ndp"
     cli = CliRunner().invoke(main, ["compile", str(EXAMPLES / "basics.ndg"), "-o", str(plan), "--json"])
@@ -105,6 +121,7 @@ def test_compile_json_summary_names_the_plan_and_module(tmp_path):
     assert summary["nodes"] == 8 and len(summary["module"]["sha256"]) == 64
 
 
+@pytest.mark.toolchain
 def test_quiet_prints_nothing_and_still_writes(tmp_path):
     cli = CliRunner().invoke(main, ["run", str(EXAMPLES / "basics.ndg"), "-q", "-o", str(tmp_path / "b.bin")])
     assert cli.exit_code == 0 and cli.output == ""
@@ -153,3 +170,16 @@ def test_a_result_with_nothing_to_draw_falls_back_to_its_repr_in_notebooks():
     only_a_line = ndg.Result(result(path_item([[0, 0, 0, 1], [0, 1, 0, 1]])), "line.ndg")
     assert only_a_line._repr_png_().startswith(b"\x89PNG")  # paths are drawn as lines
     assert "1 path item (2 points)" in repr(only_a_line)
+
+
+@pytest.mark.toolchain
+def test_parameters_have_types_defaults_and_ranges_and_each_run_starts_from_the_defaults():
+    import ndg
+    from ndg.program import Parameter
+
+    program = ndg.compile_string("param s: float = 2 in 1..4\nparam on: boolean = true\n"
+                                 "output(input: box(size: s))\n")
+    assert program.parameters == {"s": Parameter("s", "float", 2.0, 1, 4), "on": Parameter("on", "boolean", True, None, None)}
+    default = program.run().words.tobytes()
+    assert program.run(s=3).words.tobytes() != default
+    assert program.run().words.tobytes() == default  # not 3 from the run before

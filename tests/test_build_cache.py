@@ -12,6 +12,7 @@ from ndg.errors import UserError
 GRAPH = "output(input: box(size: 1))"
 
 
+@pytest.mark.toolchain
 def test_second_compile_runs_no_rust_compiler(tmp_path, monkeypatch):
     monkeypatch.setenv("NDG_CACHE_DIR", str(tmp_path / "cache"))
     calls = []
@@ -43,6 +44,7 @@ def test_a_changed_node_source_changes_the_build_key(tmp_path):
     assert build.build_key(nodes, generate(nodes).files) != key
 
 
+@pytest.mark.toolchain
 def test_missing_toolchain_names_what_to_install(monkeypatch):
     from ndg.compiler import toolchain
     monkeypatch.setattr(toolchain, "_candidates", lambda: iter([(toolchain.Path("/nonexistent/rustc"),

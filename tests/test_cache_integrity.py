@@ -35,6 +35,7 @@ def _run(compiled) -> tuple[list[int], bool]:
         return [int(w) for w in runner.run()], runner.code_cached
 
 
+@pytest.mark.toolchain
 def test_a_flipped_bit_in_compiled_code_is_compiled_again_and_replaced(cache):
     compiled = compile_text(GRAPH, "g.ndg")
     expected, cached = _run(compiled)
@@ -49,6 +50,7 @@ def test_a_flipped_bit_in_compiled_code_is_compiled_again_and_replaced(cache):
         assert _run(compiled) == (expected, True)
 
 
+@pytest.mark.toolchain
 def test_a_truncated_or_undigested_entry_is_not_used(cache):
     compiled = compile_text(GRAPH, "g.ndg")
     expected, _ = _run(compiled)
@@ -60,6 +62,7 @@ def test_a_truncated_or_undigested_entry_is_not_used(cache):
     assert _run(compiled) == (expected, True)
 
 
+@pytest.mark.toolchain
 def test_a_corrupt_cached_module_is_rebuilt_not_reused(cache):
     first = compile_text(GRAPH, "g.ndg")
     wasm = first.module.path
@@ -70,6 +73,7 @@ def test_a_corrupt_cached_module_is_rebuilt_not_reused(cache):
     assert compile_text(GRAPH, "g.ndg").module.cached
 
 
+@pytest.mark.toolchain
 def test_a_corrupt_module_info_is_rebuilt(cache):
     first = compile_text(GRAPH, "g.ndg")
     first.module.path.with_suffix(".json").write_text("{not json")
@@ -100,6 +104,7 @@ def _warm_cache(built_modules, folder):
     return folder
 
 
+@pytest.mark.toolchain
 def test_a_relative_cache_dir_is_taken_from_the_current_folder(tmp_path, built_modules):
     (tmp_path / "g.ndg").write_text(GRAPH)
     _warm_cache(built_modules, tmp_path / "rel-cache")
@@ -129,6 +134,7 @@ def test_an_unwritable_cold_cache_is_a_user_error(tmp_path):
     assert "cannot create the cache folder /proc/ndg-cache/modules" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.toolchain
 def test_a_read_only_warm_cache_still_runs(tmp_path, built_modules):
     if os.geteuid() == 0:
         pytest.skip("running as root: permissions are not enforced")

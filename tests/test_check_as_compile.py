@@ -17,6 +17,7 @@ def _ndg(tmp_path, command: str, text: str):
     return CliRunner().invoke(main, args)
 
 
+@pytest.mark.toolchain
 @pytest.mark.parametrize("command", ["check", "compile"])
 def test_a_graph_past_the_memory_wasm32_addresses_is_refused_by_both(tmp_path, command):
     done = _ndg(tmp_path, command, TOO_BIG)
@@ -24,6 +25,7 @@ def test_a_graph_past_the_memory_wasm32_addresses_is_refused_by_both(tmp_path, c
     assert "(137,438,954,332 bytes) would end at byte 137,438,954,332, past the 4,294,967,296 bytes" in done.output
 
 
+@pytest.mark.toolchain
 @pytest.mark.parametrize("command", ["check", "compile"])
 def test_a_graph_past_the_runtime_gibibyte_is_refused_by_both(tmp_path, command):
     done = _ndg(tmp_path, command, "output(input: instance(plant: stem(), geometry: box(), amount: 9000000))\n")

@@ -215,3 +215,37 @@ def test_piped_tables_are_not_wrapped(monkeypatch):
     lines = CliRunner().invoke(main, ["nodes"]).output.splitlines()
     assert any(line.split() == ["max/plantarium/branch", "plant:", "path", "path"] for line in lines)
     assert max(len(line.rstrip()) for line in lines) > 80
+
+
+def test_an_input_with_no_sensible_default_must_be_given(tmp_path):
+    output = check_output(tmp_path, "leaves = instance(plant: stem(), geometry: box())\noutput(input: leaves)\n")
+    assert "error[E202]: `instance` needs a value for `amount`" in output
+    assert "= hint: give it one: `amount: …` (integer, from 0 to ∞); it has no default" in output
+
+
+def test_nodes_lists_the_value_an_input_gets_when_left_out():
+    lines = [" ".join(line.split()) for line in CliRunner().invoke(main, ["nodes"]).output.splitlines()]
+    assert "scale: float = 0.5 [0.1..10]" in lines  # not "(needs a value)": it runs with 0.5
+    assert "amount: integer = (needs a value) [0..]" in lines
+
+
+def test_every_node_and_input_has_a_description():
+    from ndg.compiler.definitions import NodeLibrary
+
+    library = NodeLibrary.load()
+    assert len(library.nodes) == 17
+    assert all(node.description and all(i.description for i in node.inputs) for node in library.nodes)
+    shown = CliRunner().invoke(main, ["nodes", "show", "gravity"]).output
+    assert "Bends paths downwards, as their weight would." in shown
+    assert "How far the paths bend (0: not at all, 1: the most)." in shown
+
+
+def test_an_ambiguous_node_is_reported_once_not_again_as_a_missing_input(tmp_path):
+    import json
+
+    folder = tmp_path / "nodes" / "box"
+    folder.mkdir(parents=True)
+    (folder / "definition.json").write_text(json.dumps({"id": "test/extra/box", "outputs": ["geometry"], "size": "4",
+                                                        "inputs": {"size": {"type": "float", "value": 1}}}))
+    output = check_output(tmp_path, "output(input: box(size: 1))\n", "--nodes", str(tmp_path / "nodes"))
+    assert output.count("error[") == 1 and "error[E107]: `box` could mean `max/plantarium/box`, `test/extra/box`" in output

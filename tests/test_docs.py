@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 
 from ndg.compiler.toolchain import find_toolchain
+
+pytestmark = pytest.mark.toolchain
 
 
 def shell_blocks(markdown: str) -> list[str]:

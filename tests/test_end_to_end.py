@@ -1,10 +1,13 @@
 """Real graphs compiled to wasm and run on one shared memory, with exact result words."""
 
 import numpy as np
+import pytest
 from conftest import EXAMPLES, f32_bits, load
 
 from ndg.compiler.driver import compile_text, read_source
 from ndg.runtime.engine import Runner
+
+pytestmark = pytest.mark.toolchain
 
 # The box as Nodarium builds it: vertices on the corners, 12 faces, each vertex keeping the
 # normal of the last face written to it.

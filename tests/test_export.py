@@ -142,6 +142,7 @@ def example_results():
     return {}
 
 
+@pytest.mark.toolchain
 @pytest.mark.parametrize("suffix", FORMATS)
 @pytest.mark.parametrize("example", EXAMPLE_FILES, ids=lambda p: p.name)
 def test_every_example_exports_to_every_format(tmp_path, example_results, example, suffix):
@@ -156,6 +157,7 @@ def test_every_example_exports_to_every_format(tmp_path, example_results, exampl
         assert_same_words(path, run.words)
 
 
+@pytest.mark.toolchain
 def test_run_command_writes_several_formats_and_reports_them(tmp_path):
     outputs = [tmp_path / "box.glb", tmp_path / "box.obj", tmp_path / "box.bin"]
     args = ["run", str(EXAMPLES / "basics.ndg"), *(a for o in outputs for a in ("-o", str(o)))]

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from ndg.runtime.abi import SCALAR_WORDS
 from ndg.runtime.format import FormatError, split_items
 
+pytestmark = pytest.mark.toolchain
+
 # Every bulk node of the library in one graph, small enough to mutate quickly.
 EVERY_NODE = """
 stems = stem(amount: 2, length: 3, thickness: 0.2, resolution_curve: 4)

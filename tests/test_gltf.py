@@ -94,6 +94,7 @@ def words_of(name, example_words):
     return example_words[name].words if name in example_words else DEGENERATE[name]
 
 
+@pytest.mark.toolchain
 @pytest.mark.parametrize("name", [p.stem for p in EXAMPLE_FILES] + list(DEGENERATE))
 def test_the_validator_finds_no_error_and_no_warning(written, name):
     files, reports, _ = written
@@ -103,6 +104,7 @@ def test_the_validator_finds_no_error_and_no_warning(written, name):
             assert (report["errors"], report["warnings"]) == (0, 0), report["messages"]
 
 
+@pytest.mark.toolchain
 @pytest.mark.parametrize("name", [p.stem for p in EXAMPLE_FILES] + list(DEGENERATE))
 def test_three_js_sees_the_bounds_ndg_computes(written, example_words, name):
     files, _, scenes = written
@@ -118,6 +120,7 @@ def test_three_js_sees_the_bounds_ndg_computes(written, example_words, name):
                 assert np.allclose([scene["min"], scene["max"]], bounds, rtol=1e-5, atol=1e-5), key
 
 
+@pytest.mark.toolchain
 def test_zero_scale_instances_are_drawn_by_no_one(written):
     files, _, scenes = written
     extension = scenes[str(files[("zero_scale", "extension", ".glb")])]
@@ -128,6 +131,7 @@ def test_zero_scale_instances_are_drawn_by_no_one(written):
         "meshes": 1, "instancedMeshes": 0, "instances": 0, "lines": 0, "triangles": 12}
 
 
+@pytest.mark.toolchain
 def test_tree_instances_are_gpu_instances_named_after_their_nodes(written, example_words):
     files, _, scenes = written
     scene = scenes[str(files[("tree", "extension", ".glb")])]
@@ -162,6 +166,7 @@ def gltf_arrays(path):
     return gltf, meshes
 
 
+@pytest.mark.toolchain
 @pytest.mark.parametrize("suffix", [".glb", ".gltf"])
 @pytest.mark.parametrize("name", [p.stem for p in EXAMPLE_FILES])
 def test_pygltflib_reads_back_the_very_vertex_data(written, example_words, name, suffix):
@@ -188,6 +193,7 @@ def test_pygltflib_reads_back_the_very_vertex_data(written, example_words, name,
         assert gltf.bufferViews[gltf.accessors[index].bufferView].target in (34962, 34963)
 
 
+@pytest.mark.toolchain
 @pytest.mark.parametrize("name", [p.stem for p in EXAMPLE_FILES])
 def test_trimesh_reads_back_every_placement(written, example_words, name):
     files, _, _ = written
@@ -204,6 +210,7 @@ def test_trimesh_reads_back_every_placement(written, example_words, name):
     assert np.allclose(got, [merged.min(axis=0), merged.max(axis=0)], atol=1e-4)
 
 
+@pytest.mark.toolchain
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seeds=st.lists(st.integers(0, 10**6), min_size=4, max_size=6, unique=True))
 def test_generated_plant_graphs_validate_clean_and_keep_their_bounds(tmp_path_factory, seeds):

@@ -103,7 +103,7 @@ def test_deep_json_in_a_plan_header_is_a_user_error(tmp_path):
     import hashlib
     import struct
 
-    from ndg.runtime.plan import MAGIC, PLAN_VERSION
+    from ndg.runtime.abi import MAGIC, PLAN_VERSION
     header = b"[" * 100_000 + b"]" * 100_000
     (tmp_path / "deep.ndp").write_bytes(MAGIC + struct.pack("<II", PLAN_VERSION, len(header))
                                         + hashlib.sha256(header).digest() + header)
@@ -118,11 +118,13 @@ def _plan_naming(tmp_path, basics, module_path: str):
     return tmp_path / "p.ndp"
 
 
+@pytest.mark.toolchain
 def test_a_plan_naming_dev_zero_as_its_module_is_refused(tmp_path, basics):
     done = _invoke("run", _plan_naming(tmp_path, basics, "/dev/zero"))
     assert done.exit_code == 2 and "cannot read the plan's module /dev/zero: not a regular file" in done.output
 
 
+@pytest.mark.toolchain
 def test_a_plan_naming_a_fifo_as_its_module_is_refused_without_waiting(tmp_path, basics):
     os.mkfifo(tmp_path / "module.wasm")
     plan = _plan_naming(tmp_path, basics, "module.wasm")
@@ -149,6 +151,7 @@ def test_nodes_new_into_an_unwritable_place_is_a_user_error(tmp_path, folder):
     assert done.exit_code == 2 and "cannot create the node folder in" in done.output
 
 
+@pytest.mark.toolchain
 @pytest.mark.parametrize("output", ["huge.glb", "huge.stl", "huge.png"])
 def test_coordinates_near_float_max_are_refused_when_written(tmp_path, output):
     (tmp_path / "huge.ndg").write_text("output(input: box(size: 3.4e38))\n")
@@ -167,12 +170,13 @@ def test_modulo_of_a_node_value_is_a_user_error_not_a_crash(tmp_path):
 
 
 def test_import_refuses_more_nodes_than_a_ndg_file_holds(monkeypatch):
-    from ndg.compiler import interchange
+    from ndg.compiler.nodarium import interchange
     monkeypatch.setattr(interchange, "MAX_IMPORT_NODES", 2)
     with pytest.raises(UserError, match=r"has 3 nodes, more than the 2 a \.ndg file can hold"):
         import_graph(_graph_of("max/plantarium/float"), NodeLibrary.load())
 
 
+@pytest.mark.toolchain
 def test_a_plan_with_more_steps_than_the_limit_is_refused_before_validation(basics, monkeypatch):
     from ndg.runtime import validate
     monkeypatch.setattr(validate, "MAX_STEPS", 2)

@@ -29,6 +29,7 @@ def test_an_amount_computed_from_an_integer_parameter_plans_its_exact_largest_si
     assert not planned.exact
 
 
+@pytest.mark.toolchain
 def test_an_amount_computed_from_an_integer_parameter_runs_with_each_value():
     runner = load(PLANT.format(amount="n * 4 - n // 2"))
     for n, instances in [(1, 4), (2, 7), (3, 11), (4, 14)]:
@@ -39,6 +40,7 @@ def test_an_amount_computed_from_an_integer_parameter_runs_with_each_value():
         assert instances in words.tolist(), (n, words[:40])
 
 
+@pytest.mark.toolchain
 @pytest.mark.parametrize(("expression", "value"), [
     ("7 // 2", 3), ("-7 // 2", -4), ("-7 % 3", 2), ("n * 4", 12), ("n * 4 - 7 // 2 + (n + 1) % 3", 10),
     ("-n", -3), ("n // 2 * 2", 2), ("round(value: 2.5)", 3), ("round(value: -2.5) * n", -9),
@@ -76,6 +78,7 @@ def test_an_integer_result_that_can_leave_32_bits_gives_no_bound():
                  "can leave the 32 bits of an integer (1 to 10000000000)", "narrow the ranges of its operands")]
 
 
+@pytest.mark.toolchain
 def test_the_cli_compiles_and_runs_integer_arithmetic(tmp_path):
     source = tmp_path / "plant.ndg"
     source.write_text(PLANT.format(amount="n * 4"))

@@ -30,6 +30,7 @@ def codes(text: str, library=LIBRARY) -> list[str]:
     return sorted(d.code for d in caught.value.diagnostics)
 
 
+@pytest.mark.toolchain
 def test_arithmetic_on_parameters_becomes_math_nodes_and_follows_the_parameter():
     runner = load("param length: float = 2 in 0..10\n"
                   "half = length * 0.5 + 1\n"
@@ -50,6 +51,7 @@ def test_constant_arithmetic_is_folded_at_compile_time():
     assert graph.nodes["m"].args["a"].value == -2.25 and graph.nodes["m"].args["b"].value == 3.0
 
 
+@pytest.mark.toolchain
 def test_precedence_and_grouping(run_ndg):
     runner = run_ndg("param x: float = 3\n"
                      "a = 1 + x * 2\n"       # 7
@@ -61,6 +63,7 @@ def test_precedence_and_grouping(run_ndg):
     assert [value(runner, n) for n in "abcde"] == [7.0, 8.0, 1.0, 3.0, -1.5]
 
 
+@pytest.mark.toolchain
 def test_select_options_by_name_are_the_definitions_indexes(run_ndg):
     runner = run_ndg("a = math(op_type: subtract, a: 5, b: 2)\nb = math(op_type: divide, a: 5, b: 2)\n"
                      "output(input: box(size: a))\n")
@@ -68,6 +71,7 @@ def test_select_options_by_name_are_the_definitions_indexes(run_ndg):
     assert codes("a = math(op_type: multiplly)\noutput(input: box())\n") == ["E108"]
 
 
+@pytest.mark.toolchain
 def test_an_integer_parameter_chooses_a_select_option(run_ndg):
     runner = load("param op: integer = 2 in 0..3\nm = math(op_type: op, a: 3, b: 4)\noutput(input: box())\n")
     runner.run()
@@ -78,6 +82,7 @@ def test_an_integer_parameter_chooses_a_select_option(run_ndg):
     assert codes("param op: integer = 2 in 0..4\nm = math(op_type: op)\noutput(input: box())\n") == ["E203"]
 
 
+@pytest.mark.toolchain
 def test_parameter_words_sit_in_the_params_region():
     runner = load("param size: float = 1.5 in 0.5..4\noutput(input: box(size: size))\n")
     param = runner.plan.params[0]
@@ -89,6 +94,7 @@ def test_parameter_words_sit_in_the_params_region():
     assert step.inputs == (param.value,)
 
 
+@pytest.mark.toolchain
 def test_set_param_refuses_wrong_types_and_values_outside_the_range():
     runner = load("param size: float = 1.5 in 0.5..4\noutput(input: box(size: size))\n")
     with pytest.raises(UserError, match=r"`size` \(float from 0.5 to 4\) cannot be 5.0"):
@@ -125,6 +131,7 @@ def test_a_parameter_must_fit_the_inputs_type_and_range(tmp_path):
     check("param n: integer = 2 in 1..8\nr = ranged(amount: n)\noutput(input: box())\n", "t.ndg", library)
 
 
+@pytest.mark.toolchain
 def test_run_set_overrides_parameters_per_run(tmp_path):
     source = tmp_path / "p.ndg"
     source.write_text("param length: float = 2 in 0..10\nhalf = length * 0.5\noutput(input: box(size: half))\n")
@@ -170,6 +177,7 @@ def setting_nodes(tmp_path_factory):
     return root
 
 
+@pytest.mark.toolchain
 def test_inputs_with_a_setting_take_the_settings_block_value(setting_nodes):
     runner = load("settings {\n    resolution.curve: 6,\n}\nc = curve(scale: 0.5)\noutput(input: box(size: c))\n",
                   node_paths=[setting_nodes])
@@ -189,6 +197,7 @@ def test_settings_are_checked_against_the_inputs_that_read_them(setting_nodes):
     check("settings { randomSeed: true, resolution.circle: 8 }\noutput(input: box())\n", "t.ndg", library)
 
 
+@pytest.mark.toolchain
 def test_an_argument_for_a_setting_input_overrides_the_setting_for_that_node_only(setting_nodes, tmp_path):
     text = ("settings {\n    resolution.curve: 6,\n}\n"
             "a = curve(scale: 1)\nb = curve(resolution: 3, scale: 1)\noutput(input: box(size: a))\n")
@@ -243,6 +252,7 @@ def test_arithmetic_mistakes_are_located():
     assert codes("h = 2 * 3\noutput(input: box())\n") == ["E106"]
 
 
+@pytest.mark.toolchain
 def test_parameter_values_survive_a_fresh_instance_after_a_trap(tmp_path):
     panicky = tmp_path / "panicky"
     (panicky / "src").mkdir(parents=True)
@@ -270,6 +280,7 @@ def test_arithmetic_needs_a_nodarium_math_node(tmp_path):
     assert codes("use other/lib\nparam x: float = 1\nm = x + 1\noutput(input: box())\n", library) == ["E109"]
 
 
+@pytest.mark.toolchain
 def test_the_parameters_example_runs_with_and_without_set():
     source = str(ROOT / "examples" / "parameters.ndg")
     assert CliRunner().invoke(main, ["fmt", "--check", source]).exit_code == 0

@@ -40,6 +40,7 @@ def test_the_page_has_examples_of_every_kind():
     assert {kind for kind, _ in BLOCKS} == {"ndg", "ndg-check", "ndg-error"}
 
 
+@pytest.mark.toolchain
 @pytest.mark.parametrize("kind, text", BLOCKS, ids=[f"{k}-{i}" for i, (k, _) in enumerate(BLOCKS)])
 def test_example(kind, text, plant_library):
     assert format_program(parse(text)) == text

@@ -95,6 +95,7 @@ def test_addresses_past_four_gib_are_errors_with_the_numbers():
         place_slots(RegionAllocator(0), [Slot("huge", WASM32_BYTES + 4, 0, 0)], "reuse")
 
 
+@pytest.mark.toolchain
 def test_planner_refuses_a_graph_too_big_for_wasm32(tmp_path):
     folder = tmp_path / "test" / "big" / "block"
     folder.mkdir(parents=True)
@@ -142,6 +143,7 @@ def graph_text(choices, final) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.toolchain
 @settings(max_examples=25, deadline=None)
 @given(st.lists(node_choice, min_size=1, max_size=24), st.integers(0, 10**6))
 def test_generated_graphs_run_within_their_planned_layouts(choices, final):
@@ -165,6 +167,7 @@ def test_generated_graphs_run_within_their_planned_layouts(choices, final):
     assert results["reuse pages"] <= results["keep pages"]
 
 
+@pytest.mark.toolchain
 def test_reuse_shares_memory_and_reaches_the_peak_on_a_chain():
     text = "\n".join(["n0 = float(value: 1.0)"] + [f"n{i} = math(op_type: 0, a: n{i - 1}, b: 1)" for i in range(1, 40)]
                      + ["output(input: box(size: n39))"])
@@ -182,6 +185,7 @@ def reuse_plan():
     return compile_text(text, "small.ndg", layout="reuse").plan
 
 
+@pytest.mark.toolchain
 def test_validation_refuses_live_slots_that_share_bytes(reuse_plan):
     plan = reuse_plan
     a, b = plan.steps[0].output, plan.steps[1].output
@@ -193,6 +197,7 @@ def test_validation_refuses_live_slots_that_share_bytes(reuse_plan):
         validate_plan(dataclasses.replace(plan, layout="keep"))
 
 
+@pytest.mark.toolchain
 def test_validation_refuses_wrong_lifetimes_peaks_and_guards(reuse_plan):
     plan = reuse_plan
     values = list(plan.values)
@@ -220,6 +225,7 @@ def live_overlap(plan) -> bool:
     return False
 
 
+@pytest.mark.toolchain
 @settings(max_examples=40, deadline=None)
 @given(st.lists(node_choice, min_size=2, max_size=16), st.integers(0, 10**6), st.integers(0, 10**6), st.integers(0, 10**6))
 def test_validation_refuses_a_moved_slot_exactly_when_live_slots_collide(choices, final, which, where):

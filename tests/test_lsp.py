@@ -18,7 +18,8 @@ output(input: b)
 """
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-c", "from ndg.cli import main; main()", "lsp"]))
+# One server for the module (starting one costs a second or more); each test opens its own document.
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=[sys.executable, "-c", "from ndg.cli import main; main()", "lsp"]))
 async def client(lsp_client: LanguageClient):
     await lsp_client.initialize_session(types.InitializeParams(capabilities=types.ClientCapabilities()))
     yield
@@ -36,7 +37,7 @@ def at(line: int, character: int) -> dict:
     return {"text_document": types.TextDocumentIdentifier(uri=URI), "position": types.Position(line, character)}
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_diagnostics_have_the_cli_codes_ranges_and_hints(client: LanguageClient):
     [found] = await opened(client, "a = stme(amount: 3)\noutput(input: box())\n")
     assert (found.code, found.range.start.line, found.range.start.character, found.range.end.character) == ("E101", 0, 4, 8)
@@ -48,19 +49,19 @@ async def test_diagnostics_have_the_cli_codes_ranges_and_hints(client: LanguageC
     assert list(client.diagnostics[URI]) == []
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_hover_describes_nodes_inputs_and_names(client: LanguageClient):
     await opened(client, TEXT)
     node = await client.text_document_hover_async(types.HoverParams(**at(2, 5)))
     assert node.contents.value.startswith("**max/plantarium/branch** → path")
-    assert "- `amount: integer = 10, 0..64`" in node.contents.value
+    assert "- `amount: integer = 10, 0..64`: How many branches grow from each parent path." in node.contents.value
     argument = await client.text_document_hover_async(types.HoverParams(**at(1, 10)))
-    assert argument.contents.value == "`amount: integer = 1, 1..64` (input of `max/plantarium/stem`)"
+    assert argument.contents.value == "`amount: integer = 1, 1..64` (input of `max/plantarium/stem`)\n\nHow many stems."
     param = await client.text_document_hover_async(types.HoverParams(**at(3, 32)))
     assert param.contents.value == "parameter `param length: float = 2 in 0..10`"
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_completion_offers_inputs_options_names_and_nodes(client: LanguageClient):
     await opened(client, "param length: float = 2 in 0..10\ns = stem(am\nm = math(op_type: \n")
     inputs = await client.text_document_completion_async(types.CompletionParams(**at(1, 11)))
@@ -71,7 +72,7 @@ async def test_completion_offers_inputs_options_names_and_nodes(client: Language
     assert "length" in labels and "stem" in labels and "s" in labels
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_go_to_definition_of_a_name_and_of_a_node_type(client: LanguageClient):
     await opened(client, TEXT)
     [binding] = await client.text_document_definition_async(types.DefinitionParams(**at(2, 19)))
@@ -81,7 +82,7 @@ async def test_go_to_definition_of_a_name_and_of_a_node_type(client: LanguageCli
         ["plantarium", "stem", "definition.json"], ["stem", "src", "lib.rs"]]
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_formatting_is_ndg_fmt(client: LanguageClient):
     await opened(client, "output(input:box( size:2 ))\n")
     [edit] = await client.text_document_formatting_async(types.DocumentFormattingParams(
@@ -89,7 +90,7 @@ async def test_formatting_is_ndg_fmt(client: LanguageClient):
     assert edit.new_text == "output(input: box(size: 2))\n"
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_document_symbols(client: LanguageClient):
     await opened(client, TEXT)
     symbols = await client.text_document_document_symbol_async(types.DocumentSymbolParams(

@@ -1,9 +1,13 @@
 """The built module keeps the shared-memory contract."""
 
+import pytest
+
 from ndg.compiler.build import ALLOWED_IMPORTS, build_library
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.wasm_inspect import inspect_module
 from ndg.runtime.engine import module_kinds
+
+pytestmark = pytest.mark.toolchain
 
 
 def _library_module():

@@ -44,6 +44,7 @@ def node_values(runner: Runner) -> list[bytes]:
     return [runner.value(step.output).tobytes() for step in runner.plan.steps]
 
 
+@pytest.mark.toolchain
 def test_per_node_plans_give_the_bytes_of_single_module_plans(both):
     single, per_node = both
     assert per_node.plan.modules and not single.plan.modules
@@ -74,11 +75,13 @@ def assert_modules_placed(plan, blob: bytes):
     assert min(region.start for region in found.values()) > 0  # no module's data at the null address
 
 
+@pytest.mark.toolchain
 def test_static_regions_read_back_from_the_modules_are_disjoint(both):
     _, per_node = both
     assert_modules_placed(per_node.plan, per_node.module.wasm)
 
 
+@pytest.mark.toolchain
 @settings(max_examples=8, deadline=None)
 @given(scalar_chains(12), st.sampled_from(["keep", "reuse"]))
 def test_generated_graphs_place_their_modules_apart_and_match_one_module(text, layout):
@@ -98,6 +101,7 @@ def basics():
     return compile_text(BASICS, "basics.ndg", modules="per-node")
 
 
+@pytest.mark.toolchain
 def test_a_per_node_plan_survives_its_file_and_the_cli(basics, tmp_path):
     plan, blob = decode_plan(encode_plan(basics.plan, basics.module.wasm))
     assert plan == basics.plan and blob == basics.module.wasm
@@ -110,6 +114,7 @@ def test_a_per_node_plan_survives_its_file_and_the_cli(basics, tmp_path):
     assert (tmp_path / "many.bin").read_bytes() == (tmp_path / "one.bin").read_bytes()
 
 
+@pytest.mark.toolchain
 def test_the_dispatcher_refuses_a_bad_step_range(basics):
     with Runner(basics.plan, basics.module.wasm) as runner:
         runner.empty_call()
@@ -128,6 +133,7 @@ def relinked(compiled, kind: int, base: int):
     return dataclasses.replace(compiled.plan, modules=tuple(records)), blob
 
 
+@pytest.mark.toolchain
 def test_a_module_linked_over_the_plans_tables_is_refused_before_it_runs(basics):
     control = basics.plan.region("control").offset
     plan, blob = relinked(basics, 0, control)
@@ -135,6 +141,7 @@ def test_a_module_linked_over_the_plans_tables_is_refused_before_it_runs(basics)
         Runner(plan, blob)
 
 
+@pytest.mark.toolchain
 def test_a_module_linked_over_another_module_is_refused_before_it_runs(basics):
     second = next(r for r in basics.plan.regions if r.kind == "module" and r.name == basics.plan.kinds[1])
     plan, blob = relinked(basics, 0, second.offset)
@@ -142,6 +149,7 @@ def test_a_module_linked_over_another_module_is_refused_before_it_runs(basics):
         Runner(plan, blob)
 
 
+@pytest.mark.toolchain
 def test_damaged_per_node_plans_are_refused(basics):
     plan, blob = basics.plan, basics.module.wasm
     with pytest.raises(UserError, match="modules hold"):
@@ -205,6 +213,7 @@ def test_two_modules_whose_static_data_collide_are_refused():
     check_disjoint({"test/a": regions["test/a"], "test/c": check_node_module(node_module(8192), "test/c")})
 
 
+@pytest.mark.toolchain
 def test_a_rust_module_linked_at_its_default_layout_is_read_back_whole():
     """rustc's own layout puts the stack below the data; its region then reaches address 0."""
     obj, _ = build_object(NodeLibrary.load(()).by_id("max/plantarium/float"))
@@ -236,6 +245,7 @@ def float_linked_at(base: int) -> bytes:
     return link(build_object(FLOAT)[0], base)
 
 
+@pytest.mark.toolchain
 def test_a_prebuilt_module_is_placed_where_it_was_linked_and_gives_the_same_bytes(tmp_path):
     base = 8 << 20
     nodes = publish(tmp_path, "pfloat", float_linked_at(base))
@@ -249,6 +259,7 @@ def test_a_prebuilt_module_is_placed_where_it_was_linked_and_gives_the_same_byte
         assert many.run(stepped=True, full=True).tobytes() == one.run().tobytes()
 
 
+@pytest.mark.toolchain
 def test_a_prebuilt_module_cannot_join_a_single_module_plan(tmp_path):
     nodes = publish(tmp_path, "pfloat", float_linked_at(8 << 20))
     with pytest.raises(UserError, match=r"p\.ndg:1: node `half` is a `test/prebuilt/pfloat`, published as a built module") as error:
@@ -256,6 +267,7 @@ def test_a_prebuilt_module_cannot_join_a_single_module_plan(tmp_path):
     assert error.value.hint == "compile with --modules per-node"
 
 
+@pytest.mark.toolchain
 def test_prebuilt_modules_whose_static_data_collide_are_refused(tmp_path):
     nodes = publish(publish(tmp_path, "pa", float_linked_at(8 << 20)), "pb", float_linked_at((8 << 20) + 4096))
     graph = "a = pa(value: 1)\nb = pb(value: 2)\noutput(input: box(size: math(op_type: 0, a: a, b: b)))\n"
@@ -265,6 +277,7 @@ def test_prebuilt_modules_whose_static_data_collide_are_refused(tmp_path):
     assert "--global-base=" in error.value.hint
 
 
+@pytest.mark.toolchain
 def test_a_prebuilt_module_with_data_at_address_0_is_refused(tmp_path):
     nodes = publish(tmp_path, "pfloat", float_linked_at(0))
     with pytest.raises(UserError, match=r"overlapping address 0") as error:
@@ -290,6 +303,7 @@ def failing_nodes(tmp_path_factory):
     return write_nodes(tmp_path_factory.mktemp("nodes"), {name: FAILING[name] for name in ("panicky", "greedy")})
 
 
+@pytest.mark.toolchain
 @pytest.mark.parametrize("stepped", [False, True])
 def test_failures_in_node_modules_name_the_node_and_leave_the_runner_usable(failing_nodes, stepped):
     text = "ok = panicky(value: 0.5)\n\nbad = panicky(value: {})\nfull = greedy(count: {})\noutput(input: box())\n"

@@ -16,6 +16,8 @@ from ndg.compiler.driver import compile_text
 from ndg.runtime.engine import Runner
 from ndg.runtime.format import GEOMETRY, PATH, repair_geometry_counts, split_items
 
+pytestmark = pytest.mark.toolchain
+
 
 def tubes(words) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """(path points, ring positions per point, faces) of every path and the tube after it."""

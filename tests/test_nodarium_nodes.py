@@ -17,6 +17,8 @@ import pytest
 from ndg.compiler.driver import compile_text
 from ndg.runtime.engine import Runner
 
+pytestmark = pytest.mark.toolchain
+
 DATA = json.loads(gzip.decompress((Path(__file__).parent / "fixtures" / "nodarium_nodes.json.gz").read_bytes()))
 FIXTURES, PLANTS = DATA["nodes"], DATA["plants"]
 

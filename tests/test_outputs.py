@@ -49,6 +49,7 @@ def test_a_replaced_file_keeps_its_permissions(tmp_path):
     assert target.read_bytes() == b"new" and stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
+@pytest.mark.toolchain
 def test_a_symlink_is_followed_and_kept(tmp_path):
     (tmp_path / "real").mkdir()
     real = tmp_path / "real" / "result.json"
@@ -69,6 +70,7 @@ def test_a_dangling_symlink_creates_its_target(tmp_path):
     assert link.is_symlink() and (tmp_path / "target.bin").read_bytes() == b"x"
 
 
+@pytest.mark.toolchain
 def test_dev_null_stays_a_device():
     before = os.stat("/dev/null")
     cli = invoke("compile", BASICS, "-o", "/dev/null", "-q")
@@ -77,6 +79,7 @@ def test_dev_null_stays_a_device():
     assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev
 
 
+@pytest.mark.toolchain
 def test_a_fifo_is_written_into_not_replaced(tmp_path):
     fifo = tmp_path / "pipe.json"
     os.mkfifo(fifo)
@@ -90,6 +93,7 @@ def test_a_fifo_is_written_into_not_replaced(tmp_path):
     assert json.loads(received[0])[:2] == [0, 1]
 
 
+@pytest.mark.toolchain
 def test_dash_is_standard_output_in_the_format_asked_for():
     cli = invoke("run", BASICS, "-o", "-", "--format", "json")
     assert cli.exit_code == 0, cli.output
@@ -103,6 +107,7 @@ def test_dash_without_a_format_asks_for_one(tmp_path):
     assert cli.exit_code == 2 and "--format" in cli.output
 
 
+@pytest.mark.toolchain
 def test_compile_and_export_and_import_write_to_standard_output(tmp_path):
     plan = invoke("compile", BASICS, "-o", "-")
     assert plan.exit_code == 0 and plan.stdout_bytes.startswith(b"NDG")
@@ -159,6 +164,7 @@ def test_import_refuses_to_overwrite_its_graph(tmp_path):
     assert cli.exit_code == 2 and "it is the input" in cli.output and graph.read_bytes() == before
 
 
+@pytest.mark.toolchain
 def test_plan_show_refuses_to_draw_over_its_plan(tmp_path):
     plan = tmp_path / "p.ndp"
     assert invoke("compile", BASICS, "-o", plan, "-q").exit_code == 0
@@ -171,6 +177,7 @@ def test_plan_show_refuses_to_draw_over_its_plan(tmp_path):
     assert plan.read_bytes() == before
 
 
+@pytest.mark.toolchain
 def test_run_refuses_to_write_over_its_source(tmp_path):
     plan = tmp_path / "p.ndp"
     assert invoke("compile", BASICS, "-o", plan, "-q").exit_code == 0
@@ -178,6 +185,7 @@ def test_run_refuses_to_write_over_its_source(tmp_path):
     assert cli.exit_code == 2 and "it is the input" in cli.output
 
 
+@pytest.mark.toolchain
 @pytest.mark.parametrize("length", [246, 250, 255])
 def test_names_up_to_the_file_system_limit_work(tmp_path, length):
     name = "n" * (length - len(".ndp")) + ".ndp"
@@ -226,6 +234,7 @@ def test_a_signal_during_a_write_leaves_no_temporary_file(tmp_path, signum):
     assert leftovers(tmp_path) == [] and target.read_bytes() == b"old"
 
 
+@pytest.mark.toolchain
 def test_format_names_standard_output_only(tmp_path):
     cli = invoke("run", BASICS, "-o", tmp_path / "box.glb", "-o", "-", "--format", "json")
     assert cli.exit_code == 0, cli.output

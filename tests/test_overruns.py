@@ -7,6 +7,8 @@ from conftest import f32_bits, write_nodes
 from ndg.compiler.driver import compile_text
 from ndg.runtime.engine import RunError, Runner
 
+pytestmark = pytest.mark.toolchain
+
 NODES = {
     # Writes `word` at byte `address`: a node whose unsafe code writes where it must not.
     "poke": ({"outputs": ["integer"], "inputs": {"address": {"type": "integer", "value": 0},

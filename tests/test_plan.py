@@ -37,12 +37,14 @@ def assert_sound_layout(plan):
         assert [r.kind for r in holders] in (["constants"], ["slot"])
 
 
+@pytest.mark.toolchain
 def test_example_layout_is_aligned_and_disjoint(compiled):
     assert_sound_layout(compiled.plan)
     static = compiled.plan.region("static")
     assert static.size == compiled.module.info.static_end
 
 
+@pytest.mark.toolchain
 def test_plan_file_round_trips_and_runs(tmp_path, compiled):
     path = tmp_path / "basics.ndp"
     save_plan(path, compiled.plan, compiled.module.wasm)
@@ -51,6 +53,7 @@ def test_plan_file_round_trips_and_runs(tmp_path, compiled):
     assert Runner(plan, module).run().tolist() == Runner(compiled.plan, compiled.module.wasm).run().tolist()
 
 
+@pytest.mark.toolchain
 def test_plan_can_refer_to_its_module_by_hash(tmp_path, compiled):
     (tmp_path / "lib.wasm").write_bytes(compiled.module.wasm)
     plan = dataclasses.replace(compiled.plan, module=dataclasses.replace(compiled.plan.module, path="lib.wasm"))
@@ -61,6 +64,7 @@ def test_plan_can_refer_to_its_module_by_hash(tmp_path, compiled):
         Runner(*load_plan(tmp_path / "p.ndp"))
 
 
+@pytest.mark.toolchain
 def test_cli_compile_then_run(tmp_path):
     plan = tmp_path / "basics.ndp"
     result = CliRunner().invoke(main, ["compile", str(EXAMPLES / "basics.ndg"), "-o", str(plan)])
@@ -74,6 +78,7 @@ def test_cli_compile_then_run(tmp_path):
     assert stepped.exit_code == 0 and (tmp_path / "stepped.bin").read_bytes() == out.read_bytes()
 
 
+@pytest.mark.toolchain
 def test_failed_compile_leaves_an_existing_plan_untouched(tmp_path):
     good = tmp_path / "g.ndp"
     assert CliRunner().invoke(main, ["compile", str(EXAMPLES / "basics.ndg"), "-o", str(good)]).exit_code == 0
@@ -85,6 +90,7 @@ def test_failed_compile_leaves_an_existing_plan_untouched(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["bad.ndg", "g.ndp"]  # no temporary files left behind
 
 
+@pytest.mark.toolchain
 def test_validation_refuses_overlapping_regions(compiled):
     plan = compiled.plan
     slots = [r for r in plan.regions if r.kind == "slot"]
@@ -94,6 +100,7 @@ def test_validation_refuses_overlapping_regions(compiled):
         validate_plan(broken)
 
 
+@pytest.mark.toolchain
 def test_validation_refuses_a_step_that_reads_a_later_value(compiled):
     plan = compiled.plan
     first = plan.steps[0]
@@ -103,6 +110,7 @@ def test_validation_refuses_a_step_that_reads_a_later_value(compiled):
         validate_plan(broken)
 
 
+@pytest.mark.toolchain
 @settings(max_examples=200, deadline=None)
 @given(position=st.integers(min_value=0), flip=st.integers(min_value=0, max_value=7))
 def test_damaged_plan_files_are_clean_errors_or_the_right_result(compiled, position, flip):
@@ -113,6 +121,7 @@ def test_damaged_plan_files_are_clean_errors_or_the_right_result(compiled, posit
 
 
 # Random chains of scalar nodes: every layout the planner makes is aligned and disjoint.
+@pytest.mark.toolchain
 @settings(max_examples=25, deadline=None)
 @given(scalar_chains(30))
 def test_generated_graphs_get_sound_layouts(text):

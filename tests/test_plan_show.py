@@ -20,6 +20,7 @@ def compiled_plan(request, tmp_path_factory):
     return request.param, path
 
 
+@pytest.mark.toolchain
 def test_json_summary_gives_the_layout_and_every_step(compiled_plan):
     policy, path = compiled_plan
     result = CliRunner().invoke(main, ["plan", "show", str(path), "--json"])
@@ -38,6 +39,7 @@ def test_json_summary_gives_the_layout_and_every_step(compiled_plan):
         ("output.input", 12, "box", 91, 6, 7), ("output", 12, "output", 95, 7, 8)]
 
 
+@pytest.mark.toolchain
 def test_tables_name_the_nodes_and_the_png_draws_the_slots(compiled_plan, tmp_path):
     policy, path = compiled_plan
     picture = tmp_path / "map.png"
@@ -58,6 +60,7 @@ def test_plan_show_refuses_what_is_not_a_plan(tmp_path):
     assert result.exit_code == 2 and "not a plan" in result.output
 
 
+@pytest.mark.toolchain
 def test_run_with_reuse_gives_the_same_result_and_shows_only_held_values(tmp_path):
     outputs = {}
     for policy in ("keep", "reuse"):

@@ -4,6 +4,7 @@ what the run really writes (exact when every value is known), and `keep` and `re
 
 import random
 
+import pytest
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from layout_checks import assert_guards_intact, assert_layout_is_sound, written_words
@@ -12,6 +13,8 @@ from plant_graphs import plant_graph
 from ndg.compiler.driver import compile_text
 from ndg.runtime.engine import Runner
 from ndg.runtime.validate import validate_plan
+
+pytestmark = pytest.mark.toolchain
 
 
 def assert_within_plan(runner: Runner, exact: bool):

@@ -43,12 +43,15 @@ def floats(words) -> np.ndarray:
 STEM = "stem(amount: 1, length: 2, thickness: 0.5, resolution_curve: 3)"
 
 
+@pytest.mark.toolchain
 def test_random_is_nodariums_first_value_of_its_seed(run_ndg):
-    # Nodarium's value for random(min: -1, max: 3) at run seed 7, the first time a node uses it.
-    runner = run_ndg("r = random(min: -1, max: 3, seed: 7)\noutput(input: stem(thickness: r))")
-    assert runner.node_value("r").tolist() == [0x3F98858A]
+    # Nodarium's value for random(min: -1, max: 3) at run seed 7, the first time a node uses it: the
+    # thickness at the foot of the first stem.
+    runner = run_ndg("r = random(min: -1, max: 3, seed: 7)\noutput(input: stem(thickness: r, resolution_curve: 3))")
+    assert runner.node_value("output.input").tolist()[9] == 0x3F98858A
 
 
+@pytest.mark.toolchain
 def test_stem_of_three_points(run_ndg):
     runner = run_ndg("output(input: stem(origin: [1, 2, 3], amount: 2, length: 4, thickness: 0.5, resolution_curve: 3))")
     one = path_item(1, [(1, 2, 3, 0.5), (1, 4, 3, 0.25), (1, 6, 3, 0)])
@@ -56,6 +59,7 @@ def test_stem_of_three_points(run_ndg):
     assert runner.node_value("output.input").tolist() == [0, 1, *one, *one, 1, 1]
 
 
+@pytest.mark.toolchain
 def test_triangle_is_nodariums_with_size_read_as_a_float(run_ndg):
     runner = run_ndg("output(input: triangle(size: 1.5))")
     s = f32_bits(1.5)
@@ -64,6 +68,7 @@ def test_triangle_is_nodariums_with_size_read_as_a_float(run_ndg):
     assert runner.node_value("output.input").tolist() == [0, len(body) + 1, *body, 1, 1]
 
 
+@pytest.mark.toolchain
 def test_a_single_branch_on_a_straight_path(run_ndg):
     text = f"""
         plant = {STEM}
@@ -84,6 +89,7 @@ def test_a_single_branch_on_a_straight_path(run_ndg):
     np.testing.assert_array_equal(floats(words[6:22]).reshape(4, 4), np.array(branch))
 
 
+@pytest.mark.toolchain
 def test_branches_are_spread_and_turned_about_the_path(run_ndg):
     runner = run_ndg(f"""
         out = branch(plant: {STEM}, amount: 3, length: 1, thickness: 1, offsetSingle: 0.5,
@@ -116,6 +122,7 @@ def bend(d, alpha, strength, curviness):
     return direction * (segment / np.sqrt(dot(direction, direction)))
 
 
+@pytest.mark.toolchain
 def test_gravity_on_two_segments(run_ndg):
     runner = run_ndg(f"out = gravity(plant: {STEM}, strength: 1, curviness: 1)\noutput(input: out)")
     up = np.array([0, 1, 0], dtype=F)
@@ -134,6 +141,7 @@ def test_gravity_on_two_segments(run_ndg):
     assert np.linalg.norm(second - first) == pytest.approx(1, abs=1e-6)
 
 
+@pytest.mark.toolchain
 @pytest.mark.parametrize("axis, tip", [(0, (1, 0, 2)), (1, (1, 2, 0)), (2, (-1, 0, 0))])
 def test_rotate_a_quarter_turn_about_each_axis(run_ndg, axis, tip):
     runner = run_ndg(f"""
@@ -150,6 +158,7 @@ def test_rotate_a_quarter_turn_about_each_axis(run_ndg, axis, tip):
     assert points[:, 3].tolist() == [0.5, 0.25, 0]
 
 
+@pytest.mark.toolchain
 def test_rotate_spread_fans_path_j_by_angle_j_over_n(run_ndg):
     runner = run_ndg("out = rotate(plant: stem(amount: 4, length: 1, resolution_curve: 3), axis: 2, angle: 2, spread: true)"
                      "\noutput(input: out)")
@@ -159,6 +168,7 @@ def test_rotate_spread_fans_path_j_by_angle_j_over_n(run_ndg):
     np.testing.assert_allclose(angles, [0, 0.5, 1, 1.5], atol=1e-6)
 
 
+@pytest.mark.toolchain
 def test_noise_on_a_three_point_path(run_ndg):
     # fixBottom 1 keeps the base where it is; directionalStrength lets only y through, by at most
     # strength·a (the noise stays within ±1). Its exact words are Nodarium's (test_nodarium_nodes.py).
@@ -174,6 +184,7 @@ def test_noise_on_a_three_point_path(run_ndg):
     assert 0 < abs(floats(after[11:12])[0] - 1) <= 0.5 and 0 < abs(floats(after[15:16])[0] - 2) <= 1
 
 
+@pytest.mark.toolchain
 def test_noise_and_gravity_leave_paths_outside_their_levels_untouched(run_ndg):
     runner = run_ndg(f"""
         plant = branch(plant: {STEM}, amount: 2, resolution_curve: 4)
@@ -204,6 +215,7 @@ def quat_matrix(scale, q, t):
             *t, one]
 
 
+@pytest.mark.toolchain
 def test_one_instance(run_ndg):
     runner = run_ndg(f"""
         plant = {STEM}
@@ -241,6 +253,7 @@ pub fn execute(out: &mut Writer) -> NodeResult {
     return root
 
 
+@pytest.mark.toolchain
 def test_the_tube_around_a_two_point_path(run_ndg, segment_node):
     runner = run_ndg("output(input: segment(), resolution_circle: 4)", node_paths=[segment_node])
     result = runner.run()
@@ -265,6 +278,7 @@ def test_the_tube_around_a_two_point_path(run_ndg, segment_node):
         assert normal[0] * centre[0] + normal[2] * centre[2] > 0
 
 
+@pytest.mark.toolchain
 def test_output_passes_geometry_and_instances_through(run_ndg):
     runner = run_ndg(f"output(input: instance(plant: {STEM}, geometry: box(size: 1), amount: 2), resolution_circle: 3)")
     kinds = []

@@ -2,9 +2,11 @@
 
 import re
 
+import pytest
 from conftest import ROOT
 
 
+@pytest.mark.toolchain
 def test_runtime_api_example_in_readme_runs(monkeypatch):
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Python: the runtime underneath", 1)[1]
@@ -18,6 +20,8 @@ def test_runtime_api_example_in_readme_runs(monkeypatch):
 def test_graphs_shown_in_readme_pass_every_check():
     from ndg.compiler.definitions import NodeLibrary
     from ndg.compiler.driver import check
+    from ndg.compiler.formatter import format_program
+    from ndg.compiler.syntax import parse
 
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"^```(\w*)\n(.*?)^```", readme, re.S | re.M)
@@ -26,3 +30,4 @@ def test_graphs_shown_in_readme_pass_every_check():
     library = NodeLibrary.load()
     for graph in graphs:
         check(graph, "README.md", library)
+        assert format_program(parse(graph)) == graph  # `ndg fmt --check` passes what the README shows

@@ -23,6 +23,7 @@ def covered(image: Image.Image) -> np.ndarray:
     return np.abs(np.asarray(image, np.float32) - BACKGROUND).sum(axis=2) > 8
 
 
+@pytest.mark.toolchain
 def test_png_from_the_command_has_the_size_asked_for_and_shows_the_plant(tmp_path):
     png = tmp_path / "basics.png"
     cli = CliRunner().invoke(main, ["run", str(EXAMPLES / "basics.ndg"), "--png", str(png), "--size", "320x200"])

@@ -41,6 +41,7 @@ def pixels(image) -> np.ndarray:
     return np.asarray(image.convert("RGB"), np.float32)
 
 
+@pytest.mark.toolchain
 def test_basics_looks_like_the_reference_picture(tmp_path):
     png = tmp_path / "basics.png"
     cli = CliRunner().invoke(main, ["run", str(EXAMPLES / "basics.ndg"), "--png", str(png), "--size", "320x240", "-q"])
@@ -87,6 +88,7 @@ def test_a_turntable_goes_around_at_one_zoom():
     assert covered[0] > 0 and covered[0] != covered[1]  # seen from the side after a quarter turn
 
 
+@pytest.mark.toolchain
 @pytest.mark.parametrize("suffix, frames", [(".png", 1), (".webp", 6), (".gif", 6)])
 def test_turntable_as_a_sheet_or_an_animation(tmp_path, suffix, frames):
     out = tmp_path / f"tree{suffix}"
@@ -103,12 +105,14 @@ def test_an_animation_needs_a_turntable(tmp_path):
     assert cli.exit_code == 2 and "unknown format `.webp`" in cli.output
 
 
+@pytest.mark.toolchain
 def test_picture_to_standard_output():
     cli = CliRunner().invoke(main, ["run", str(EXAMPLES / "basics.ndg"), "--png", "-", "--size", "64x48"])
     assert cli.exit_code == 0, cli.output
     assert Image.open(io.BytesIO(cli.stdout_bytes)).size == (64, 48)
 
 
+@pytest.mark.toolchain
 def test_without_opengl_the_cpu_renderer_draws_and_says_so(monkeypatch, capsys):
     monkeypatch.setattr(render_gl, "_state", {"problem": "libEGL.so.1: cannot open shared object file"})
     monkeypatch.delenv("NDG_RENDERER")

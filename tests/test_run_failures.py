@@ -8,6 +8,8 @@ from conftest import f32_bits, load, write_nodes
 from ndg.runtime.abi import GUARD_WORD
 from ndg.runtime.engine import RunError
 
+pytestmark = pytest.mark.toolchain
+
 NODES = {
     "panicky": ({"outputs": ["float"], "inputs": {"value": {"type": "float", "value": 0}}}, """
 pub fn execute(value: f32) -> f32 {
@@ -68,6 +70,8 @@ def test_slot_overrun_is_stopped_before_it_writes_past_the_slot(failing_nodes):
     with pytest.raises(RunError) as error:
         runner.run()
     assert "node `g` (test.ndg:1) needs more than its 6-word output slot" in error.value.message
+    assert error.value.hint == ("the node `test/extra/greedy` is at fault: its size rule (`size` in its definition.json) "
+                                "under-counts what its code writes for these inputs; fix the rule or the code")
     assert runner.node_value("g").tolist() == []  # a failed step leaves no value that looks complete
     written = runner.memory.read(runner.store, slot.offset, neighbour.offset + 4)
     assert bytes(written[:24]) == bytes([7, 0, 0, 0] * 6)

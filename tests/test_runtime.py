@@ -19,6 +19,8 @@ from ndg.runtime.engine import RunError, Runner
 from ndg.runtime.plan import Region, save_plan
 from ndg.runtime.validate import PlanInvalid, validate_plan
 
+pytestmark = pytest.mark.toolchain
+
 NODES = {
     # Steps a linear congruential generator `count` times; a negative count never stops.
     "spin": ({"outputs": ["integer"], "inputs": {"count": {"type": "integer", "value": 1}}}, """

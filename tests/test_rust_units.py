@@ -2,8 +2,12 @@
 
 import subprocess
 
+import pytest
+
 from ndg.compiler.definitions import builtin_node_dir
 from ndg.compiler.toolchain import find_toolchain
+
+pytestmark = pytest.mark.toolchain
 
 
 def test_cargo_test_passes(tmp_path):

@@ -18,6 +18,8 @@ from ndg.runtime.engine import Runner
 from ndg.runtime.plan import Module, module_digest, save_plan
 from ndg.runtime.sandbox import MAX_TABLE_ELEMENTS
 
+pytestmark = pytest.mark.toolchain
+
 
 @pytest.fixture(scope="module")
 def basics():

@@ -2,6 +2,7 @@
 
 import re
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -72,6 +73,7 @@ def test_scaffold_writes_a_node_folder(tmp_path):
     assert 'name = "ndg_node_stalk"' in (tmp_path / "stalk" / "Cargo.toml").read_text()
 
 
+@pytest.mark.toolchain
 def test_edited_scaffold_runs_through_the_nodes_option(stalk, tmp_path):
     (tmp_path / "stalk.ndg").write_text(GRAPH)
     done = ndg("run", tmp_path / "stalk.ndg", "--nodes", stalk, "-o", tmp_path / "result.bin")
@@ -79,6 +81,7 @@ def test_edited_scaffold_runs_through_the_nodes_option(stalk, tmp_path):
     assert_result_is_the_stalk_and_its_tube(tmp_path / "result.bin")
 
 
+@pytest.mark.toolchain
 def test_edited_scaffold_runs_through_the_node_path_variable(stalk, tmp_path):
     (tmp_path / "stalk.ndg").write_text(GRAPH)
     done = ndg("run", tmp_path / "stalk.ndg", "-o", tmp_path / "result.bin", env={NODE_PATH_VARIABLE: str(stalk)})
@@ -86,6 +89,7 @@ def test_edited_scaffold_runs_through_the_node_path_variable(stalk, tmp_path):
     assert_result_is_the_stalk_and_its_tube(tmp_path / "result.bin")
 
 
+@pytest.mark.toolchain
 def test_scaffold_passes_its_own_cargo_tests(tmp_path):
     assert ndg("nodes", "new", "me/garden/stalk", "--dir", tmp_path).exit_code == 0
     toolchain = find_toolchain()
@@ -152,3 +156,25 @@ def test_every_valid_id_renders_a_definition_ndg_loads(node_id):
 def test_every_other_id_is_refused(node_id):
     with pytest.raises(UserError, match="is not a node id"):
         render(node_id)
+
+
+def test_a_new_node_that_shadows_a_built_in_gets_a_warning_naming_both(tmp_path):
+    done = ndg("nodes", "new", "me/garden/box", "--dir", tmp_path)
+    assert done.exit_code == 0
+    assert ("warning: `me/garden/box` has the short name of the built-in `max/plantarium/box`: with --nodes "
+            f"{tmp_path}, `box(…)` in a graph could mean either (error E107)") in done.output
+
+
+@pytest.mark.toolchain
+def test_nodes_test_runs_a_node_s_tests_with_ndg_s_toolchain(tmp_path):
+    assert ndg("nodes", "new", "me/garden/stalk", "--dir", tmp_path).exit_code == 0
+    done = subprocess.run([sys.executable, "-c", "from ndg.cli import main; main()", "nodes", "test", str(tmp_path / "stalk")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"testing me/garden/stalk with {find_toolchain().rustc}" in done.stderr
+    assert "test result: ok. 2 passed" in done.stdout
+    lib = tmp_path / "stalk" / "src" / "lib.rs"
+    lib.write_text(lib.read_text() + "\n#[test]\nfn fails() { assert_eq!(1, 2); }\n")
+    done = subprocess.run([sys.executable, "-c", "from ndg.cli import main; main()", "nodes", "test", str(tmp_path / "stalk")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "error: the tests of `me/garden/stalk` did not pass with" in done.stderr

@@ -126,6 +126,7 @@ def test_sizes_with_no_bound_are_refused_at_the_input(sized_library, text, messa
     assert "| p = sized(count: " in rendered
 
 
+@pytest.mark.toolchain
 def test_a_bound_past_wasm32_is_a_compile_error_with_the_numbers():
     text = "param n: integer = 1 in 0..1000000000\noutput(input: instance(plant: stem(), geometry: box(), amount: n))"
     with pytest.raises(UserError, match=r"past the 4,294,967,296 bytes \(4 GiB\) wasm32 can address"):
@@ -146,6 +147,7 @@ def constant_run(n: int, r: int, layout: str) -> bytes:
     return Runner(compiled.plan, compiled.module.wasm).run().tobytes()
 
 
+@pytest.mark.toolchain
 @pytest.mark.parametrize("layout", ["keep", "reuse"])
 def test_one_loaded_plan_runs_small_and_large_parameter_values(layout):
     compiled = compile_text(GROWING, "growing.ndg", layout=layout)
@@ -166,6 +168,7 @@ def test_one_loaded_plan_runs_small_and_large_parameter_values(layout):
     assert written_words(runner, compiled.plan.output) == compiled.plan.values[compiled.plan.output].capacity
 
 
+@pytest.mark.toolchain
 def test_ndg_run_checks_a_large_parameter_value(tmp_path):
     source = tmp_path / "growing.ndg"
     source.write_text(GROWING)
@@ -176,6 +179,7 @@ def test_ndg_run_checks_a_large_parameter_value(tmp_path):
         assert (tmp_path / "out.bin").read_bytes() == constant_run(*(6, 8) if assignments else (1, 3), "keep")
 
 
+@pytest.mark.toolchain
 def test_a_float_parameter_may_default_to_an_end_of_its_range():
     compiled = compile_text("param t: float = 0.84 in 0.84..0.9\noutput(input: box(size: t))", "ends.ndg")
     runner = Runner(compiled.plan, compiled.module.wasm)

@@ -19,6 +19,8 @@ from ndg.runtime.abi import MAGIC, PLAN_VERSION
 from ndg.runtime.engine import Runner
 from ndg.runtime.plan import decode_plan, encode_plan, load_plan
 
+pytestmark = pytest.mark.toolchain
+
 
 @pytest.fixture(scope="module")
 def original():
@@ -137,6 +139,7 @@ def _first_slot(header) -> int:
     (lambda h: h["regions"][1].update(size=2**33), "outside the 589824-byte memory"),
     (lambda h: h.update(kinds=7), "damaged or not a plan"),
     (lambda h: h["steps"].pop(), "there must be|holds"),
+    (lambda h: h.update(compat=""), "compat is not true or false"),
 ])
 def test_specific_damage_is_named(original, change, message):
     header, module, _ = original

@@ -2,10 +2,13 @@
 tests (nodes/ndg_util/src/rng.rs and noise.rs pin the values there)."""
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from conftest import f32_bits
 
 from ndg.cli import main
+
+pytestmark = pytest.mark.toolchain
 
 # The first xorshift draw for the state (1, 2, 2, 2), pinned in rng.rs: exact as an f32.
 FIRST_DRAW = 2059

@@ -40,7 +40,10 @@ class Dialect:
         ValueType.BOOLEAN: False, ValueType.VEC3: (0.0, 0.0, 0.0),
     }))
     # Settings Nodarium's graphs carry, whether or not a node in the library reads them.
-    graph_settings: frozenset[str] = frozenset({"resolution.circle", "resolution.curve", "randomSeed"})
+    graph_settings: frozenset[str] = frozenset({"resolution.circle", "resolution.curve", "randomSeed", "ndg.compat"})
+    # The graph setting that asks for compatibility mode (`ndg.compat: true`; `ndg import --compat`
+    # writes it).
+    compat_setting: str = "ndg.compat"
     # Arithmetic in a graph becomes nodes of this name (Nodarium's math node), choosing its
     # `op_type` option by these names.
     arithmetic_node: str = "math"
@@ -52,8 +55,22 @@ class Dialect:
         {"max/plantarium/float", "max/plantarium/integer", "max/plantarium/boolean"})
     math_node: str = "max/plantarium/math"
     random_node: str = "max/plantarium/random"
+    # With math and random, the nodes whose outputs Nodarium passes on as expression trees
+    # (`vec3`'s inputs "0", "1", "2"; `float`'s `value`): ndg evaluates a tree with a random in it
+    # per use (ndg.compiler.expressions).
+    float_node: str = "max/plantarium/float"
+    vec3_node: str = "max/plantarium/vec3"
     # The nodes reproduce Nodarium's bugs too (the plan's `compat` flag).
     reproduces_bugs: bool = False
+
+    def compat_setting_on(self, settings: Mapping) -> bool:
+        """Whether a graph's settings (name → SettingValue) ask for compatibility mode."""
+        setting = settings.get(self.compat_setting)
+        return setting is not None and setting.value is True
+
+    @property
+    def expression_nodes(self) -> frozenset[str]:
+        return frozenset({self.float_node, self.math_node, self.random_node, self.vec3_node})
 
     @property
     def followed_nodes(self) -> frozenset[str]:

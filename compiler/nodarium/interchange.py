@@ -10,12 +10,17 @@ silently. Export writes the checked graph back: every node with the arguments wr
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
 
 from ndg.compiler.definitions import RESULT_TYPE, InputDef, NodeDef, NodeLibrary
+from ndg.compiler.formatter import format_program
 from ndg.compiler.ir import Const, Graph, ParamRef, Use
+from ndg.compiler.nodarium import STANDARD
+from ndg.compiler.passes import RUN_SEED, default_value
+from ndg.compiler.syntax import parse
 from ndg.compiler.toposort import stable_order
 from ndg.errors import UserError
 from ndg.runtime.scalars import I32_MAX, scalar_problem
@@ -156,8 +161,9 @@ def _flow_order(kept: list[int], feeds) -> list[int]:
     return ordered + stuck
 
 
-def import_graph(data, library: NodeLibrary, name: str = "graph.json") -> Imported:
-    """A Nodarium graph (parsed JSON) as .ndg text, with a warning for everything left out."""
+def import_graph(data, library: NodeLibrary, name: str = "graph.json", compat: bool = False) -> Imported:
+    """A Nodarium graph (parsed JSON) as .ndg text, with a warning for everything left out;
+    `compat` writes the setting that runs it in compatibility mode."""
     warnings: list[str] = []
     nodes = _read_nodes(data, name, library)
     feeds = _read_edges(data, name, nodes, warnings)
@@ -191,6 +197,9 @@ def import_graph(data, library: NodeLibrary, name: str = "graph.json") -> Import
             warnings.append(f"setting `{key}` dropped: {value!r} is not a 32-bit number, a boolean or a vec3")
             continue
         entries.append(f"    {key}: {literal},")
+    if compat:
+        setting = STANDARD.compat_setting
+        entries = [e for e in entries if not e.startswith(f"    {setting}:")] + [f"    {setting}: true,"]
     if entries:
         lines += ["settings {", *entries, "}", ""]
     for n in order:
@@ -201,14 +210,20 @@ def import_graph(data, library: NodeLibrary, name: str = "graph.json") -> Import
         node_id = _call_name(definition, library, f"{name}: node {n}")
         call = f"{node_id}({', '.join(_import_args(n, definition, props, feeds[n], names, warnings))})"
         lines.append(call if n == outputs[0] else f"{names[n]} = {call}")
-    return Imported("\n".join(lines) + "\n", warnings)
+    seeded = [n for n in order if any(i.type == "seed" and i.name not in feeds[n] for i in nodes[n][0].inputs)]
+    if seeded:
+        shown = ", ".join(f"`{names.get(n, 'output')}`" for n in seeded[:3]) + (" and more" if len(seeded) > 3 else "")
+        warnings.append(f"the result depends on the run's seed ({shown} read it), which Nodarium rolls anew unless "
+                        "told otherwise: ndg uses 0; run with `--seed N` (or `program.run(seed=N)`) to get Nodarium's "
+                        "result for its seed N, or write `seed: N` into those nodes to fix one result")
+    return Imported(format_program(parse("\n".join(lines) + "\n", name)), warnings)
 
 
 class _BindingNames:
     """Fresh binding names: a node type's short name, then `name_2`, `name_3`…; each base
     remembers its last number, so naming n nodes of one type takes linear time."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.taken: set[str] = set()
         self.last: dict[str, int] = {}
 
@@ -236,6 +251,18 @@ def _call_name(definition: NodeDef, library: NodeLibrary, where: str) -> str:
                     "letter or `_`; rename the node type")
 
 
+def _is_fallback(value, input_def: InputDef) -> bool:
+    """Whether a prop is the value an input with no default of its own gets when a graph leaves it
+    out (Nodarium's editor default): export must write such a value, for Nodarium's runtime has no
+    fallback, and import leaves it out again, so that a round trip is stable at once."""
+    if input_def.value is not None or input_def.required or input_def.type not in STANDARD.fallback_defaults:
+        return False
+    default = default_value(input_def)
+    if isinstance(default, tuple):
+        return isinstance(value, list) and tuple(value) == default
+    return type(value) is type(default) and value == default
+
+
 def _import_args(n: int, definition: NodeDef, props: dict, feeds: dict[str, int], names, warnings) -> list[str]:
     where = f"node {n} ({definition.short_name})"
     for prop in props:
@@ -255,6 +282,12 @@ def _import_args(n: int, definition: NodeDef, props: dict, feeds: dict[str, int]
         elif input_def.setting:
             if key in props:
                 warnings.append(f"prop `{key}` of {where} dropped: it takes the graph setting `{input_def.setting}`")
+        elif input_def.type == "seed":
+            if key in props:
+                warnings.append(f"prop `{key}` of {where} dropped: Nodarium gives every seed input the run's seed, "
+                                "and so does ndg")
+        elif key in props and _is_fallback(props[key], input_def):
+            continue  # what ndg gives the input when left out: export writes it, so import leaves it out
         elif key in props:
             literal = _literal(props[key], input_def)
             if literal is None:
@@ -265,6 +298,8 @@ def _import_args(n: int, definition: NodeDef, props: dict, feeds: dict[str, int]
         elif input_def.value is None and input_def.type in ("integer", "select"):
             warnings.append(f"{where} has no value for `{key}` and its definition none either; Nodarium's runtime "
                             "stops there, ndg uses 0 as Nodarium's editor would")
+            if input_def.required:  # left out, it would be an error in the .ndg
+                args.append(f"{key}: 0")
     return args
 
 
@@ -284,13 +319,15 @@ def export_graph(graph: Graph) -> tuple[dict, list[str]]:
             input_def = node.definition.input(input_name)
             if isinstance(arg, Use):
                 edges.append([ids[arg.node], 0, ids[name], input_name])
+            elif isinstance(arg, ParamRef) and input_def.type == "seed" and arg.name == RUN_SEED:
+                continue  # Nodarium gives every seed input its run seed too
             elif isinstance(arg, ParamRef):
                 param = graph.params[arg.name]
                 props[input_name] = _json_value(param.default)
                 warnings.append(f"`{name}.{input_name}` uses parameter `{arg.name}`, which Nodarium does not have; "
-                                f"exported as its default {param.default!r}")
+                                f"exported as its default {json.dumps(_json_value(param.default))}")
             elif input_def.setting and arg.span is not None and not _from_settings(graph, input_def, arg):
-                warnings.append(f"`{name}.{input_name}` is set to {arg.value!r} here, but Nodarium gives every "
+                warnings.append(f"`{name}.{input_name}` is set to {json.dumps(_json_value(arg.value))} here, but Nodarium gives every "
                                 f"`{input_name}` the graph setting `{input_def.setting}`; not exported")
             elif not input_def.setting and (arg.span is not None or input_def.value is None):
                 # Written in the .ndg, or a value Nodarium's runtime has no fallback for.

@@ -11,8 +11,9 @@ from ndg.errors import UserError
 @click.command("import")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="The .ndg file to write (default: SOURCE with .ndg; - for standard output).")
+@click.option("--compat", is_flag=True, help="Run the graph in compatibility mode: bit-identical to Nodarium, its bugs included.")
 @node_paths_option
-def command(source, output, node_paths):
+def command(source, output, node_paths, compat):
     """Convert a Nodarium graph (JSON) into a .ndg file."""
     from ndg.compiler.definitions import NodeLibrary
     from ndg.compiler.nodarium.interchange import import_graph
@@ -33,7 +34,7 @@ def command(source, output, node_paths):
         raise UserError(f"{source} nests JSON deeper than Python's reader allows (about "
                         f"{sys.getrecursionlimit():,} levels); no Nodarium graph does",
                         "export the graph from Nodarium again") from None
-    imported = import_graph(data, NodeLibrary.load(tuple(node_paths)), str(source))
+    imported = import_graph(data, NodeLibrary.load(tuple(node_paths)), str(source), compat)
     for warning in imported.warnings:
         click.echo(f"warning: {source}: {warning}", err=True)
     write_output(target, imported.text.encode())

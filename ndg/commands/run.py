@@ -14,6 +14,7 @@ from ndg.commands import (
     quiet_and_json_options,
 )
 from ndg.errors import UserError
+from ndg.parameters import parse_assignment
 
 OUTPUT_HELP = ("Write the result here, in the format the extension names (repeatable): scenes .glb .gltf "
                ".usda .usdc .usdz; meshes .obj .stl .ply; raw words .bin (little-endian i32) or .json (an array of "
@@ -48,12 +49,14 @@ PROFILE_ROWS = 30
               help="Stop a run still going after this many seconds (default 30; ignored with --budget).")
 @click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
               help="Give graph parameter NAME a value for this run (repeatable), e.g. --set length=2.5 or --set up=0,1,0.")
+@click.option("--seed", type=click.IntRange(-(2**31), 2**31 - 1), default=None, metavar="N",
+              help="The run's seed, which every `seed` input without one of its own receives (same as --set seed=N).")
 @layout_option
 @modules_option
 @node_paths_option
 @quiet_and_json_options
 def command(source, outputs, output_format, gltf_instancing, png, turntable, size, view, stepped, profile, check,
-            budget, timeout, assignments, layout, modules, node_paths, quiet, as_json):
+            budget, timeout, assignments, seed, layout, modules, node_paths, quiet, as_json):
     """Run SOURCE: a compiled plan (.ndp), or a graph (.ndg) compiled on the way (--layout and
     --modules apply only then: a plan keeps what it was compiled with)."""
     from ndg.export import FORMATS, check_destination
@@ -91,7 +94,9 @@ def command(source, outputs, output_format, gltf_instancing, png, turntable, siz
     with stages.stage("load", "compiling the module with Cranelift"):
         runner = Runner(plan, module, budget=int(budget) if budget else None, timeout=timeout or DEFAULT_TIMEOUT)
     for assignment in assignments:
-        runner.set_param(*_parse_assignment(assignment, plan))
+        runner.set_param(*parse_assignment(assignment, plan))
+    if seed is not None:
+        runner.set_param(*parse_assignment(f"seed={seed}", plan))
     with runner:
         with stages.stage("run", f"running {len(plan.steps)} nodes"):
             words = runner.run(stepped=stepped, check=check)
@@ -136,35 +141,6 @@ def _result_summary(result) -> dict:
         return result.summary()
     except UserError as error:
         return {"words": len(result.words), "error": error.message}
-
-
-def _parse_assignment(text: str, plan):
-    """`name=value`, the value read as the parameter's type."""
-    from ndg.errors import UserError
-
-    name, sep, value = text.partition("=")
-    name, value = name.strip(), value.strip()
-    if not sep or not name:
-        raise UserError(f"--set {text}: expected NAME=VALUE", "for example --set length=2.5")
-    param = next((p for p in plan.params if p.name == name), None)
-    if param is None:
-        known = ", ".join(f"`{p.name}`" for p in plan.params) or "none"
-        raise UserError(f"--set {text}: the graph has no parameter `{name}`", f"its parameters are: {known}")
-    try:
-        if param.type == "float":
-            return name, float(value)
-        if param.type == "vec3":
-            parts = tuple(float(v) for v in value.split(","))
-            if len(parts) != 3:
-                raise ValueError
-            return name, parts
-        if param.type == "boolean":
-            return name, {"true": True, "false": False}[value]
-        return name, int(value)
-    except (ValueError, KeyError):
-        examples = {"float": "2.5", "vec3": "0,1,0", "boolean": "true or false"}
-        raise UserError(f"--set {text}: `{name}` is a {param.type} parameter, and `{value}` is not one",
-                        f"write it like --set {name}={examples.get(param.type, '3')}") from None
 
 
 def _print_summary(runner, result, written):

@@ -14,6 +14,7 @@ export const STEP_EXPORT = "ndg_step";
 export const MAX_NODE_MODULES = 256;
 export const ABI_VERSION = 3;
 export const MESSAGE_BYTES = 1024;
+export const RUN_SHIFT = 8;
 export const CONTROL_FIELDS = 10;
 export const CONTROL_BYTES = 1064;
 export const VALUE_ENTRY_WORDS = 3;
@@ -43,7 +44,7 @@ export const STATUS = Object.freeze({ ok: 0, capacity: 1, bad_input: 2, invalid:
 export const SCALAR_WORDS = Object.freeze({ float: 1, integer: 1, select: 1, seed: 1, boolean: 1, vec3: 3 });
 
 export const BULK_TYPES = Object.freeze(["path", "geometry", "instances"]);
-export const VALUE_TYPES = Object.freeze(["float", "integer", "select", "seed", "boolean", "vec3", "path", "geometry", "instances", "result"]);
+export const VALUE_TYPES = Object.freeze(["float", "integer", "select", "seed", "boolean", "vec3", "path", "geometry", "instances", "result", "expression"]);
 export const REGION_KINDS = Object.freeze(["static", "module", "control", "values", "steps", "records", "constants", "params", "slot", "guard"]);
 export const SLOT_POLICIES = Object.freeze(["keep", "reuse"]);
 export const HEADER_FIELDS = Object.freeze(["source", "module", "kinds", "memory_pages", "regions", "values", "steps", "output", "params", "layout", "peak_live_bytes", "modules", "version", "abi_version", "compat"]);

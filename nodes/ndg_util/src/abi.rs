@@ -17,6 +17,7 @@
 //!   table entry. Lengths are read at run time, since a node may write fewer words than planned.
 
 use crate::error::NodeError;
+use crate::expr::{Float, Vec3};
 use crate::items::Items;
 
 // The constants, the control block and the value entry, generated from spec/abi.toml.
@@ -61,6 +62,34 @@ impl<'a> Inputs<'a> {
     #[inline(always)]
     pub fn f32(&self, input: u32) -> Result<f32, NodeError> {
         Ok(crate::encoding::decode_float(self.i32(input)?))
+    }
+
+    /// A float input a node evaluates itself, per use ([`crate::expr`]).
+    #[inline(always)]
+    pub fn lazy_f32(&self, input: u32) -> Result<Float<'a>, NodeError> {
+        match self.words(input) {
+            [] => Err(NodeError::BadInput { input }),
+            words => Ok(Float(words)),
+        }
+    }
+
+    /// A float input evaluated once, when the step starts.
+    #[inline(always)]
+    pub fn f32_now(&self, input: u32) -> Result<f32, NodeError> {
+        Ok(self.lazy_f32(input)?.eval())
+    }
+
+    /// A vec3 input a node evaluates itself, per use ([`crate::expr`]).
+    pub fn lazy_vec3(&self, input: u32) -> Result<Vec3<'a>, NodeError> {
+        match self.words(input) {
+            words if words.len() >= 3 => Ok(Vec3(words)),
+            _ => Err(NodeError::BadInput { input }),
+        }
+    }
+
+    /// A vec3 input evaluated once, when the step starts.
+    pub fn vec3_now(&self, input: u32) -> Result<[f32; 3], NodeError> {
+        Ok(self.lazy_vec3(input)?.eval())
     }
 
     #[inline(always)]
@@ -181,12 +210,14 @@ pub unsafe fn run(control: *mut Control, first: u32, end: u32, step: impl Fn(Rec
         return fail(control, STATUS_BAD_CONTROL, 0, "control block does not match this module");
     }
     crate::set_compat(control.flags & FLAG_COMPAT != 0);
+    crate::expr::begin(control.flags >> RUN_SHIFT, control.values as usize as *const Value, control.n_values);
     let steps = control.steps as usize as *const u32;
     for index in first..end {
         // Read after a trap (fuel, panic, scratch) to name the node that caused it.
         control.current_step = index;
         crate::scratch_reset();
         let record = Record(*steps.add(index as usize) as usize as *const u32);
+        crate::expr::enter(record.kind());
         if let Err(error) = step(record) {
             // A failed step leaves an empty value rather than a partial one that looks complete.
             record.set_len(0);

@@ -9,6 +9,7 @@ pub const CONTROL_BYTES: usize = 1064;
 pub const VALUE_ENTRY_BYTES: usize = 12;
 pub const RECORD_HEADER_WORDS: usize = 5;
 pub const RECORD_INPUT_WORDS: usize = 2;
+pub const RUN_SHIFT: u32 = 8;
 
 /// The node kind (an index into the plan's `kinds`).
 pub const RECORD_KIND: usize = 0;

@@ -7,6 +7,7 @@
 pub mod abi;
 pub mod encoding;
 pub mod error;
+pub mod expr;
 pub mod items;
 pub mod mat4;
 pub mod noise;

@@ -9,7 +9,9 @@
 //! odd `i` (so odd branches move back by 3/R, as in Nodarium). It leaves the path along
 //! `normalize(tangent × Y)` — horizontal — turned about the tangent by `rotation·π/180·i`, and is
 //! `length` long; its thickness starts at `thickness` times the path's there and tapers to 0.
-//! A NaN float input reads as 0, as in Nodarium.
+//! A NaN float input reads as 0, as in Nodarium. As there, `lowestBranch` and `highestBranch`
+//! are evaluated once per selected path, and `length`, `thickness`, `offsetSingle` (even `i`
+//! only) and `rotation` anew for every branch, in that order, with the node kind's call counter.
 //!
 //! Departures from Nodarium, on purpose (compatibility mode, `ndg_util::compat()`, reproduces
 //! Nodarium instead):
@@ -22,6 +24,7 @@
 //!   node's input, so a second branch node with the default depth tags its branches like their
 //!   parents and the levels of the plant run together.
 
+use ndg_util::expr::Float;
 use ndg_util::paths::{write_path, Levels, Path, Point};
 use ndg_util::quat;
 use ndg_util::vecmath::{cross, is_finite, length, lerp4, scale, sub, unit, xyz, Vec3};
@@ -87,20 +90,18 @@ fn branch_frame(path: &Path, alpha: f32, compat: bool) -> Option<Frame> {
 #[allow(clippy::too_many_arguments)]
 pub fn execute(
     plant: Items,
-    length: f32,
-    thickness: f32,
-    offset_single: f32,
-    lowest_branch: f32,
-    highest_branch: f32,
+    length: Float,
+    thickness: Float,
+    offset_single: Float,
+    lowest_branch: Float,
+    highest_branch: Float,
     depth: i32,
     amount: i32,
     resolution_curve: i32,
-    rotation: f32,
+    rotation: Float,
     out: &mut Writer,
 ) -> NodeResult {
     let compat = compat();
-    let [length, thickness, offset_single, lowest_branch, highest_branch, rotation] =
-        [length, thickness, offset_single, lowest_branch, highest_branch, rotation].map(float_input);
     let levels = Levels::deepest(plant, depth);
     let count = amount.max(1);
     let points = resolution_curve.max(4);
@@ -109,15 +110,18 @@ pub fn execute(
     for item in plant {
         if let Some(path) = Path::of(&item).filter(|p| levels.contains(p)) {
             let tag = if compat { depth.wrapping_add(1) } else { path.depth + 1 };
+            let (lowest_branch, highest_branch) = (float_input(lowest_branch.eval()), float_input(highest_branch.eval()));
             for i in 0..count {
                 let a = i as f32 / (count - 1).max(1) as f32;
+                let (length, thickness) = (float_input(length.eval()), float_input(thickness.eval()));
+                let offset = if i % 2 == 0 { float_input(offset_single.eval()) } else { 0.0 };
                 let root = (a * (highest_branch - lowest_branch) + lowest_branch).min(1.0).max(0.0);
-                let offset = if i % 2 == 0 { offset_single } else { 0.0 };
-                let frame = match branch_frame(&path, root + (offset - 0.5) * 6.0 / points as f32, compat) {
+                let frame = branch_frame(&path, root + (offset - 0.5) * 6.0 / points as f32, compat);
+                let angle = (float_input(rotation.eval()) * std::f32::consts::PI / 180.0) * i as f32;
+                let frame = match frame {
                     Some(frame) => frame,
                     None => continue,
                 };
-                let angle = (rotation * std::f32::consts::PI / 180.0) * i as f32;
                 let direction = quat::rotate(quat::from_axis_angle(unit(frame.tangent), angle), frame.ortho);
                 let base = frame.point;
                 let branch = (0..points).map(|j| {

@@ -12,7 +12,11 @@
 //! moves point `i + 1` by the offset *before* counting segment `i` in, so each bend shows one
 //! segment late and the last one never shows; here each segment takes its own bend. Items that are
 //! not selected pass through unchanged.
+//!
+//! As in Nodarium, the call counter starts at 0 and `strength` and `curviness` are evaluated anew
+//! for every segment (in that order), so a `random` strength bends each segment its own way.
 
+use ndg_util::expr::{reset_call_count, Float};
 use ndg_util::paths::{write_path, Levels, Path};
 use ndg_util::vecmath::{add, length, lerp, scale, sub, xyz, Vec3};
 use ndg_util::{compat, float_input, Items, NodeResult, Writer};
@@ -28,10 +32,9 @@ fn bend(d: Vec3, alpha: f32, pull: f32, curviness: f32) -> Vec3 {
     scale(direction, segment / length(direction))
 }
 
-pub fn execute(plant: Items, strength: f32, curviness: f32, depth: i32, out: &mut Writer) -> NodeResult {
+pub fn execute(plant: Items, strength: Float, curviness: Float, depth: i32, out: &mut Writer) -> NodeResult {
+    reset_call_count();
     let late = compat();
-    let (strength, curviness) = (float_input(strength), float_input(curviness));
-    let pull = strength / curviness.max(0.0001) * strength;
     let levels = Levels::deepest(plant, depth);
     out.open_list()?;
     for item in plant {
@@ -46,6 +49,8 @@ pub fn execute(plant: Items, strength: f32, curviness: f32, depth: i32, out: &mu
         let mut offset = [0.0f32; 3];
         let bent = std::iter::once(path.point(0)).chain((1..path.len()).map(|i| {
             let (start, end) = (xyz(path.point(i - 1)), xyz(path.point(i)));
+            let curviness = float_input(curviness.eval());
+            let pull = float_input(strength.eval()) / curviness.max(0.0001) * float_input(strength.eval());
             let moved = sub(add(start, bend(sub(end, start), (i - 1) as f32 / last, pull, curviness)), end);
             let before = offset;
             offset = add(offset, moved);

@@ -8,11 +8,13 @@
 //! Nodarium). It is scaled by the path's thickness there, turned by the quaternion `(d, 1)`
 //! normalized, `d` being the unit direction of the path's segment there ((0, 1, 0) on a segment of
 //! no length), and moved to the point: Nodarium's arithmetic, so its words bit for bit. A NaN float
-//! input reads as 0, as in Nodarium.
+//! input reads as 0, as in Nodarium. As there, `lowestInstance` and `highestInstance` are
+//! evaluated anew for every selected path, in that order.
 //!
 //! The depth word is 1, as Nodarium writes it. Nodarium selects items by the word where a
 //! path's depth sits without checking that they are paths; here only paths are selected.
 
+use ndg_util::expr::Float;
 use ndg_util::paths::{Levels, Path, Point};
 use ndg_util::vecmath::{length, lerp4, sub, xyz, Vec3};
 use ndg_util::{float_input, mat4, quat, ItemKind, Items, NodeError, NodeResult, Writer};
@@ -40,8 +42,8 @@ pub fn execute(
     plant: Items,
     geometry: Items,
     amount: i32,
-    lowest_instance: f32,
-    highest_instance: f32,
+    lowest_instance: Float,
+    highest_instance: Float,
     depth: i32,
     out: &mut Writer,
 ) -> NodeResult {
@@ -50,7 +52,6 @@ pub fn execute(
         _ => return Err(NodeError::Invalid("instance's geometry input must be exactly one geometry item")),
     };
     let (vertices, faces) = (shape[1], shape[2]);
-    let (lowest_instance, highest_instance) = (float_input(lowest_instance), float_input(highest_instance));
     let levels = Levels::deepest(plant, depth);
     let amount = amount.max(0);
     let selected = plant.filter_map(|item| Path::of(&item)).filter(|p| levels.contains(p));
@@ -64,6 +65,8 @@ pub fn execute(
     out.extend(&[ItemKind::Instances.tag(), vertices, faces, count, 1])?;
     out.extend(&shape[3..])?;
     for path in selected {
+        let lowest_instance = float_input(lowest_instance.eval());
+        let highest_instance = float_input(highest_instance.eval());
         for i in 0..amount {
             let alpha = lowest_instance + i as f32 / amount as f32 * (highest_instance - lowest_instance);
             let (point, [dx, dy, dz]) = point_at(&path, alpha);

@@ -7,11 +7,14 @@
 //! the base stays put and the tip moves most. The three axes use `HybridMulti<OpenSimplex>` of the
 //! `noise` crate 0.9 (`ndg_util::noise::HybridMulti`) seeded `seed + 1`, `+ 2`, `+ 3`, with
 //! `octaves` octaves. Thickness is kept; other items pass through; the output has exactly the
-//! input's shape. A NaN float input reads as 0, as in Nodarium.
+//! input's shape. A NaN float input reads as 0, as in Nodarium. As there, the call counter starts
+//! at 0 and the float inputs are evaluated once, in the order scale, strength, fixBottom,
+//! directionalStrength.
 //!
 //! Departure from Nodarium: where a point lies beyond ±2³¹ noise units (or is NaN) Nodarium's
 //! noise panics; here the noise saturates there and the node runs on.
 
+use ndg_util::expr::{reset_call_count, Float, Vec3};
 use ndg_util::noise::HybridMulti;
 use ndg_util::paths::{write_path, Levels, Path};
 use ndg_util::vecmath::{distance, xyz};
@@ -20,18 +23,19 @@ use ndg_util::{float_input, vec3_input, Items, NodeResult, Writer};
 #[allow(clippy::too_many_arguments)]
 pub fn execute(
     plant: Items,
-    scale: f32,
-    strength: f32,
-    fix_bottom: f32,
+    scale: Float,
+    strength: Float,
+    fix_bottom: Float,
     seed: i32,
-    directional_strength: [f32; 3],
+    directional_strength: Vec3,
     depth: i32,
     octaves: i32,
     out: &mut Writer,
 ) -> NodeResult {
-    let (strength, fix_bottom) = (float_input(strength), float_input(fix_bottom));
-    let directional_strength = vec3_input(directional_strength);
-    let scale = (float_input(scale) * 0.1) as f64;
+    reset_call_count();
+    let scale = (float_input(scale.eval()) * 0.1) as f64;
+    let (strength, fix_bottom) = (float_input(strength.eval()), float_input(fix_bottom.eval()));
+    let directional_strength = vec3_input(directional_strength.eval());
     let levels = Levels::deepest(plant, depth);
     let noises = [1, 2, 3].map(|k| HybridMulti::new((seed as u32).wrapping_add(k), octaves));
     out.open_list()?;

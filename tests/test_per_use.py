@@ -1,0 +1,98 @@
+"""Per-use evaluation of scalars fed by `random`, and the run's seed (issue 13; docs/nodarium.md).
+
+The words are held to real Nodarium by tests/test_nodarium_corpus.py; these tests pin the
+mechanism: what the planner writes, that every way of running agrees, and the errors."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import f32_bits, load
+
+from ndg.compiler.diagnostics import SourceErrors
+from ndg.compiler.driver import compile_text
+from ndg.compiler.expressions import OP_CONST, OP_PARAM, OP_RANDOM
+from ndg.runtime.engine import Runner
+from ndg.runtime.format import PATH, split_items
+
+FIVE_STEMS = """settings { resolution.curve: 3 }
+r = random(min: 0.1, max: 0.3)
+output(input: stem(amount: 5, thickness: r, origin: vec3(0: r, 1: 0, 2: 1)))
+"""
+
+
+def stem_feet(words) -> list[tuple[float, float]]:
+    """(x, thickness) of each stem's first point."""
+    return [tuple(item.body[2:6].view("<f4")[[0, 3]].tolist()) for item in split_items(np.asarray(words))
+            if item.kind == PATH]
+
+
+def test_five_stems_fed_by_one_random_get_five_thicknesses():
+    runner = load(FIVE_STEMS)
+    feet = stem_feet(runner.run())
+    # Each stem evaluates its origin, then its thickness: two draws of its own.
+    assert len({thickness for _, thickness in feet}) == 5
+    assert len({x for x, _ in feet} | {t for _, t in feet}) == 10
+    assert all(0.05 < value < 0.35 for foot in feet for value in foot)
+
+
+def test_the_plan_holds_the_program_and_no_step_for_random():
+    plan = compile_text(FIVE_STEMS, "five.ndg").plan
+    assert [step.node for step in plan.steps] == ["output.input", "output"]
+    seed = next(p.value for p in plan.params if p.name == "seed")
+    random = (OP_CONST, f32_bits(0.1), OP_CONST, f32_bits(0.3), OP_PARAM, seed, OP_RANDOM)
+    programs = {value.words for value in plan.values if value.type == "expression"}
+    assert programs == {random, (len(random), *random, 2, OP_CONST, 0, 2, OP_CONST, f32_bits(1.0))}
+
+
+def test_counters_start_from_zero_every_run_in_every_way_of_running():
+    text = FIVE_STEMS.replace("output(input: stem", "output(input: gravity(strength: random(min: 0, max: 1), plant: stem")
+    text = text.replace("1)))", "1))))")
+    first = load(text).run().copy()
+    for layout, modules in (("keep", "single"), ("reuse", "per-node")):
+        compiled = compile_text(text, "stems.ndg", layout=layout, modules=modules)
+        with Runner(compiled.plan, compiled.module.wasm) as runner:
+            for stepped, check in ((False, False), (True, False), (False, True), (False, False)):
+                assert (runner.run(stepped=stepped, check=check) == first).all(), (layout, modules, stepped)
+
+
+def test_the_run_seed_changes_what_random_draws_and_an_explicit_seed_wins():
+    runner = load(FIVE_STEMS)
+    at_zero = runner.run().copy()
+    runner.set_param("seed", 1)
+    assert (runner.run() != at_zero).any()
+    runner.set_param("seed", 0)
+    assert (runner.run() == at_zero).all()
+    fixed = load(FIVE_STEMS.replace("max: 0.3)", "max: 0.3, seed: 4)"))
+    assert "seed" not in {p.name for p in fixed.plan.params}
+
+
+def test_a_math_chain_without_random_stays_eager():
+    chain = "\n".join(["n0 = float(value: 1)", *(f"n{i} = math(op_type: {i % 3}, a: n{i - 1}, b: 1.5)" for i in range(1, 50)),
+                       "output(input: stem(length: n49))"])
+    plan = compile_text(chain, "chain.ndg").plan
+    assert len(plan.steps) == 52 and all(value.type != "expression" for value in plan.values)
+
+
+def test_a_random_nested_too_deeply_is_refused():
+    lines = ["n0 = random(min: 0, max: 1)"] + [f"n{i} = math(op_type: 0, a: 1, b: n{i - 1})" for i in range(1, 40)]
+    with pytest.raises(SourceErrors, match="E404"):
+        compile_text("\n".join([*lines, "output(input: stem(length: n39))"]), "deep.ndg")
+
+
+def test_a_seed_parameter_of_another_type_is_refused():
+    with pytest.raises(SourceErrors, match="E204"):
+        compile_text("param seed: float = 1\noutput(input: stem(length: random(min: 1, max: 2)))", "seed.ndg")
+
+
+def test_ndg_run_takes_the_run_seed(tmp_path):
+    source = tmp_path / "five.ndg"
+    source.write_text(FIVE_STEMS)
+    words = []
+    for seed in ("3", "3", "4"):
+        out = tmp_path / f"{len(words)}.bin"
+        subprocess.run([str(Path(sys.executable).parent / "ndg"), "run", str(source), "--seed", seed, "-q", "-o", str(out)], check=True)
+        words.append(out.read_bytes())
+    assert words[0] == words[1] != words[2]
