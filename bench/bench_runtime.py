@@ -92,7 +92,7 @@ def startup_table(plan_path: Path, module: bytes) -> Table:
             subprocess.run(command, env=environment, check=True, capture_output=True)
         cold = best_of(start, 1)
         warm = best_of(start, 5)
-        engine = untrusted_engine()
+        engine = untrusted_engine("epoch")
         [compiled_file] = (Path(cache) / "compiled").glob("*.cwasm")  # what the cold run wrote
         compile_only = best_of(lambda: wasmtime.Module(engine, module), 3)
         deserialize_only = best_of(lambda: wasmtime.Module.deserialize_file(engine, str(compiled_file)), 3)

@@ -61,26 +61,37 @@ def test_a_tube_growing_down_is_turned_not_mirrored():
     assert not outward(*nodarium).any()  # Nodarium's matrix is −I: every face winds inwards
 
 
-def tube_counts(words) -> list[tuple[int, int]]:
-    """(opening count, L) of every tube in a result, read straight from its words."""
-    counts, at = [], 2
+def tube_starts(words) -> list[tuple[int, int]]:
+    """(offset, L) of every tube in a result, read straight from its words."""
+    starts, at = [], 2
     while at < len(words) - 2:
         if words[at + 2] == GEOMETRY:
             length = 7 + 6 * words[at + 3] + 3 * words[at + 4]
-            counts.append((words[at + 1], length))
+            starts.append((at, length))
             at += length
         else:
             at += words[at + 1] + 3
-    return counts
+    return starts
+
+
+def tube_counts(words) -> list[tuple[int, int]]:
+    """(opening count, L) of every tube in a result."""
+    return [(words[at + 1], length) for at, length in tube_starts(words)]
 
 
 def test_tube_opening_count_is_l_minus_3():
     name = "output_of_straight_stems"
     assert {count - length for count, length in tube_counts(subject_words(name, False))} == {-3}
     assert {count - length for count, length in tube_counts(FIXTURES[name]["words"])} == {-2}
-    # Everything else is Nodarium's: on straight stems the rings are the same.
-    ours, theirs = subject_words(name, False), FIXTURES[name]["words"]
-    assert sum(a != b for a, b in zip(ours, theirs)) == len(tube_counts(theirs))
+    # Everything else is Nodarium's: on straight stems the rings are the same, but for the
+    # default mode's cheaper ring arithmetic (no second normalisation), a few ULP of the radius.
+    ours, theirs = np.asarray(subject_words(name, False), "<i4"), np.asarray(FIXTURES[name]["words"], "<i4")
+    differ = ours != theirs
+    assert differ.sum() > len(tube_counts(theirs))
+    counts = {at + 1 for at, _ in tube_starts(theirs.tolist())}
+    assert counts <= set(np.flatnonzero(differ))
+    floats = [i for i in np.flatnonzero(differ) if i not in counts]
+    assert np.abs(ours[floats].view("<f4") - theirs[floats].view("<f4")).max() <= 4e-7
 
 
 def paths(words) -> list[np.ndarray]:

@@ -2,6 +2,7 @@
 parameters and partial re-runs."""
 
 import dataclasses
+import time
 
 import numpy as np
 import pytest
@@ -126,6 +127,32 @@ def test_a_node_that_runs_too_long_is_stopped_and_the_runner_stays_usable(extra_
     runner.empty_call()  # a fresh instance on the same plan answers again
 
 
+def test_by_default_a_stuck_node_is_stopped_by_the_timeout_and_named(extra_nodes):
+    compiled = compile_text("fine = spin(count: 10)\nstuck = spin(count: -1)\noutput(input: box())\n",
+                            "plant.ndg", (extra_nodes,))
+    runner = Runner(compiled.plan, compiled.module.wasm, timeout=0.05)
+    assert runner.metering == "epoch"
+    started = time.perf_counter()
+    with pytest.raises(RunError) as error:
+        runner.run()
+    assert 0.05 <= time.perf_counter() - started < 5
+    assert error.value.message == ("node `stuck` (plant.ndg:2) was still running when the run's "
+                                   "0.05-second timeout passed")
+    # The deadline is per run: a fresh instance runs the next one from the start.
+    with pytest.raises(RunError, match=r"0\.05-second timeout"):
+        runner.run(stepped=True)
+    runner.empty_call()
+
+
+def test_cli_timeout(tmp_path, extra_nodes):
+    source = tmp_path / "stuck.ndg"
+    source.write_text("stuck = spin(count: -1)\noutput(input: box())\n")
+    result = CliRunner().invoke(main, ["run", str(source), "-q", "--nodes", str(extra_nodes), "--timeout", "0.02"])
+    assert result.exit_code == 2
+    assert f"node `stuck` ({source}:1) was still running when the run's 0.02-second timeout passed" in result.output
+    assert "raise it with `--timeout`" in result.output
+
+
 def test_budget_is_per_run_and_changeable(extra_nodes):
     compiled = compile_text("s = spin(count: 2000000)\noutput(input: box())\n", "g.ndg", (extra_nodes,))
     runner = Runner(compiled.plan, compiled.module.wasm, budget=100_000)
@@ -177,12 +204,22 @@ def test_plans_may_not_ask_for_more_than_a_gibibyte(basics):
         validate_plan(dataclasses.replace(basics[0], memory_pages=16385))
 
 
+def test_profiles_show_the_nodes_own_time_without_the_host_call(basics):
+    with Runner(*basics) as runner:
+        call = runner.call_cost()
+        times = runner.profile()
+        assert len(times) == len(runner.plan.steps) and min(times) >= 0
+        # basics.ndg's scalar nodes do tens of nanoseconds of work, a host call costs microseconds:
+        # with the call subtracted, the typical node shows far less than one call.
+        assert sorted(times)[len(times) // 2] < call / 2, (times, call)
+
+
 def test_cli_profile_check_and_budget(tmp_path, basics):
     save_plan(tmp_path / "b.ndp", *basics)
     result = CliRunner().invoke(main, ["run", str(tmp_path / "b.ndp"), "--profile", "--check"])
     assert result.exit_code == 0, result.output
     assert "checked: every output and guard word after each of 8 steps" in result.output
-    assert "output.input" in result.output and "total: stepped" in result.output
+    assert "output.input" in result.output and "total: nodes" in result.output
     starved = CliRunner().invoke(main, ["run", str(tmp_path / "b.ndp"), "--budget", "50"])
     assert starved.exit_code == 2
     assert "node `half` (basics.ndg:5) exceeded its budget" in starved.output

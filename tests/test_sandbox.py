@@ -67,10 +67,12 @@ def test_a_module_cannot_bring_its_own_memory_instead_of_the_hosts(basics):
         Runner(dataclasses.replace(plan, module=Module(module_digest(own), len(own))), own)
 
 
-def test_start_code_out_of_fuel_is_reported_as_such(basics):
+def test_start_code_out_of_fuel_or_time_is_reported_as_such(basics):
     spin = "(func $spin (loop br 0)) (start $spin)"
     with pytest.raises(UserError, match=r"start code past the 100,000,000 fuel units"):
-        Runner(*hostile(basics, spin))
+        Runner(*hostile(basics, spin), budget=10**6)
+    with pytest.raises(UserError, match=r"start code past the 0\.05-second timeout"):
+        Runner(*hostile(basics, spin), timeout=0.05)
 
 
 def test_deep_recursion_traps_instead_of_crashing(basics):

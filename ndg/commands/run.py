@@ -43,7 +43,10 @@ PROFILE_ROWS = 30
 @click.option("--profile", is_flag=True, help="Also time every node (one call each) and print the slowest in a table.")
 @click.option("--check", is_flag=True, help="Run node by node, validating every output's words and the guard words after each.")
 @click.option("--budget", type=click.FloatRange(min=1, max=1e15), default=None, metavar="FUEL",
-              help="Fuel for one run, about one unit per wasm instruction (default 10 billion).")
+              help="Bound each run by fuel instead of time: about one unit per wasm instruction, the same on "
+                   "every machine (costs about 13% of the run).")
+@click.option("--timeout", type=click.FloatRange(min=0.001, max=1e6), default=None, metavar="SECONDS",
+              help="Stop a run still going after this many seconds (default 30; ignored with --budget).")
 @click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
               help="Give graph parameter NAME a value for this run (repeatable), e.g. --set length=2.5 or --set up=0,1,0.")
 @click.option("--seed", type=click.IntRange(-(2**31), 2**31 - 1), default=None, metavar="N",
@@ -53,7 +56,7 @@ PROFILE_ROWS = 30
 @node_paths_option
 @quiet_and_json_options
 def command(source, outputs, output_format, gltf_instancing, png, turntable, size, view, stepped, profile, check,
-            budget, assignments, seed, layout, modules, node_paths, quiet, as_json):
+            budget, timeout, assignments, seed, layout, modules, node_paths, quiet, as_json):
     """Run SOURCE: a compiled plan (.ndp), or a graph (.ndg) compiled on the way (--layout and
     --modules apply only then: a plan keeps what it was compiled with)."""
     from ndg.export import FORMATS, check_destination
@@ -61,7 +64,7 @@ def command(source, outputs, output_format, gltf_instancing, png, turntable, siz
     from ndg.program import Result
     from ndg.progress import Stages
     from ndg.render import PICTURE_FORMATS, TURNTABLE_FORMATS, View, parse_size, parse_view
-    from ndg.runtime.engine import DEFAULT_BUDGET, Runner
+    from ndg.runtime.engine import DEFAULT_TIMEOUT, Runner
     from ndg.runtime.plan import load_plan
 
     # Every option is checked before anything slow runs.
@@ -89,7 +92,7 @@ def command(source, outputs, output_format, gltf_instancing, png, turntable, siz
         with stages.stage("read", f"reading {source}"):
             plan, module = load_plan(source)
     with stages.stage("load", "compiling the module with Cranelift"):
-        runner = Runner(plan, module, budget=int(budget) if budget else DEFAULT_BUDGET)
+        runner = Runner(plan, module, budget=int(budget) if budget else None, timeout=timeout or DEFAULT_TIMEOUT)
     for assignment in assignments:
         runner.set_param(*parse_assignment(assignment, plan))
     if seed is not None:
@@ -166,13 +169,13 @@ def _print_summary(runner, result, written):
 
 
 def _print_profile(runner):
-    """Per-node times from a stepped run; each includes one host→wasm call, measured on its own."""
+    """Per-node times from stepped runs, less the cost of the host call each step takes."""
     plan = runner.plan
     times = runner.profile()
     fused = _best_of(lambda: runner.run(full=True), 5)
-    call = _best_of(runner.empty_call, 20)
+    call = runner.call_cost()
     total = sum(times)
-    table = Table(title=f"time per node (one host call each; an empty call costs {call / 1000:.1f} µs)",
+    table = Table(title=f"time per node (best of 5, less the {call / 1000:.1f} µs an empty host call costs)",
                   show_edge=False, padding=(0, 2))
     for column, justify in (("node", "left"), ("line", "right"), ("kind", "left"), ("µs", "right"), ("share", "right")):
         table.add_column(column, justify=justify)
@@ -180,12 +183,12 @@ def _print_profile(runner):
     for index in slowest:
         step = plan.steps[index]
         table.add_row(step.node, str(step.line), plan.kinds[step.kind].rsplit("/", 1)[-1],
-                      f"{times[index] / 1000:.1f}", f"{100 * times[index] / max(total, 1):.1f}%")
+                      f"{times[index] / 1000:.3f}", f"{100 * times[index] / max(total, 1):.1f}%")
     console = terminal.console()
     console.print(table)
     if len(times) > PROFILE_ROWS:
         console.print(f"… and {len(times) - PROFILE_ROWS} faster nodes")
-    console.print(f"total: stepped {total / 1e6:.3f} ms ({len(times)} calls), fused {fused / 1e6:.3f} ms (one call)")
+    console.print(f"total: nodes {total / 1e6:.3f} ms ({len(times)} steps), fused {fused / 1e6:.3f} ms (one call)")
 
 
 def _best_of(action, repeats: int) -> int:

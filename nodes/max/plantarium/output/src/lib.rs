@@ -63,33 +63,72 @@ fn write_tube(path: &Path, circle: &[[f32; 2]], compat: bool, out: &mut Writer) 
     let segments = points.saturating_sub(1);
     let item = out.open()?;
     out.extend(&[ItemKind::Geometry.tag(), (points * ring) as i32, (2 * segments * ring) as i32])?;
-    for s in 0..segments {
-        for k in 0..ring {
+    let too_many = NodeError::Invalid("the tube has too many vertices");
+    let faces = out.reserve(segments.checked_mul(6 * ring).ok_or(too_many)?)?;
+    for (s, faces) in faces.chunks_exact_mut(6 * ring).enumerate() {
+        for (k, face) in faces.chunks_exact_mut(6).enumerate() {
             let (a, b) = ((s * ring + k) as i32, (s * ring + (k + 1) % ring) as i32);
             let (c, d) = (a + ring as i32, b + ring as i32);
-            out.extend(&[d, b, a, a, c, d])?;
+            face.copy_from_slice(&[d, b, a, a, c, d]);
         }
     }
     // Positions and normals in one pass over the rings, each turned circle vector computed once
     // for both: the positions block first, the normals block right after it.
-    let too_many = NodeError::Invalid("the tube has too many vertices");
     let block = points.checked_mul(3 * ring).ok_or(too_many)?;
     let (positions, normals) = out.reserve(block.checked_mul(2).ok_or(too_many)?)?.split_at_mut(block);
-    let mut at = 0;
-    for i in 0..points {
+    let block = 3 * ring;
+    for (i, (positions, normals)) in positions.chunks_exact_mut(block).zip(normals.chunks_exact_mut(block)).enumerate() {
         let m = ring_turn(ring_direction(path, i, compat), compat);
         let point = path.point(i);
         let radius = point[3].max(0.000001);
-        for &[cos, sin] in circle {
-            // glam's transform_vector3 for the normal; transform_point3 adds the (zero) translation.
-            let turned = mat4::transform_vector(m, [cos * radius, 0.0, sin * radius]);
-            let placed = add(add(turned, [m[12], m[13], m[14]]), xyz(point));
-            positions[at..at + 3].copy_from_slice(&placed.map(encode_float));
-            normals[at..at + 3].copy_from_slice(&unit(turned).map(encode_float));
-            at += 3;
+        if compat {
+            write_nodarium_ring(m, point, radius, circle, positions, normals);
+        } else {
+            write_ring(m, point, radius, circle, positions, normals);
         }
     }
     out.close_overcounted(item, compat as usize)
+}
+
+/// One ring as Nodarium computes it: the circle scaled, turned by glam's `transform_vector3`,
+/// placed by `transform_point3` (adding the zero translation), its normal the turned vector made
+/// a unit vector.
+fn write_nodarium_ring(m: Mat4, point: [f32; 4], radius: f32, circle: &[[f32; 2]], positions: &mut [i32], normals: &mut [i32]) {
+    for ((&[cos, sin], position), normal) in circle.iter().zip(positions.chunks_exact_mut(3)).zip(normals.chunks_exact_mut(3)) {
+        let turned = mat4::transform_vector(m, [cos * radius, 0.0, sin * radius]);
+        let placed = add(add(turned, [m[12], m[13], m[14]]), xyz(point));
+        position.copy_from_slice(&placed.map(encode_float));
+        normal.copy_from_slice(&unit(turned).map(encode_float));
+    }
+}
+
+/// One ring in the default mode: the normal is the unit circle vector turned, `cos·x' + sin·z'`
+/// (x', z': the turned x and z axes, the matrix's columns 0 and 2; the circle's y is zero), already
+/// a unit vector since `m` is a rotation, so it is not made one again; the vertex is the point plus
+/// the normal times the radius. Per lane: 9 multiplications and 6 additions, in this order on
+/// every target.
+fn write_ring(m: Mat4, point: [f32; 4], radius: f32, circle: &[[f32; 2]], positions: &mut [i32], normals: &mut [i32]) {
+    let (x_axis, z_axis) = ([m[0], m[1], m[2]], [m[8], m[9], m[10]]);
+    let vertex = |&[cos, sin]: &[f32; 2], position: &mut [i32], normal: &mut [i32]| {
+        for c in 0..3 {
+            let n = x_axis[c] * cos + z_axis[c] * sin;
+            normal[c] = encode_float(n);
+            position[c] = encode_float(point[c] + n * radius);
+        }
+    };
+    // Four vertices per iteration: a quarter of the loop heads, where the engine checks the
+    // run's deadline (or counts fuel).
+    let mut quads = circle.chunks_exact(4).zip(positions.chunks_exact_mut(12)).zip(normals.chunks_exact_mut(12));
+    for ((quad, positions), normals) in &mut quads {
+        for k in 0..4 {
+            vertex(&quad[k], &mut positions[3 * k..3 * k + 3], &mut normals[3 * k..3 * k + 3]);
+        }
+    }
+    let rest = circle.len() / 4 * 4;
+    for (k, around) in circle[rest..].iter().enumerate() {
+        let at = 3 * (rest + k);
+        vertex(around, &mut positions[at..at + 3], &mut normals[at..at + 3]);
+    }
 }
 
 pub fn execute(input: Items, resolution_circle: i32, out: &mut Writer) -> NodeResult {
