@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import subprocess
@@ -116,7 +117,13 @@ def build_library(nodes: tuple[NodeDef, ...]) -> BuiltModule:
     for name, text in generated.items():
         (crate / name).parent.mkdir(parents=True, exist_ok=True)
         (crate / name).write_text(text)
-    built = (cargo_build(crate, cache_dir() / "target", "the node library") / "ndg_module.wasm").read_bytes()
+    # The cargo target folder is shared by every build (incremental builds are much faster), so
+    # a build and the read of what it produced hold it alone: another process building another
+    # node set in between would otherwise hand this one its module.
+    target = cache_folder("target")
+    with (target / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = (cargo_build(crate, target, "the node library") / "ndg_module.wasm").read_bytes()
     info = ModuleInfo(**{**asdict(check_module(built)), "kinds": kinds})
     write_entry(module_path, built)
     write_entry(info_path, json.dumps({k: v for k, v in asdict(info).items() if k not in ("kinds", "statics")}).encode())
