@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 from ndg.compiler.build import BuiltModule, build_library, library_info_for_checking
+from ndg.compiler.collector import cycle_collection_paused
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors
 from ndg.compiler.expressions import per_use_expressions
@@ -103,22 +103,6 @@ def _unobserved(name: str, description: str) -> AbstractContextManager:
     return nullcontext()
 
 
-@contextmanager
-def cycle_collection_paused():
-    """Parsing, analysis and planning allocate many small objects and free them by reference
-    counting; the cycle collector only re-walks them (about a third of the time planning 10,000
-    nodes, a fifth of parsing them)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            # What was made meanwhile is moved to the oldest generation, so the young-generation
-            # collection that re-enabling sets off does not walk it all (0.2 s for 10,000 nodes).
-            gc.freeze()
-            gc.enable()
-            gc.unfreeze()
 
 
 def compile_text(text: str, name: str, node_paths: tuple[Path, ...] = (), stage: Stage = _unobserved,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from ndg.compiler import syntax
+from ndg.compiler.collector import cycle_collection_paused
 
 LINE_WIDTH = 100
 INDENT = "    "
@@ -24,6 +25,11 @@ _UNARY = 3
 
 def format_program(program: syntax.Program) -> str:
     """The canonical text of a parsed program."""
+    with cycle_collection_paused():
+        return _format(program)
+
+
+def _format(program: syntax.Program) -> str:
     owned = _comments_by_owner(program)
     blocks: list[tuple[int, int, list[str]]] = []  # first source line, last source line, output lines
     for index, statement in enumerate(program.statements):

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ndg.compiler.collector import cycle_collection_paused
 from ndg.compiler.diagnostics import Diagnostic, Source, SourceErrors, Span
 
 
@@ -529,8 +530,9 @@ def parse(text: str, name: str = "<input>") -> Program:
         raise SourceErrors(source, [Diagnostic(
             "E004", f"this file is {len(text):,} characters long; ndg reads .ndg files of up to {MAX_SOURCE_CHARS:,}",
             Span(1, 1, 1, 2), "a graph this big is generated: generate it in parts, or with fewer nodes")])
-    tokens, comments = tokenize(text)
-    statements, diagnostics = _Parser(text, tokens).program()
+    with cycle_collection_paused():  # the collector's walks over the growing token and tree lists made parsing superlinear
+        tokens, comments = tokenize(text)
+        statements, diagnostics = _Parser(text, tokens).program()
     if diagnostics:
         raise SourceErrors(source, diagnostics)
     return Program(source, tuple(statements), tuple(comments))
