@@ -49,8 +49,16 @@ class Stages:
             TimeRemainingColumn,
         )
 
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   TextColumn("eta"), TimeRemainingColumn())
+        def rate(task) -> str:
+            return f"{task.speed:,.1f}/s" if task.speed else "…/s"
+
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
         with Progress(*columns, console=self.console, transient=False) as progress:
-            task = progress.add_task(description, total=total)
-            yield lambda: progress.advance(task)
+            task = progress.add_task(description, total=total, rate="…/s")
+
+            def advance() -> None:
+                progress.advance(task)
+                progress.update(task, rate=rate(next(t for t in progress.tasks if t.id == task)))
+
+            yield advance

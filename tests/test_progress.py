@@ -1,6 +1,8 @@
 """Progress shows on a terminal, stays silent otherwise, and times every stage either way."""
 
 import io
+import re
+import time
 
 from rich.console import Console
 
@@ -32,3 +34,12 @@ def test_quiet_or_not_a_terminal_prints_nothing_but_still_times():
             advance()
         assert stages.console.file.getvalue() == ""
         assert stages.timings["run"] >= 0
+
+
+def test_a_bar_shows_its_rate():
+    term, out = console(True)
+    with Stages(console=term).bar("sweeping", 4) as advance:
+        for _ in range(4):
+            time.sleep(0.02)
+            advance()
+    assert re.search(r"4/4 +[0-9.,]+/s", out.getvalue()), out.getvalue()
