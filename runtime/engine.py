@@ -144,12 +144,12 @@ class Runner:
         self._guards = [r for r in plan.regions if r.kind == RegionKind.GUARD]
         self._params = {p.name: p for p in plan.params}
         self._param_indices = {p.value for p in plan.params}
-        # Regions no node may change: compared after every run.
-        self._fixed_regions = [r for r in plan.regions if r.kind in (RegionKind.CONSTANTS, RegionKind.PARAMS, RegionKind.STEPS, RegionKind.RECORDS, RegionKind.GUARD)]
-        # Their word indices in one array: a run's check is one gather, not a loop over thousands
-        # of guard regions (which took 0.5 ms of a 2,000-step chain's run).
-        self._fixed_at = np.concatenate([np.arange(r.offset // WORD_BYTES, r.end // WORD_BYTES) for r in self._fixed_regions]
-                                        or [np.zeros(0, dtype=np.int64)])
+        # The tables no node may change, compared after every run: each is one contiguous region, so
+        # the comparison runs at memory speed. Guard words (one region per slot: thousands) are left
+        # to `--check`, which compares them after every step; gathering them cost twice a
+        # 10,000-step chain's own run.
+        self._fixed_regions = [r for r in plan.regions
+                               if r.kind in (RegionKind.CONSTANTS, RegionKind.PARAMS, RegionKind.STEPS, RegionKind.RECORDS)]
         self._param_words: dict[int, tuple[int, ...]] = {}
         # Partial re-runs: which parameter values changed since the last complete run.
         # Only when every output survives the whole run can a partial run reuse the others' values.
@@ -403,14 +403,16 @@ class Runner:
                                "report this with the graph: the node's wrapper let it overrun")
 
     def _check_fixed_words(self):
-        """After an unchecked run (one gather and one comparison, so always): the constants,
-        parameters and guard words are as written. Overruns elsewhere are found by `--check`,
-        which compares every finished slot after each step."""
-        found = self._words[self._fixed_at]
-        if np.array_equal(found, self._fixed_words):
+        """After an unchecked run: the constants, parameters and step tables are as written.
+        Overruns elsewhere are found by `--check`, which compares every finished slot and the guard
+        words after each step."""
+        for region, kept in zip(self._fixed_regions, self._fixed_words):
+            found = self._region_words(region)
+            if not np.array_equal(found, kept):
+                changed = region.offset + int(np.argmax(found != kept)) * WORD_BYTES
+                break
+        else:
             return
-        changed = int(self._fixed_at[np.argmax(found != self._fixed_words)]) * WORD_BYTES
-        region = next(r for r in self._fixed_regions if r.offset <= changed < r.end)
         # The next run starts from the plan's tables and constants again, and runs every step.
         self._write_tables()
         self._current = False
@@ -418,11 +420,13 @@ class Runner:
         for index, value in enumerate(self.plan.values):
             if value.words is not None and value.offset <= changed < value.offset + WORD_BYTES * value.capacity:
                 raise RunError(f"a node wrote over {self._describe_slot(index)} during the run", hint)
-        what = "the guard words" if region.kind == RegionKind.GUARD else f"the plan's {region.kind} table"
-        raise RunError(f"a node wrote outside its output slot (over {what} at {changed})", hint)
+        raise RunError(f"a node wrote outside its output slot (over the plan's {region.kind} table at {changed})", hint)
+
+    def _region_words(self, region) -> np.ndarray:
+        return self._words[region.offset // WORD_BYTES : region.end // WORD_BYTES]
 
     def _remember_fixed_words(self):
-        self._fixed_words = self._words[self._fixed_at]
+        self._fixed_words = [self._region_words(region).copy() for region in self._fixed_regions]
 
     def _slot(self, index: int) -> np.ndarray:
         value = self.plan.values[index]

@@ -1,5 +1,5 @@
 """Overruns in either direction are found: `--check` compares every finished slot after each step,
-and every run compares the constants, parameters and guard words."""
+and every run compares the constants, parameters and step tables."""
 
 import pytest
 from conftest import f32_bits, write_nodes
