@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Installs the Debian packages listed in system-packages.txt that are not installed yet.
+# Installs the Debian packages named as arguments (by default those listed in
+# system-packages.txt) that are not installed yet.
 set -euo pipefail
-list="$(dirname "$0")/system-packages.txt"
+if [ $# -gt 0 ]; then
+    wanted=("$@")
+else
+    wanted=()
+    while read -r package _; do
+        [ -z "$package" ] || [ "${package:0:1}" = "#" ] && continue
+        wanted+=("$package")
+    done < "$(dirname "$0")/system-packages.txt"
+fi
 missing=()
-while read -r package _; do
-    [ -z "$package" ] || [ "${package:0:1}" = "#" ] && continue
+for package in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done < "$list"
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null; then
     echo "These system packages are missing and this system has no apt-get: ${missing[*]}" >&2

@@ -2,14 +2,9 @@
 # Installs Debian's Rust toolchain with the wasm32 standard library (rustc 1.63 in bookworm).
 # Called by `make setup` only when no usable toolchain was found.
 set -euo pipefail
-packages=(rustc cargo libstd-rust-dev-wasm32 lld-14)
 if ! command -v apt-get >/dev/null; then
     echo "No Rust toolchain for wasm32-unknown-unknown was found, and this system has no apt-get." >&2
     echo "Install one: rustup target add wasm32-unknown-unknown (or your system's packages for it)." >&2
     exit 1
 fi
-sudo=()
-[ "$(id -u)" -eq 0 ] || sudo=(sudo)
-echo "Installing ${packages[*]} with apt-get ..."
-"${sudo[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${packages[@]}" >/dev/null
+exec "$(dirname "$0")/install-system-packages.sh" rustc cargo libstd-rust-dev-wasm32 lld-14
