@@ -20,9 +20,10 @@ DIGEST_SUFFIX = ".sha256"
 
 def cache_dir() -> Path:
     """The cache folder, absolute (a relative NDG_CACHE_DIR is taken from the current folder, once,
-    so that tools started in other folders, like cargo, find the same one)."""
+    so that tools started in other folders, like cargo, find the same one; a leading `~` is the
+    home folder, as in a shell: the variable often comes from a file that no shell expanded)."""
     base = os.environ.get(CACHE_VARIABLE) or os.path.join(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "ndg")
-    path = Path(os.path.abspath(base))
+    path = Path(os.path.abspath(os.path.expanduser(base)))
     if path.exists() and not path.is_dir():
         raise UserError(f"the cache folder {path} is not a folder",
                         f"point {CACHE_VARIABLE} at a folder, or remove the file there")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ndg.cache import read_entry
+from ndg.cache import cache_dir, read_entry
 from ndg.compiler.driver import compile_text
 from ndg.runtime.code_cache import compiled_path
 from ndg.runtime.engine import Runner
@@ -111,6 +111,17 @@ def test_a_relative_cache_dir_is_taken_from_the_current_folder(tmp_path, built_m
     done = _ndg("run", "g.ndg", "-q", cwd=tmp_path, env_cache="rel-cache")
     assert done.returncode == 0, done.stderr
     assert list((tmp_path / "rel-cache" / "compiled").glob("*.cwasm"))
+
+
+@pytest.mark.parametrize("value, under_home", [("~", ""), ("~/x", "x"), ("~/x/../y", "y")])
+def test_a_cache_dir_starting_with_a_tilde_is_under_home(value, under_home, tmp_path, monkeypatch):
+    # like a shell, git or pip would read it: NDG_CACHE_DIR=~/x set in a file or by a tool is
+    # not expanded on the way, and a folder literally called `~` in the current one is a surprise
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NDG_CACHE_DIR", value)
+    assert cache_dir() == tmp_path / "home" / under_home
+    assert not (tmp_path / "~").exists()
 
 
 def test_a_cache_dir_that_is_a_file_is_a_user_error(tmp_path):
