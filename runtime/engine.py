@@ -248,12 +248,9 @@ class Runner:
             table[entry + ValueEntryField.CAPACITY] = value.capacity
             table[entry + ValueEntryField.LEN] = value.capacity if value.words is not None else 0
         self._write_words(values.offset, table)
-        addresses, words = [], []
-        for record in plan.step_records():
-            addresses.append(records.offset + 4 * len(words))
-            words.extend(record)
-        self._write_words(steps.offset, addresses)
-        self._write_words(records.offset, words)
+        step_records = plan.step_records()
+        self._write_words(steps.offset, records.offset + 4 * step_records.starts)
+        self._write_words(records.offset, step_records.words)
         for index, value in enumerate(plan.values):
             if value.words:
                 self._write_words(value.offset, self._param_words.get(index, value.words))

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import itertools
 import json
 import os
 import stat
 import struct
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import numpy as np
 
 from ndg.errors import UserError
 from ndg.runtime.abi import (
@@ -140,27 +143,42 @@ class Plan:
     def region(self, kind: RegionKind) -> Region:
         return next(r for r in self.regions if r.kind == kind)
 
-    def step_records(self) -> list[list[int]]:
+    def step_records(self) -> StepRecords:
+        """Every step's record, as the module reads them, built from the values' fields with numpy:
+        a plan may have a million steps, and this runs before each plan is validated and loaded."""
         table = self.region(RegionKind.VALUES).offset
+        offsets = np.array([v.offset for v in self.values], dtype=np.int64)
+        capacities = np.array([v.capacity for v in self.values], dtype=np.int64)
+        outputs = np.array([s.output for s in self.steps], dtype=np.int64)
+        n_inputs = np.array([len(s.inputs) for s in self.steps], dtype=np.int64)
+        inputs = np.fromiter(itertools.chain.from_iterable(s.inputs for s in self.steps), dtype=np.int64,
+                             count=int(n_inputs.sum()))
+        sizes = RECORD_HEADER_WORDS + RECORD_INPUT_WORDS * n_inputs
+        starts = np.cumsum(sizes) - sizes
+        words = np.zeros(int(sizes.sum()), dtype=np.int64)
+        words[starts + RecordField.KIND] = [s.kind for s in self.steps]
+        words[starts + RecordField.OUT_PTR] = offsets[outputs]
+        words[starts + RecordField.OUT_CAPACITY] = capacities[outputs]
+        words[starts + RecordField.OUT_LEN_PTR] = table + VALUE_ENTRY_BYTES * outputs + LEN_FIELD_BYTES
+        words[starts + RecordField.N_INPUTS] = n_inputs
+        # Each input's pair: its record's start, past the header, then RECORD_INPUT_WORDS per earlier input.
+        position = np.arange(len(inputs)) - np.repeat(np.cumsum(n_inputs) - n_inputs, n_inputs)
+        pairs = np.repeat(starts, n_inputs) + RECORD_HEADER_WORDS + RECORD_INPUT_WORDS * position
+        words[pairs + RecordInputField.PTR] = offsets[inputs]
+        words[pairs + RecordInputField.LEN_PTR] = table + VALUE_ENTRY_BYTES * inputs + LEN_FIELD_BYTES
+        return StepRecords(words, starts)
 
-        def length_at(index: int) -> int:
-            return table + VALUE_ENTRY_BYTES * index + LEN_FIELD_BYTES
 
-        records = []
-        for step in self.steps:
-            output = self.values[step.output]
-            record = [0] * record_words(len(step.inputs))
-            record[RecordField.KIND] = step.kind
-            record[RecordField.OUT_PTR] = output.offset
-            record[RecordField.OUT_CAPACITY] = output.capacity
-            record[RecordField.OUT_LEN_PTR] = length_at(step.output)
-            record[RecordField.N_INPUTS] = len(step.inputs)
-            for position, index in enumerate(step.inputs):
-                at = RECORD_HEADER_WORDS + RECORD_INPUT_WORDS * position
-                record[at + RecordInputField.PTR] = self.values[index].offset
-                record[at + RecordInputField.LEN_PTR] = length_at(index)
-            records.append(record)
-        return records
+@dataclass(frozen=True)
+class StepRecords:
+    """The records region's words, one record after another, and the word index where each starts."""
+
+    words: np.ndarray
+    starts: np.ndarray
+
+    def record(self, step: int) -> list[int]:
+        end = self.starts[step + 1] if step + 1 < len(self.starts) else len(self.words)
+        return self.words[self.starts[step] : end].tolist()
 
 
 def record_words(n_inputs: int) -> int:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
 
 from ndg.errors import UserError
 from ndg.runtime.abi import (
@@ -25,7 +29,7 @@ from ndg.runtime.abi import (
     SlotPolicy,
     ValueType,
 )
-from ndg.runtime.plan import LEN_FIELD_BYTES, Plan, Region, Value, record_words
+from ndg.runtime.plan import LEN_FIELD_BYTES, Plan, Region
 from ndg.runtime.scalars import decode_scalar, encode_scalar, scalar_problem
 
 # The regions every plan has exactly one of.
@@ -34,14 +38,25 @@ TABLE_KINDS = (RegionKind.STATIC, RegionKind.CONTROL, RegionKind.VALUES, RegionK
 # A loaded plan holds plain strings, which equal the members: these sets test membership.
 VALUE_TYPES, REGION_KINDS, SLOT_POLICIES = frozenset(ValueType), frozenset(RegionKind), frozenset(SlotPolicy)
 # Far above any graph a .ndg file can hold; a bound so a crafted plan cannot make validation
-# itself the attack (it is linear, about 0.1 ms a step).
+# itself the attack (it is linear, a few microseconds a step).
 MAX_STEPS = 1_000_000
 I32_MIN, U32_MAX = -(2**31), 2**32 - 1
+# Every integer field of a plan is an address, a size, an index or a source position: far below
+# this, which keeps the checks' sums over two million values exact in int64 (a crafted 2**70 is
+# refused, not wrapped).
+INT_BOUND = 2**41
 
 
 def _is_member(field: object, members: frozenset) -> bool:
     """Whether a field read from a plan is one of a closed set's names: a crafted plan may put a list there."""
     return isinstance(field, str) and field in members
+
+
+def _all_members(fields: list, members: frozenset) -> bool:
+    try:
+        return set(fields) <= members
+    except TypeError:  # an unhashable field, a list say
+        return False
 
 
 class PlanInvalid(UserError):
@@ -59,34 +74,93 @@ def _require(condition: bool, problem: str):
         raise PlanInvalid(problem)
 
 
-def _check_fields(plan: Plan):
+def _require_all(ok, problem: Callable[[int], str]):
+    """PlanInvalid naming the first index where `ok` (one flag per item) is false."""
+    bad = np.flatnonzero(~np.asarray(ok, dtype=bool))
+    if bad.size:
+        raise PlanInvalid(problem(int(bad[0])))
+
+
+def _int_array(items: list, problem: Callable[[int], str]) -> np.ndarray:
+    """Fields that must be integers, as an array (after the check: a crafted plan may hold anything)."""
+    if not (set(map(type, items)) <= {int} and (not items or (min(items) > -INT_BOUND and max(items) < INT_BOUND))):
+        _require_all([_is_int(item) and -INT_BOUND < item < INT_BOUND for item in items], problem)
+    return np.array(items, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The fields of every value and step as arrays, once their types are checked."""
+
+    offset: np.ndarray  # of each value
+    capacity: np.ndarray
+    is_slot: np.ndarray
+    producer: np.ndarray  # -1 for a constant
+    live_until: np.ndarray  # -1 for a constant
+    kind: np.ndarray  # of each step
+    output: np.ndarray
+    n_inputs: np.ndarray
+    inputs: np.ndarray  # every step's inputs, one step after another
+    reader: np.ndarray  # the step of each of `inputs`
+
+
+def _value_columns(plan: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    values = plan.values
+    types = [v.type for v in values]
+    if not _all_members(types, VALUE_TYPES):
+        _require_all([_is_member(t, VALUE_TYPES) for t in types], lambda i: f"value {i} has unknown type {types[i]!r}")
+    offset = _int_array([v.offset for v in values], lambda i: f"value {i} has a bad offset or capacity")
+    capacity = _int_array([v.capacity for v in values], lambda i: f"value {i} has a bad offset or capacity")
+    _require_all(capacity >= 0, lambda i: f"value {i} has a bad offset or capacity")
+    scalar_words = np.array([SCALAR_WORDS.get(t, -1) for t in types], dtype=np.int64)
+    _require_all((scalar_words < 0) | (capacity == scalar_words),
+                 lambda i: f"value {i} is a {types[i]} of {capacity[i]} words, not {SCALAR_WORDS.get(types[i])}")
+    is_slot = np.array([v.words is None for v in values], dtype=bool)
+    for index in np.flatnonzero(~is_slot).tolist():
+        value = values[index]
+        words = value.words
+        _require(isinstance(words, tuple) and len(words) == value.capacity
+                 and all(_is_int(w) and I32_MIN <= w <= U32_MAX for w in words), f"constant {index} has bad words")
+        _require(value.producer is None and value.live_until is None, f"constant {index} also names a producer")
+    slots = np.flatnonzero(is_slot)
+    producer, live_until = np.full(len(values), -1, dtype=np.int64), np.full(len(values), -1, dtype=np.int64)
+    for column, field in ((producer, "producer"), (live_until, "live_until")):
+        column[slots] = _int_array([getattr(values[i], field) for i in slots.tolist()],
+                                   lambda i: f"slot {slots[i]} names no producing step or lifetime")
+    return offset, capacity, is_slot, producer, live_until
+
+
+def _step_columns(plan: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    steps = plan.steps
+    nodes = [s.node for s in steps]
+    if not set(map(type, nodes)) <= {str}:
+        _require_all([isinstance(n, str) for n in nodes], lambda i: f"step {i} has bad fields")
+    kind, output, _, _ = (_int_array([getattr(s, field) for s in steps], lambda i: f"step {i} has bad fields")
+                          for field in ("kind", "output", "line", "col"))
+    inputs = [s.inputs for s in steps]
+    names = [s.input_names for s in steps]
+    if not set(map(type, inputs)) <= {tuple}:
+        _require_all([isinstance(i, tuple) for i in inputs], lambda i: f"step {i} has bad inputs")
+    n_inputs = np.array([len(i) for i in inputs], dtype=np.int64)
+    reader = np.repeat(np.arange(len(steps)), n_inputs)
+    flat_inputs = _int_array(list(itertools.chain.from_iterable(inputs)), lambda i: f"step {reader[i]} has bad inputs")
+    if not set(map(type, names)) <= {tuple}:
+        _require_all([isinstance(n, tuple) for n in names], lambda i: f"step {i} has bad input names")
+    _require_all(np.array([len(n) for n in names], dtype=np.int64) == n_inputs, lambda i: f"step {i} has bad input names")
+    flat_names = list(itertools.chain.from_iterable(names))
+    if not set(map(type, flat_names)) <= {str}:
+        _require_all([isinstance(n, str) for n in flat_names], lambda i: f"step {reader[i]} has bad input names")
+    return kind, output, n_inputs, flat_inputs, reader
+
+
+def _check_fields(plan: Plan) -> _Columns:
     _require(plan.version == PLAN_VERSION, f"format version {plan.version!r} is not {PLAN_VERSION}")
     _require(plan.abi_version == ABI_VERSION, f"ABI version {plan.abi_version!r} is not {ABI_VERSION}")
     _require(isinstance(plan.source, str), "source is not a string")
     _require(all(isinstance(k, str) for k in plan.kinds), "kinds are not strings")
     _require(_is_int(plan.memory_pages) and 1 <= plan.memory_pages <= MAX_PAGES,
              f"memory of {plan.memory_pages!r} pages is not between 1 and {MAX_PAGES}")
-    for region in plan.regions:
-        _require(isinstance(region.kind, str) and isinstance(region.name, str), "a region has no kind or name")
-        _require(_is_int(region.offset) and _is_int(region.size), f"region {region.name!r} has a non-integer bound")
-    for index, value in enumerate(plan.values):
-        _require(_is_member(value.type, VALUE_TYPES), f"value {index} has unknown type {value.type!r}")
-        _require(_is_int(value.offset) and _is_int(value.capacity) and value.capacity >= 0,
-                 f"value {index} has a bad offset or capacity")
-        _require(value.type not in SCALAR_WORDS or value.capacity == SCALAR_WORDS[value.type],
-                 f"value {index} is a {value.type} of {value.capacity} words, not {SCALAR_WORDS.get(value.type)}")
-        if value.words is not None:
-            _require(isinstance(value.words, tuple) and all(_is_int(w) and I32_MIN <= w <= U32_MAX for w in value.words)
-                     and len(value.words) == value.capacity, f"constant {index} has bad words")
-            _require(value.producer is None and value.live_until is None, f"constant {index} also names a producer")
-        else:
-            _require(_is_int(value.producer) and _is_int(value.live_until), f"slot {index} names no producing step or lifetime")
-    for index, step in enumerate(plan.steps):
-        _require(isinstance(step.node, str) and _is_int(step.kind) and _is_int(step.output)
-                 and _is_int(step.line) and _is_int(step.col), f"step {index} has bad fields")
-        _require(isinstance(step.inputs, tuple) and all(_is_int(i) for i in step.inputs), f"step {index} has bad inputs")
-        _require(isinstance(step.input_names, tuple) and len(step.input_names) == len(step.inputs)
-                 and all(isinstance(n, str) for n in step.input_names), f"step {index} has bad input names")
+    columns = _Columns(*_value_columns(plan), *_step_columns(plan))
     _require(_is_int(plan.output), "output is not a value index")
     _require(_is_member(plan.layout, SLOT_POLICIES), f"layout {plan.layout!r} is not one of {', '.join(SlotPolicy)}")
     _require(_is_int(plan.peak_live_bytes), "peak live bytes is not a number")
@@ -106,40 +180,73 @@ def _check_fields(plan: Plan):
                  f"parameter {param.name!r} has min above max")
         default = decode_scalar(param.type, plan.values[param.value].words)
         _require(range_problem(param, default) is None, f"parameter {param.name!r}'s default is outside its range")
+    return columns
 
 
-def _check_regions(plan: Plan) -> dict[str, Region]:
-    params = {p.value for p in plan.params}
+def _params_mask(plan: Plan) -> np.ndarray:
+    is_param = np.zeros(len(plan.values), dtype=bool)
+    is_param[[p.value for p in plan.params]] = True
+    return is_param
+
+
+@dataclass(frozen=True)
+class _Regions:
+    """The regions' fields as arrays, once their types are checked, and the one of each table kind."""
+
+    offset: np.ndarray
+    end: np.ndarray
+    kind: np.ndarray
+    tables: dict[str, Region]
+
+    def of_kinds(self, kinds: tuple[RegionKind, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The start, end and kind index (in `kinds`) of the regions of those kinds, sorted by start
+        (then end: of several starting at one address, the last is the largest)."""
+        chosen = np.flatnonzero(np.isin(self.kind, kinds))
+        chosen = chosen[np.lexsort((self.end[chosen], self.offset[chosen]))]
+        kind_index = np.zeros(len(chosen), dtype=np.int64)
+        for index, kind in enumerate(kinds):
+            kind_index[self.kind[chosen] == kind] = index
+        return self.offset[chosen], self.end[chosen], kind_index
+
+
+def _check_regions(plan: Plan, columns: _Columns) -> _Regions:
+    regions = plan.regions
+    kinds, names = [r.kind for r in regions], [r.name for r in regions]
+    if not set(map(type, kinds)) | set(map(type, names)) <= {str, RegionKind}:
+        _require_all([isinstance(k, str) and isinstance(n, str) for k, n in zip(kinds, names)],
+                     lambda i: "a region has no kind or name")
+    offset = _int_array([r.offset for r in regions], lambda i: f"region {names[i]!r} has a non-integer bound")
+    size = _int_array([r.size for r in regions], lambda i: f"region {names[i]!r} has a non-integer bound")
     memory = plan.memory_pages * PAGE_BYTES
-    ordered = sorted(plan.regions, key=lambda r: r.offset)
-    for region in ordered:
-        _require(region.offset % ALIGN == 0, f"region {region.name!r} is not {ALIGN}-byte aligned")
-        _require(region.offset >= 0 and region.size >= 0 and region.end <= memory,
-                 f"region {region.name!r} ({region.offset}+{region.size}) is outside the {memory}-byte memory")
-    for before, after in itertools.pairwise(ordered):
-        _require(before.end <= after.offset, f"regions {before.name!r} and {after.name!r} overlap")
+    order = np.argsort(offset, kind="stable")
+    start, end = offset[order], offset[order] + size[order]
+    _require_all(start % ALIGN == 0, lambda i: f"region {names[order[i]]!r} is not {ALIGN}-byte aligned")
+    _require_all((start >= 0) & (size[order] >= 0) & (end <= memory),
+                 lambda i: f"region {names[order[i]]!r} ({start[i]}+{size[order[i]]}) is outside the {memory}-byte memory")
+    _require_all(end[:-1] <= start[1:], lambda i: f"regions {names[order[i]]!r} and {names[order[i + 1]]!r} overlap")
     tables = {}
     for kind in TABLE_KINDS:
-        found = [r for r in plan.regions if r.kind == kind]
-        _require(len(found) == 1, f"there must be exactly one {kind} region")
-        tables[kind] = found[0]
+        _require(kinds.count(kind) == 1, f"there must be exactly one {kind} region")
+        tables[kind] = regions[kinds.index(kind)]
     _require(tables[RegionKind.STATIC].offset == 0, "the module's static region must start at address 0")
+    is_param = _params_mask(plan)
     expected = {
         RegionKind.CONTROL: CONTROL_BYTES,
         RegionKind.VALUES: VALUE_ENTRY_BYTES * len(plan.values),
         RegionKind.STEPS: 4 * len(plan.steps),
-        RegionKind.RECORDS: 4 * sum(record_words(len(s.inputs)) for s in plan.steps),
-        RegionKind.CONSTANTS: 4 * sum(len(v.words) for i, v in enumerate(plan.values) if v.words is not None and i not in params),
-        RegionKind.PARAMS: 4 * sum(len(plan.values[i].words) for i in params),
+        RegionKind.RECORDS: 4 * (RECORD_HEADER_WORDS * len(plan.steps) + RECORD_INPUT_WORDS * int(columns.n_inputs.sum())),
+        RegionKind.CONSTANTS: 4 * int(columns.capacity[~columns.is_slot & ~is_param].sum()),
+        RegionKind.PARAMS: 4 * int(columns.capacity[is_param].sum()),
     }
-    for kind, size in expected.items():
-        _require(tables[kind].size == size, f"the {kind} region holds {tables[kind].size} bytes, not {size}")
-    _require(all(_is_member(r.kind, REGION_KINDS) for r in plan.regions), "a region has an unknown kind")
-    for region, following in zip(ordered, [*ordered[1:], None]):
-        _require(region.kind != RegionKind.GUARD or region.size == GUARD_BYTES, f"guard {region.name!r} is not {GUARD_BYTES} bytes")
-        _require(region.kind != RegionKind.SLOT or (following is not None and following.kind == RegionKind.GUARD),
-                 f"slot region {region.name!r} is not followed by a guard")
-    return tables
+    for kind, table_size in expected.items():
+        _require(tables[kind].size == table_size, f"the {kind} region holds {tables[kind].size} bytes, not {table_size}")
+    _require(_all_members(kinds, REGION_KINDS), "a region has an unknown kind")
+    kind_array = np.array(kinds, dtype=str)
+    is_guard, is_slot = kind_array[order] == RegionKind.GUARD, kind_array[order] == RegionKind.SLOT
+    _require_all(~is_guard | (size[order] == GUARD_BYTES), lambda i: f"guard {names[order[i]]!r} is not {GUARD_BYTES} bytes")
+    _require_all(~is_slot | np.append(is_guard[1:], False),
+                 lambda i: f"slot region {names[order[i]]!r} is not followed by a guard")
+    return _Regions(offset, offset + size, kind_array, tables)
 
 
 def _check_modules(plan: Plan):
@@ -169,124 +276,141 @@ def module_region_problem(region: Region, segments, stack_pointers) -> str | Non
     return None
 
 
-def _inside(value: Value, region: Region) -> bool:
-    return region.offset <= value.offset and value.offset + 4 * value.capacity <= region.end
+def _within(address: np.ndarray, nbytes: np.ndarray, regions: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """For each address, the index of the region (of `_Regions.of_kinds`) its `nbytes` lie inside, or -1."""
+    starts, ends, _ = regions
+    at = np.searchsorted(starts, address, side="right") - 1
+    found = np.maximum(at, 0)
+    inside = (at >= 0) & (address + nbytes <= ends[found]) if len(starts) else np.zeros(len(address), dtype=bool)
+    return np.where(inside, at, -1)
 
 
-def _in_some_region(value: Value, regions: list[Region], starts: list[int]) -> bool:
-    """Whether `value` lies inside one of `regions` (disjoint, sorted by offset and size, so the
-    last region starting at an offset is the largest; `starts` their offsets)."""
-    at = bisect.bisect_right(starts, value.offset) - 1
-    return at >= 0 and _inside(value, regions[at])
+def _check_values_and_steps(plan: Plan, regions: _Regions, columns: _Columns):
+    offset, capacity, is_slot, producer = columns.offset, columns.capacity, columns.is_slot, columns.producer
+    end = offset + 4 * capacity
+    is_param = _params_mask(plan)
+    _require_all(offset % 4 == 0, lambda i: f"value {i} is not word aligned")
+
+    def inside(region: Region) -> np.ndarray:
+        return (region.offset <= offset) & (end <= region.end)
+
+    tables = regions.tables
+    _require_all(~is_param | inside(tables[RegionKind.PARAMS]), lambda i: f"parameter value {i} lies outside the params region")
+    _require_all(is_param | is_slot | inside(tables[RegionKind.CONSTANTS]), lambda i: f"constant {i} lies outside the constants region")
+    slot_regions = regions.of_kinds((RegionKind.SLOT,))
+    _require_all(~is_slot | (_within(offset, 4 * capacity, slot_regions) >= 0), lambda i: f"slot {i} lies outside every slot region")
+    n_steps, n_values = len(plan.steps), len(plan.values)
+    produced = (producer >= 0) & (producer < n_steps)
+    _require_all(~is_slot | produced & (columns.output[np.where(produced, producer, 0)] == np.arange(n_values)),
+                 lambda i: f"slot {i} is not the output of the step it names")
+    _require(0 <= plan.output < n_values and plan.values[plan.output].words is None, "the output is not a node's slot")
+    _require_all((columns.kind >= 0) & (columns.kind < len(plan.kinds)),
+                 lambda i: f"step {i} has unknown node kind {columns.kind[i]}")
+    output = columns.output
+    exists = (output >= 0) & (output < n_values)
+    _require_all(exists & (producer[np.where(exists, output, 0)] == np.arange(n_steps)),
+                 lambda i: f"step {i} writes a value that is not its own slot")
+    inputs, reader = columns.inputs, columns.reader
+    _require_all((inputs >= 0) & (inputs < n_values),
+                 lambda i: f"step {reader[i]} reads value {inputs[i]}, which does not exist")
+    _require_all(~is_slot[inputs] | (producer[inputs] < reader),
+                 lambda i: f"step {reader[i]} reads value {inputs[i]} before it is written")
+    written = output[reader]
+    overlaps = (offset[inputs] < end[written]) & (offset[written] < end[inputs])
+    _require_all(~overlaps | (capacity[inputs] == 0) | (capacity[written] == 0),
+                 lambda i: f"step {reader[i]} writes over its own input {inputs[i]}")
 
 
-def _check_values_and_steps(plan: Plan, tables: dict[str, Region]):
-    slots = sorted((r for r in plan.regions if r.kind == RegionKind.SLOT), key=lambda r: (r.offset, r.size))
-    starts = [r.offset for r in slots]
-    params = {p.value for p in plan.params}
-    for index, value in enumerate(plan.values):
-        _require(value.offset % 4 == 0, f"value {index} is not word aligned")
-        if index in params:
-            _require(_inside(value, tables[RegionKind.PARAMS]), f"parameter value {index} lies outside the params region")
-        elif value.words is not None:
-            _require(_inside(value, tables[RegionKind.CONSTANTS]), f"constant {index} lies outside the constants region")
-        else:
-            _require(_in_some_region(value, slots, starts), f"slot {index} lies outside every slot region")
-            _require(0 <= value.producer < len(plan.steps) and plan.steps[value.producer].output == index,
-                     f"slot {index} is not the output of the step it names")
-    _require(0 <= plan.output < len(plan.values) and plan.values[plan.output].words is None,
-             "the output is not a node's slot")
-    for index, step in enumerate(plan.steps):
-        _require(0 <= step.kind < len(plan.kinds), f"step {index} has unknown node kind {step.kind}")
-        _require(0 <= step.output < len(plan.values) and plan.values[step.output].producer == index,
-                 f"step {index} writes a value that is not its own slot")
-        output = plan.values[step.output]
-        for value_index in step.inputs:
-            _require(0 <= value_index < len(plan.values), f"step {index} reads value {value_index}, which does not exist")
-            read = plan.values[value_index]
-            _require(read.words is not None or read.producer < index,
-                     f"step {index} reads value {value_index} before it is written")
-            overlaps = read.offset < output.offset + 4 * output.capacity and output.offset < read.offset + 4 * read.capacity
-            _require(not overlaps or read.capacity == 0 or output.capacity == 0,
-                     f"step {index} writes over its own input {value_index}")
-
-
-def _check_records(plan: Plan, tables: dict[str, Region]):
+def _check_records(plan: Plan, regions: _Regions, columns: _Columns):
     """Every address the module will follow, as the step records hold it: an output's words inside a
     slot region, an input's inside the region of its kind, every length pointer at the `len` word
     of a value-table entry. The records are derived from the values checked above; this checks the
     derivation, so that a wrong record cannot send the module outside the plan's regions."""
-    data = sorted((r for r in plan.regions if r.kind in (RegionKind.SLOT, RegionKind.CONSTANTS, RegionKind.PARAMS)), key=lambda r: r.offset)
-    starts = [r.offset for r in data]
-    table = tables[RegionKind.VALUES]
+    records = plan.step_records()
+    words, starts = records.words, records.starts
+    data = regions.of_kinds((RegionKind.SLOT, RegionKind.CONSTANTS, RegionKind.PARAMS))
+    value_table = regions.tables[RegionKind.VALUES]
+    lengths = np.diff(np.append(starts, len(words)))
+    n_inputs = words[np.minimum(starts + RecordField.N_INPUTS, len(words) - 1)] if len(words) else starts
+    _require_all((lengths >= RECORD_HEADER_WORDS) & (lengths == RECORD_HEADER_WORDS + RECORD_INPUT_WORDS * n_inputs),
+                 lambda i: f"step {i}'s record has the wrong length")
 
-    def within(address: int, words: int, kinds: tuple[RegionKind, ...]) -> bool:
-        at = bisect.bisect_right(starts, address) - 1
-        return at >= 0 and data[at].kind in kinds and address % 4 == 0 and address + 4 * words <= data[at].end
+    def length_of(address: np.ndarray, step: np.ndarray) -> np.ndarray:
+        """The capacity of the value whose `len` word each address points at."""
+        index, rest = np.divmod(address - value_table.offset - LEN_FIELD_BYTES, VALUE_ENTRY_BYTES)
+        _require_all((rest == 0) & (index >= 0) & (index < len(plan.values)),
+                     lambda i: f"step {step[i]}'s record points a length outside the value table")
+        return columns.capacity[index]
 
-    def length_of(address: int, step: int) -> Value:
-        index, rest = divmod(address - table.offset - LEN_FIELD_BYTES, VALUE_ENTRY_BYTES)
-        _require(rest == 0 and 0 <= index < len(plan.values), f"step {step}'s record points a length outside the value table")
-        return plan.values[index]
+    def aligned_within(address: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+        """The kind (index in `data`'s kinds) of the region each address's words lie in, or -1."""
+        at = _within(address, 4 * capacity, data)
+        return np.where((at >= 0) & (address % 4 == 0), data[2][np.maximum(at, 0)], -1)
 
-    for index, record in enumerate(plan.step_records()):
-        out_ptr, out_capacity = record[RecordField.OUT_PTR], record[RecordField.OUT_CAPACITY]
-        out_len, n_inputs = record[RecordField.OUT_LEN_PTR], record[RecordField.N_INPUTS]
-        _require(len(record) == record_words(n_inputs), f"step {index}'s record has the wrong length")
-        _require(within(out_ptr, out_capacity, (RegionKind.SLOT,)) and length_of(out_len, index).capacity == out_capacity,
-                 f"step {index}'s record puts its output outside its slot")
-        inputs = record[RECORD_HEADER_WORDS:]
-        for ptr, length in zip(inputs[RecordInputField.PTR :: RECORD_INPUT_WORDS],
-                               inputs[RecordInputField.LEN_PTR :: RECORD_INPUT_WORDS]):
-            _require(within(ptr, length_of(length, index).capacity, (RegionKind.SLOT, RegionKind.CONSTANTS, RegionKind.PARAMS)),
-                     f"step {index}'s record reads an input outside the plan's values")
+    out_ptr, out_capacity = words[starts + RecordField.OUT_PTR], words[starts + RecordField.OUT_CAPACITY]
+    steps = np.arange(len(starts))
+    out_length = length_of(words[starts + RecordField.OUT_LEN_PTR], steps)
+    _require_all((aligned_within(out_ptr, out_capacity) == 0) & (out_length == out_capacity),
+                 lambda i: f"step {i}'s record puts its output outside its slot")
+    step_of_word = np.repeat(steps, lengths)
+    position = np.arange(len(words)) - starts[step_of_word] - RECORD_HEADER_WORDS
+    pairs = np.flatnonzero((position >= 0) & (position % RECORD_INPUT_WORDS == 0))
+    readers = step_of_word[pairs]
+    read_capacity = length_of(words[pairs + RecordInputField.LEN_PTR], readers)
+    _require_all(aligned_within(words[pairs + RecordInputField.PTR], read_capacity) >= 0,
+                 lambda i: f"step {readers[i]}'s record reads an input outside the plan's values")
 
 
-def _check_lifetimes(plan: Plan):
+def _check_lifetimes(plan: Plan, columns: _Columns):
     """Each slot's recorded lifetime (written .. last read; the output to the end) is the real one,
     and so is the recorded peak of live bytes; slots live at the same time share no byte. Under
     `keep` every slot counts as live for the whole run."""
     steps = len(plan.steps)
-    last_read = {}
-    for index, step in enumerate(plan.steps):
-        for value_index in step.inputs:
-            last_read[value_index] = index
+    is_slot, producer, nbytes = columns.is_slot, columns.producer, 4 * columns.capacity
+    last_read = np.full(len(plan.values), -1, dtype=np.int64)
+    np.maximum.at(last_read, columns.inputs, columns.reader)
     last_read[plan.output] = steps
+    expected = np.where(last_read >= 0, last_read, producer)
+    _require_all(~is_slot | (columns.live_until == expected),
+                 lambda i: f"slot {i} is recorded as live until step {plan.values[i].live_until}, "
+                           f"but it is last read at step {expected[i]}")
+    slots = np.flatnonzero(is_slot)
+    change = np.zeros(steps + 2, dtype=np.int64)
+    np.add.at(change, producer[slots], nbytes[slots])
+    np.add.at(change, expected[slots] + 1, -nbytes[slots])
+    peak = max(0, int(np.cumsum(change).max()))
+    _require(plan.peak_live_bytes == peak, f"the recorded peak of {plan.peak_live_bytes} live bytes is not the real {peak}")
+    slots = slots[nbytes[slots] > 0]
+    if plan.layout == "keep":  # all live together: sorted by address, each must end before the next starts
+        by_address = slots[np.lexsort((nbytes[slots], columns.offset[slots]))]
+        starts, ends = columns.offset[by_address], columns.offset[by_address] + nbytes[by_address]
+        _require_all(ends[:-1] <= starts[1:], lambda i: f"slots {by_address[i]} and {by_address[i + 1]} share memory while both are live")
+        return
+    _check_live_ranges(columns, slots, expected)
+
+
+def _check_live_ranges(columns: _Columns, slots: np.ndarray, expected: np.ndarray):
+    """Slots live at the same time share no byte, step by step: live byte ranges are kept sorted and
+    pairwise disjoint, so a new one overlaps some iff it overlaps a neighbour."""
+    steps = len(columns.kind)
     starting: list[list[int]] = [[] for _ in range(steps + 1)]
     ending: list[list[int]] = [[] for _ in range(steps + 1)]
-    change = [0] * (steps + 2)
-    for index, value in enumerate(plan.values):
-        if value.words is not None:
-            continue
-        expected = last_read.get(index, value.producer)
-        _require(value.live_until == expected, f"slot {index} is recorded as live until step {value.live_until}, "
-                                               f"but it is last read at step {expected}")
-        change[value.producer] += 4 * value.capacity
-        change[expected + 1] -= 4 * value.capacity
-        start, end = (0, steps) if plan.layout == "keep" else (value.producer, expected)
-        starting[start].append(index)
-        ending[end].append(index)
-    live_bytes = peak = 0
-    for delta in change:
-        live_bytes += delta
-        peak = max(peak, live_bytes)
-    _require(plan.peak_live_bytes == peak, f"the recorded peak of {plan.peak_live_bytes} live bytes is not the real {peak}")
-    # Live byte ranges, sorted and pairwise disjoint: a new one overlaps some iff it overlaps a neighbour.
+    offsets, ends = columns.offset.tolist(), (columns.offset + 4 * columns.capacity).tolist()
+    producer, last = columns.producer.tolist(), expected.tolist()
+    for index in slots.tolist():
+        starting[producer[index]].append(index)
+        ending[last[index]].append(index)
     live: list[tuple[int, int, int]] = []
     for step in range(steps + 1):
         for index in starting[step]:
-            value = plan.values[index]
-            if value.capacity == 0:
-                continue
-            entry = (value.offset, value.offset + 4 * value.capacity, index)
+            entry = (offsets[index], ends[index], index)
             at = bisect.bisect(live, entry)
             for neighbour in live[max(at - 1, 0) : at + 1]:
                 _require(neighbour[1] <= entry[0] or entry[1] <= neighbour[0],
                          f"slots {neighbour[2]} and {index} share memory while both are live")
             live.insert(at, entry)
         for index in ending[step]:
-            value = plan.values[index]
-            entry = (value.offset, value.offset + 4 * value.capacity, index)
+            entry = (offsets[index], ends[index], index)
             at = bisect.bisect_left(live, entry)
             if at < len(live) and live[at] == entry:
                 del live[at]
@@ -312,9 +436,9 @@ def validate_plan(plan: Plan) -> None:
     """Raise PlanInvalid naming the first problem; return only for a plan that is safe to run."""
     _require(isinstance(plan.steps, tuple) and len(plan.steps) <= MAX_STEPS and len(plan.values) <= 2 * MAX_STEPS,
              f"it has more than {MAX_STEPS:,} steps or {2 * MAX_STEPS:,} values")
-    _check_fields(plan)
-    tables = _check_regions(plan)
+    columns = _check_fields(plan)
+    regions = _check_regions(plan, columns)
     _check_modules(plan)
-    _check_values_and_steps(plan, tables)
-    _check_records(plan, tables)
-    _check_lifetimes(plan)
+    _check_values_and_steps(plan, regions, columns)
+    _check_records(plan, regions, columns)
+    _check_lifetimes(plan, columns)

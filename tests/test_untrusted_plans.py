@@ -179,19 +179,21 @@ def test_step_records_hold_the_values_addresses(original):
     header, module, _ = original
     plan, _ = decode_plan(encode_header(header, module))
     table = plan.region("values").offset
-    for step, record in zip(plan.steps, plan.step_records()):
+    records = plan.step_records()
+    for index, step in enumerate(plan.steps):
         output = plan.values[step.output]
         inputs = [word for index in step.inputs for word in (plan.values[index].offset, table + 12 * index + 8)]
-        assert record == [step.kind, output.offset, output.capacity, table + 12 * step.output + 8, len(step.inputs),
-                          *inputs]
+        assert records.record(index) == [step.kind, output.offset, output.capacity, table + 12 * step.output + 8,
+                                         len(step.inputs), *inputs]
 
 
+# Each damages the first step's record (its words start the records region).
 @pytest.mark.parametrize("damage, message", [
-    (lambda record, plan: record.__setitem__(1, plan.region("control").offset), "record puts its output outside its slot"),
-    (lambda record, plan: record.__setitem__(2, record[2] + 1), "record puts its output outside its slot"),
-    (lambda record, plan: record.__setitem__(3, record[3] + 4), "points a length outside the value table"),
-    (lambda record, plan: record.__setitem__(5, plan.region("records").offset), "reads an input outside the plan's values"),
-    (lambda record, plan: record.append(0), "record has the wrong length"),
+    (lambda records, plan: records.words.__setitem__(1, plan.region("control").offset), "record puts its output outside its slot"),
+    (lambda records, plan: records.words.__setitem__(2, records.words[2] + 1), "record puts its output outside its slot"),
+    (lambda records, plan: records.words.__setitem__(3, records.words[3] + 4), "points a length outside the value table"),
+    (lambda records, plan: records.words.__setitem__(5, plan.region("records").offset), "reads an input outside the plan's values"),
+    (lambda records, plan: records.starts.__setitem__(slice(1, None), records.starts[1:] + 1), "record has the wrong length"),
 ])
 def test_a_record_with_a_wrong_address_is_refused(original, monkeypatch, damage, message):
     """The validator checks the records themselves, not only the values they are made from."""
@@ -201,7 +203,7 @@ def test_a_record_with_a_wrong_address_is_refused(original, monkeypatch, damage,
 
     def damaged(self):
         records = made(self)
-        damage(records[0], self)
+        damage(records, self)
         return records
 
     monkeypatch.setattr(type(plan), "step_records", damaged)
