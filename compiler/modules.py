@@ -2,12 +2,16 @@
 the planner gives it, and all of them share the host's one memory.
 
 A node is built once (cached by content hash) as a relocatable wasm32 object whose only export is
-`ndg_step(control, step)`. For a plan it is linked with wasm-ld at the planned `--global-base`:
-wasm-ld (without `--stack-first`) puts the data at the base, the stack right after it and
-`__heap_base` at the stack's top, so the module's whole static region is `[base, __heap_base)`.
-What each linked module really occupies is read back from the binary and must be the region the
-planner gave it. A small dispatcher module, assembled from WebAssembly text, imports every
-module's `ndg_step` and walks the step table for fused runs.
+`ndg_step(control, step)`. For a plan it is linked with wasm-ld at the planned `--global-base`,
+which puts the data at the base and `__heap_base` after it, so the module's static region is
+`[base, __heap_base)`. The stack is not there: every module's stack pointer is set to the top of
+the plan's static region at address 0, one stack shared by all (a node runs to its end before
+the next starts), as the one module of a single-module plan has it (rustc links it stack first).
+Nothing lies below a stack, so a node recursing past it reaches below address 0 and traps
+instead of writing over other memory. (wasm-ld 14 ignores `--global-base` under `--stack-first`,
+hence the stack pointer set afterwards.) What each linked module really occupies is read back
+from the binary and must be the region the planner gave it. A small dispatcher module, assembled
+from WebAssembly text, imports every module's `ndg_step` and walks the step table for fused runs.
 """
 
 from __future__ import annotations
@@ -26,9 +30,16 @@ from ndg.compiler.planner import ModuleInfo, ModuleStatic
 from ndg.compiler.wasm_inspect import inspect_module, wasm_tools
 from ndg.errors import UserError
 from ndg.outputs import write_output
-from ndg.runtime.abi import MAX_NODE_MODULES, STEP_EXPORT, WORD_BYTES, ControlField, Status
+from ndg.runtime.abi import (
+    MAX_NODE_MODULES,
+    STEP_EXPORT,
+    WORD_BYTES,
+    ControlField,
+    RegionKind,
+    Status,
+)
 from ndg.runtime.plan import NodeModule, Plan, dispatcher_import, module_digest
-from ndg.runtime.wasm_sections import data_segments, mutable_i32_globals
+from ndg.runtime.wasm_sections import data_segments, mutable_i32_globals, with_stack_pointer
 
 # Where a node is linked to measure its static region before the planner places it.
 PROBE_BASE = 1 << 20
@@ -47,18 +58,16 @@ def find_linker() -> Path:
 
 @dataclass(frozen=True)
 class StaticRegion:
-    """The bytes a linked module owns in the shared memory: its data segments and its stack."""
+    """The bytes a linked module owns in the shared memory (its data segments, up to its heap
+    base), and where its stack pointer starts (None: it has none)."""
 
     start: int
     end: int
+    stack_pointer: int | None = None
 
 
 def static_region(module: bytes, name: str) -> StaticRegion:
-    """Read back from the binary where the module's data, stack and heap base lie.
-
-    A stack below all the data (rustc's own layout) is taken to reach down to address 0, since
-    nothing in the binary says where it ends.
-    """
+    """Read back from the binary where the module's data, heap base and stack pointer lie."""
     shape = inspect_module(module)
     if shape.heap_base is None:
         raise UserError(f"module `{name}` does not export __heap_base, so where its static data ends is unknown",
@@ -70,8 +79,7 @@ def static_region(module: bytes, name: str) -> StaticRegion:
                         "build it so that it keeps no other state in globals")
     data_start = min((address for address, _ in segments), default=shape.data_end or shape.heap_base)
     data_end = max((address + length for address, length in segments), default=data_start)
-    start = 0 if segments and stacks and stacks[0] <= data_start else data_start
-    return StaticRegion(start, max(shape.heap_base, data_end, *stacks))
+    return StaticRegion(data_start, max(shape.heap_base, data_end), stacks[0] if stacks else None)
 
 
 def check_node_module(module: bytes, name: str) -> StaticRegion:
@@ -127,8 +135,8 @@ def build_object(node: NodeDef) -> tuple[Path, bool]:
     return built, False
 
 
-def link(built: Path, base: int) -> bytes:
-    """The node's module, its data at `base` and its stack right after."""
+def link(built: Path, base: int, stack_top: int) -> bytes:
+    """The node's module, its data at `base`, its stack below `stack_top` (the shared stack's top)."""
     with tempfile.TemporaryDirectory() as folder:
         undefined = Path(folder) / "imports.txt"
         undefined.write_text("ndg_panic\n")
@@ -136,13 +144,13 @@ def link(built: Path, base: int) -> bytes:
         linker = find_linker()
         flavor = ["-flavor", "wasm"] if linker.name == "rust-lld" else []
         done = subprocess.run([str(linker), *flavor, "--no-entry", "--import-memory", f"--global-base={base}",
-                               "-z", f"stack-size={STACK_BYTES}", f"--allow-undefined-file={undefined}",
+                               "-z", "stack-size=0", f"--allow-undefined-file={undefined}",
                                f"--export={STEP_EXPORT}", "--export=__heap_base", "--export=__data_end",
                                "--gc-sections", "--strip-debug", str(built), "-o", str(output)],
                               capture_output=True, text=True)
         if done.returncode != 0:
             raise UserError(f"linking {built.name} failed: {done.stderr.strip()}")
-        return output.read_bytes()
+        return with_stack_pointer(output.read_bytes(), stack_top)
 
 
 def dispatcher_text(n_kinds: int) -> str:
@@ -191,7 +199,7 @@ class NodeModules:
 
     def module_info(self) -> ModuleInfo:
         return ModuleInfo(module_digest(self.dispatcher), len(self.dispatcher), tuple(m.node.id for m in self.modules),
-                          0, 0, statics=tuple(m.planned for m in self.modules))
+                          STACK_BYTES, 0, statics=tuple(m.planned for m in self.modules))
 
 
 def _prebuilt(node: NodeDef, path: Path) -> UnplacedModule:
@@ -203,10 +211,10 @@ def _prebuilt(node: NodeDef, path: Path) -> UnplacedModule:
 
 
 def check_fixed_regions(modules: tuple[UnplacedModule, ...]) -> None:
-    """Prebuilt modules keep their own addresses: refuse any that overlap address 0 or each other."""
+    """Prebuilt modules keep their own addresses: refuse any that overlap the shared stack or each other."""
     planned = [(m.planned, m) for m in modules]
     fixed = sorted(((p.offset, p.size, m) for p, m in planned if p.offset is not None), key=lambda entry: entry[0])
-    top, below = MODULE_ALIGN, "address 0 (kept unused so that no data has the null address)"
+    top, below = STACK_BYTES, f"the node modules' shared stack (0x0..{STACK_BYTES:#x})"
     for offset, size, module in fixed:
         if offset < top:
             raise UserError(f"the prebuilt module of node `{module.node.id}` ({module.node.prebuilt_module}) has its "
@@ -227,22 +235,25 @@ def build_node_modules(nodes: tuple[NodeDef, ...]) -> NodeModules:
             modules.append(_prebuilt(node, node.prebuilt_module))
             continue
         obj, was_cached = build_object(node)
-        modules.append(UnplacedModule(node, obj, None, check_node_module(link(obj, PROBE_BASE), node.id)))
+        modules.append(UnplacedModule(node, obj, None, check_node_module(link(obj, PROBE_BASE, STACK_BYTES), node.id)))
         cached = cached and was_cached
     check_fixed_regions(tuple(modules))
     return NodeModules(tuple(modules), assemble(dispatcher_text(len(nodes))), cached)
 
 
 def link_for_plan(built: NodeModules, plan: Plan) -> tuple[Plan, BuiltModule]:
-    """Link every node at the region the plan gives it, check it lies there, and record the modules."""
+    """Link every node at the region the plan gives it, its stack the plan's static region (a
+    prebuilt module's too), check it lies there, and record the modules."""
     regions = {r.name: r for r in plan.regions if r.kind == "module"}
+    stack_top = plan.region(RegionKind.STATIC).end
     modules, records, found = [], [], {}
     for built_module in built.modules:
         node_id, planned = built_module.node.id, regions[built_module.node.id]
-        module = built_module.prebuilt
-        if module is None:
+        if built_module.prebuilt is not None:
+            module = with_stack_pointer(built_module.prebuilt, stack_top)
+        else:
             assert built_module.obj is not None  # a module is either prebuilt or an object to link
-            module = link(built_module.obj, planned.offset)
+            module = link(built_module.obj, planned.offset, stack_top)
         found[node_id] = region = check_node_module(module, node_id)
         if not planned.offset <= region.start <= region.end <= planned.end:
             raise UserError(f"module `{node_id}` linked at {planned.offset:#x} occupies {region.start:#x}..{region.end:#x}, "

@@ -1,8 +1,8 @@
 """The planner: every value's size and address, fixed before the run.
 
-Memory map, in order, each region 16-byte aligned: the module's static region (stack, data and
-its scratch heap, as linked) or, when every node type is a module of its own, 16 unused bytes at
-address 0 and then each module's static region, the control block, the value table, the step index and step
+Memory map, in order, each region 16-byte aligned: the module's static region (stack first, then
+data and its scratch heap, as linked) or, when every node type is a module of its own, the stack
+they share at address 0 and then each module's static region (data and scratch heap), the control block, the value table, the step index and step
 records, the constants, the graph parameters, then the node outputs' slots, laid out by
 `ndg.compiler.layout` under the chosen policy with guard regions between them. The total is a
 whole number of 64 KiB pages.
@@ -18,7 +18,6 @@ from ndg.compiler.layout import RegionAllocator, Slot, peak_live_bytes, place_sl
 from ndg.compiler.sizes import BulkValue
 from ndg.errors import UserError
 from ndg.runtime.abi import (
-    ALIGN,
     CONTROL_BYTES,
     MAX_PAGES,
     PAGE_BYTES,
@@ -181,8 +180,9 @@ def plan_graph(graph: Graph, shapes: dict[str, BulkValue], module: ModuleInfo, m
 
     layout = RegionAllocator(0)
     if module.statics:
-        # Address 0 stays unused, so no module's data has the null address.
-        layout.take(RegionKind.STATIC, "address 0, never used", ALIGN)
+        # One stack for every node module, at address 0 (stack first, as the single module has it):
+        # a node recursing past it traps below address 0 instead of writing over memory.
+        layout.take(RegionKind.STATIC, "node modules' shared stack", module.static_end)
         fixed = sorted(((s.offset, s) for s in module.statics if s.offset is not None), key=lambda pair: pair[0])
         for offset, static in fixed:
             layout.take_at(RegionKind.MODULE, static.node, offset, static.size)

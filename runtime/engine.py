@@ -50,7 +50,7 @@ from ndg.runtime.sandbox import (
     untrusted_store,
 )
 from ndg.runtime.scalars import encode_scalar, scalar_problem
-from ndg.runtime.validate import PlanInvalid, module_region_problem, range_problem, validate_plan
+from ndg.runtime.validate import PlanInvalid, module_layout_problem, range_problem, validate_plan
 from ndg.runtime.wasm_sections import custom_sections, data_segments, mutable_i32_globals
 
 # Wall time for one run when no fuel budget is given: a real plant takes milliseconds.
@@ -123,6 +123,11 @@ class Runner:
                             "the module was changed or swapped; compile the graph again")
         if not plan.modules and module_kinds(module) != plan.kinds:
             raise PlanInvalid("its node kinds do not match the module's")
+        if not plan.modules:
+            static = plan.region(RegionKind.STATIC)
+            problem = module_layout_problem(static, static, data_segments(module), mutable_i32_globals(module))
+            if problem:
+                raise PlanInvalid(f"the module does not keep to the plan's static region: {problem}")
         if budget is not None and (not isinstance(budget, int) or budget < 1):
             raise UserError(f"a run's budget must be a positive number of fuel units, not {budget!r}")
         if not isinstance(timeout, (int, float)) or not 0 < timeout < 1e9:
@@ -357,10 +362,10 @@ class Runner:
         if trap is not None and state.status == Status.SCRATCH_EXHAUSTED:
             return RunError(f"{where} ran out of its {state.detail // 1024} KiB scratch heap",
                             "the node allocates too much while it runs; lower the amounts it works on")
+        if trap is not None and self._panic_message:
+            return RunError(f"{where} panicked: {self._panic_message}", "check the values given to this node")
         if trap is not None:
-            detail = self._panic_message or trap.message.splitlines()[0]
-            return RunError(f"{where} {'panicked' if self._panic_message else 'trapped'}: {detail}",
-                            "check the values given to this node")
+            return RunError(f"{where} trapped: {_describe_trap(trap)}", "check the values given to this node")
         if state.status == Status.CAPACITY:
             kind = self.plan.kinds[step.kind]
             blame = ("its size rule under-counts for these inputs; report this with the graph" if kind.startswith(BUILT_IN)
@@ -562,6 +567,15 @@ class Runner:
         self.close()
 
 
+def _describe_trap(trap: wasmtime.Trap) -> str:
+    if trap.trap_code == wasmtime.TrapCode.MEMORY_OUT_OF_BOUNDS:
+        # Every stack grows down to address 0 (the plan's layout), so an overflow ends here too.
+        return "out of bounds memory access (outside the memory, or below address 0: recursion deeper than its stack)"
+    if trap.trap_code is not None:
+        return trap.trap_code.name.lower().replace("_", " ")
+    return trap.message.splitlines()[0]
+
+
 def _load_node_module(engine: wasmtime.Engine, metering: str, plan: Plan, index: int, data: bytes) -> wasmtime.Module:
     """A per-node plan's module for kind `index`, checked against the plan before it is compiled:
     its digest, and its static data, stack and heap base all inside its own region."""
@@ -570,7 +584,7 @@ def _load_node_module(engine: wasmtime.Engine, metering: str, plan: Plan, index:
         raise UserError(f"the module of node `{recorded.node}` does not match the SHA-256 recorded in the plan",
                         "the module was changed or swapped; compile the graph again")
     region = next(r for r in plan.regions if r.kind == RegionKind.MODULE and r.name == recorded.node)
-    problem = module_region_problem(region, data_segments(data), mutable_i32_globals(data))
+    problem = module_layout_problem(region, plan.region(RegionKind.STATIC), data_segments(data), mutable_i32_globals(data))
     if problem:
         raise PlanInvalid(f"the module of node `{recorded.node}` does not keep to its static region: {problem}")
     try:

@@ -264,15 +264,20 @@ def _check_modules(plan: Plan):
     _require(sorted(r.name for r in regions) == sorted(plan.kinds), "the module regions are not one per node module")
 
 
-def module_region_problem(region: Region, segments, stack_pointers) -> str | None:
-    """Why a node module's static data or stack (read from its binary) is not all inside its
-    region, or None."""
+def module_layout_problem(data: Region, stack: Region, segments, stack_pointers) -> str | None:
+    """Why a module (its data segments and stack pointers, read from its binary) breaks the layout
+    every plan keeps, or None: its data inside `data`, its stack inside `stack` (the static region
+    at address 0) and below all of its data. A stack then grows down towards address 0 over nothing
+    but itself, and a node recursing past it traps instead of writing over memory. (A single
+    module's `data` and `stack` are both the static region.)"""
     for address, length in segments:
-        if not region.offset <= address <= address + length <= region.end:
-            return f"a data segment ({address}+{length}) lies outside its region {region.offset}..{region.end}"
+        if not data.offset <= address <= address + length <= data.end:
+            return f"a data segment ({address}+{length}) lies outside its region {data.offset}..{data.end}"
+    lowest_data = min((address for address, _ in segments), default=data.end)
     for pointer in stack_pointers:
-        if not region.offset <= pointer <= region.end:
-            return f"its stack ({pointer}) lies outside its region {region.offset}..{region.end}"
+        if not stack.offset < pointer <= min(stack.end, lowest_data):
+            return (f"its stack pointer ({pointer}) is not at the bottom of the memory, below its data: "
+                    f"the stack must lie in {stack.offset}..{min(stack.end, lowest_data)}")
     return None
 
 

@@ -1,5 +1,5 @@
 """Read what the runtime checks in a wasm binary without wasm-tools: custom sections, data
-segments and the initial values of globals."""
+segments and the initial values of globals; and set where a module's stack starts."""
 
 from __future__ import annotations
 
@@ -93,3 +93,32 @@ def mutable_i32_globals(module: bytes) -> tuple[int, ...]:
             if mutable:
                 values.append(value)
     return tuple(values)
+
+
+def _leb128_bytes(value: int, signed: bool = False) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        done = (value == 0 and not byte & 0x40) or (value == -1 and byte & 0x40) if signed else value == 0
+        out.append(byte if done else byte | 0x80)
+        if done:
+            return bytes(out)
+
+
+def with_stack_pointer(module: bytes, address: int) -> bytes:
+    """The module with its stack pointer (its one mutable i32 global) starting at `address`: the
+    linker puts the stack where it likes; the plan says where every module's stack is."""
+    sections = []
+    for section_id, body in _sections(module):
+        if section_id == 6:
+            count, at = _leb128(body, 0)
+            entries = [body[:at]]
+            for _ in range(count):
+                mutable = body[at + 1]
+                value, end = _const_address(body, at + 2, "globals")
+                initial = address if mutable else value
+                entries.append(body[at : at + 2] + b"\x41" + _leb128_bytes(initial - (initial >> 31 << 32), signed=True) + b"\x0b")
+                at = end
+            body = b"".join(entries)
+        sections.append(bytes([section_id]) + _leb128_bytes(len(body)) + body)
+    return WASM_HEADER + b"".join(sections)

@@ -15,10 +15,12 @@ from hypothesis import strategies as st
 from test_run_failures import NODES as FAILING
 
 from ndg.cli import main
+from ndg.compiler.codegen import STACK_BYTES
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.driver import compile_text, read_source
 from ndg.compiler.modules import (
     PROBE_BASE,
+    StaticRegion,
     build_object,
     check_disjoint,
     check_node_module,
@@ -30,6 +32,7 @@ from ndg.errors import UserError
 from ndg.runtime.engine import RunError, Runner
 from ndg.runtime.plan import decode_plan, encode_plan, module_digest, split_modules
 from ndg.runtime.validate import PlanInvalid, validate_plan
+from ndg.runtime.wasm_sections import with_stack_pointer
 
 EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.glob("*.ndg"))
 
@@ -73,6 +76,8 @@ def assert_modules_placed(plan, blob: bytes):
                    + [(r.offset, r.end) for r in plan.regions if r.kind != "module" and r.size])
     assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans))
     assert min(region.start for region in found.values()) > 0  # no module's data at the null address
+    # One stack, at address 0, below everything: an overflow traps (tests/test_stack_overflow.py).
+    assert {region.stack_pointer for region in found.values()} == {plan.region("static").end}
 
 
 @pytest.mark.toolchain
@@ -126,7 +131,7 @@ def relinked(compiled, kind: int, base: int):
     """The plan with kind `kind`'s module linked at `base` instead of its planned place."""
     dispatcher, modules = split_modules(compiled.plan, compiled.module.wasm)
     obj, _ = build_object(NodeLibrary.load(()).by_id(compiled.plan.kinds[kind]))
-    moved = link(obj, base)
+    moved = link(obj, base, STACK_BYTES)
     records = list(compiled.plan.modules)
     records[kind] = dataclasses.replace(records[kind], sha256=module_digest(moved), size=len(moved))
     blob = dispatcher + b"".join(moved if index == kind else m for index, m in enumerate(modules))
@@ -147,6 +152,22 @@ def test_a_module_linked_over_another_module_is_refused_before_it_runs(basics):
     plan, blob = relinked(basics, 0, second.offset)
     with pytest.raises(PlanInvalid, match="does not keep to its static region"):
         Runner(plan, blob)
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("stack_at", ["its own data's end", "address 0"])
+def test_a_module_whose_stack_is_not_the_shared_one_below_everything_is_refused(basics, stack_at):
+    """Linked as wasm-ld does without --stack-first (the stack after the data), a node recursing too
+    deep writes over the data below its stack instead of trapping."""
+    dispatcher, modules = split_modules(basics.plan, basics.module.wasm)
+    region = next(r for r in basics.plan.regions if r.kind == "module" and r.name == basics.plan.kinds[0])
+    moved = with_stack_pointer(modules[0], region.end if stack_at == "its own data's end" else 0)
+    records = list(basics.plan.modules)
+    records[0] = dataclasses.replace(records[0], sha256=module_digest(moved), size=len(moved))
+    plan = dataclasses.replace(basics.plan, modules=tuple(records))
+    with pytest.raises(PlanInvalid, match=r"module of node `max/plantarium/float` does not keep to its static region: "
+                                          r"its stack pointer \(\d+\) is not at the bottom of the memory"):
+        Runner(plan, dispatcher + moved + b"".join(modules[1:]))
 
 
 @pytest.mark.toolchain
@@ -214,17 +235,18 @@ def test_two_modules_whose_static_data_collide_are_refused():
 
 
 @pytest.mark.toolchain
-def test_a_rust_module_linked_at_its_default_layout_is_read_back_whole():
-    """rustc's own layout puts the stack below the data; its region then reaches address 0."""
+def test_a_module_is_read_back_as_its_data_and_its_stack_pointer():
+    """ndg links a node's data at the base it gives and its stack pointer at the shared stack's top;
+    rustc's own layout puts the stack below the data: either way the region is the data's."""
     obj, _ = build_object(NodeLibrary.load(()).by_id("max/plantarium/float"))
-    region = static_region(link(obj, PROBE_BASE), "float")
-    assert region.start == PROBE_BASE and region.end > PROBE_BASE
+    region = static_region(link(obj, PROBE_BASE, STACK_BYTES), "float")
+    assert region.start == PROBE_BASE and region.end > PROBE_BASE and region.stack_pointer == STACK_BYTES
     stack_first = wat("""(module (import "env" "memory" (memory 1))
       (global $sp (mut i32) (i32.const 65536))
       (global (export "__heap_base") i32 (i32.const 70000))
       (data (i32.const 65536) "data")
       (func (export "ndg_step") (param i32 i32) (result i32) (i32.const 0)))""")
-    assert static_region(stack_first, "x").start == 0 and static_region(stack_first, "x").end == 70000
+    assert static_region(stack_first, "x") == StaticRegion(65536, 70000, 65536)
 
 
 # Nodes published as built modules: a `node.wasm` beside the definition instead of Rust source.
@@ -242,7 +264,7 @@ def publish(root, name: str, module: bytes):
 
 
 def float_linked_at(base: int) -> bytes:
-    return link(build_object(FLOAT)[0], base)
+    return link(build_object(FLOAT)[0], base, STACK_BYTES)
 
 
 @pytest.mark.toolchain
@@ -278,11 +300,12 @@ def test_prebuilt_modules_whose_static_data_collide_are_refused(tmp_path):
 
 
 @pytest.mark.toolchain
-def test_a_prebuilt_module_with_data_at_address_0_is_refused(tmp_path):
-    nodes = publish(tmp_path, "pfloat", float_linked_at(0))
-    with pytest.raises(UserError, match=r"overlapping address 0") as error:
+@pytest.mark.parametrize("base", [0, STACK_BYTES - 4096])
+def test_a_prebuilt_module_with_data_in_the_shared_stack_is_refused(tmp_path, base):
+    nodes = publish(tmp_path, "pfloat", float_linked_at(base))
+    with pytest.raises(UserError, match=r"overlapping the node modules' shared stack \(0x0\.\.0x40000\)") as error:
         compile_text(GRAPH.format(node="pfloat"), "p.ndg", (nodes,), modules="per-node")
-    assert "--global-base=16" in error.value.hint
+    assert f"--global-base={STACK_BYTES}" in error.value.hint
 
 
 @pytest.mark.parametrize("module, message", [
