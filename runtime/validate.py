@@ -135,6 +135,8 @@ def _step_columns(plan: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     nodes = [s.node for s in steps]
     if not set(map(type, nodes)) <= {str}:
         _require_all([isinstance(n, str) for n in nodes], lambda i: f"step {i} has bad fields")
+    # Names are printed in summaries and messages: a .ndg name is never empty, nor spans lines.
+    _require_all([n.isprintable() and n != "" for n in nodes], lambda i: f"step {i} has an empty or unprintable name")
     kind, output, _, _ = (_int_array([getattr(s, field) for s in steps], lambda i: f"step {i} has bad fields")
                           for field in ("kind", "output", "line", "col"))
     inputs = [s.inputs for s in steps]

@@ -69,6 +69,7 @@ def summary(plan) -> dict:
 
 
 def _print_tables(plan):
+    from rich.markup import escape
     from rich.table import Table
 
     from ndg import terminal
@@ -76,7 +77,8 @@ def _print_tables(plan):
     console = terminal.console()
     data = summary(plan)
     ratio = f" ({data['slots_over_peak']:.3f}× the peak)" if data["slots_over_peak"] else ""
-    console.print(f"[bold]{plan.source}[/]: {len(plan.steps)} steps, {plan.memory_pages} pages "
+    # Names from the plan as they are, never markup (a crafted plan's `x[/b]` is text).
+    console.print(f"[bold]{escape(plan.source)}[/]: {len(plan.steps)} steps, {plan.memory_pages} pages "
                   f"({plan.memory_bytes:,} bytes) of memory; slots laid out by `{plan.layout}`: "
                   f"{data['slot_bytes']:,} bytes{ratio}, {data['slot_area_bytes']:,} with padding and "
                   f"{data['guards']} guards; peak of live bytes {plan.peak_live_bytes:,}")
@@ -87,7 +89,7 @@ def _print_tables(plan):
     for region in data["regions"]:
         if region["kind"] != "guard":
             regions.add_row(f"{region['offset']:#x}", f"{region['offset'] + region['size']:#x}", f"{region['size']:,}",
-                            region["kind"], region["name"])
+                            escape(region["kind"]), escape(region["name"]))
     console.print(regions)
     steps = Table(title="steps", show_edge=False, padding=(0, 2))
     for column in ("step", "node", "line", "kind", "offset", "words", "lifetime"):
@@ -95,7 +97,7 @@ def _print_tables(plan):
                          no_wrap=column != "node", overflow="fold")
     for step in data["steps"]:
         end = "end" if step["live_until"] == len(plan.steps) else str(step["live_until"])
-        steps.add_row(str(step["written_at"]), step["node"], str(step["line"]), step["kind"].rsplit("/", 1)[-1],
+        steps.add_row(str(step["written_at"]), escape(step["node"]), str(step["line"]), escape(step["kind"].rsplit("/", 1)[-1]),
                       f"{step['offset']:#x}", f"{step['capacity_words']:,}", f"{step['written_at']}–{end}")
     console.print(steps)
 

@@ -144,11 +144,15 @@ def _result_summary(result) -> dict:
 
 
 def _print_summary(runner, result, written):
-    from ndg.runtime.decode import describe_result, describe_scalar
+    from rich.markup import escape
+    from rich.text import Text
+
+    from ndg.runtime.decode import describe_result, describe_value
 
     console = terminal.console()
     plan = runner.plan
-    console.print(f"[bold]{plan.source}[/]: {len(plan.steps)} nodes, {plan.memory_pages} pages "
+    # Names and values as they are, never markup: `[nan, inf, 1]` or a plan's `x[/b]` are text.
+    console.print(f"[bold]{escape(plan.source)}[/]: {len(plan.steps)} nodes, {plan.memory_pages} pages "
                   f"({plan.memory_bytes // 1024} KiB) of memory")
     table = Table(show_edge=False, box=None, padding=(0, 2))
     for column in ("node", "type", "value"):
@@ -158,14 +162,14 @@ def _print_summary(runner, result, written):
         # Under `reuse`, a value whose last reader has run may have been overwritten.
         held = plan.layout == "keep" or value.live_until == len(plan.steps)
         if step.output != plan.output and "." not in step.node and held:
-            table.add_row(step.node, value.type, describe_scalar(value.type, runner.value(step.output)))
+            table.add_row(Text(step.node), Text(value.type), Text(describe_value(value.type, runner.value(step.output))))
     if table.row_count:
         console.print(table)
-    console.print(f"result: {describe_result(result.words)}")
+    console.print(Text(f"result: {describe_result(result.words)}"))
     for entry in written:
-        console.print(f"wrote {entry['path']}", highlight=False)
+        console.print(Text(f"wrote {entry['path']}"))
         for note in entry["notes"]:
-            console.print(f"  note: {note}", highlight=False)
+            console.print(Text(f"  note: {note}"))
 
 
 def _print_profile(runner):
