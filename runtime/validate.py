@@ -137,8 +137,12 @@ def _step_columns(plan: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
         _require_all([isinstance(n, str) for n in nodes], lambda i: f"step {i} has bad fields")
     # Names are printed in summaries and messages: a .ndg name is never empty, nor spans lines.
     _require_all([n.isprintable() and n != "" for n in nodes], lambda i: f"step {i} has an empty or unprintable name")
-    kind, output, _, _ = (_int_array([getattr(s, field) for s in steps], lambda i: f"step {i} has bad fields")
-                          for field in ("kind", "output", "line", "col"))
+    kind, output = (_int_array([getattr(s, field) for s in steps], lambda i: f"step {i} has bad fields")
+                    for field in ("kind", "output"))
+    for field in ("line", "col"):  # only shown, never used as an address: any integer
+        places = [getattr(s, field) for s in steps]
+        if not set(map(type, places)) <= {int}:
+            _require_all([_is_int(p) for p in places], lambda i: f"step {i} has bad fields")
     inputs = [s.inputs for s in steps]
     names = [s.input_names for s in steps]
     if not set(map(type, inputs)) <= {tuple}:

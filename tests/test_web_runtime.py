@@ -114,6 +114,15 @@ def test_damaged_plans_get_the_python_runtimes_verdict(tmp_path, basics_header, 
     assert verdicts == [(change, comparable(python_runs(plan, [{}]))) for change, plan in zip(damage, plans)]
 
 
+@pytest.mark.parametrize("name", ["", "a\nb", "tab\there", "\u200bzero-width"])
+def test_a_node_named_with_nothing_printable_is_refused_by_both_runtimes(tmp_path, basics_header, name):
+    header, module = basics_header
+    plan = encode_header({**header, "steps": [{**header["steps"][0], "node": name}, *header["steps"][1:]]}, module)
+    [report] = js_runs([write(tmp_path, "named.ndp", plan)], [{}])
+    assert "step 0 has an empty or unprintable name" in report["error"]
+    assert comparable(python_runs(plan, [{}])) == {"error": True}
+
+
 def test_per_node_plans_are_refused_with_the_way_out(tmp_path):
     data = compiled_bytes("output(input: box(size: 2))\n", "box.ndg", modules="per-node")
     [report] = js_runs([write(tmp_path, "per-node.ndp", data)], [{}])

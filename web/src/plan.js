@@ -169,6 +169,8 @@ function checkFields(plan) {
   plan.steps.forEach((step, index) => {
     require(isString(step.node) && isInt(step.kind) && isInt(step.output) && isInt(step.line) && isInt(step.col),
       `step ${index} has bad fields`);
+    // Names are printed in summaries and messages: a .ndg name is never empty, nor spans lines.
+    require(/^(?:[^\p{C}\p{Z}]| )+$/u.test(step.node), `step ${index} has an empty or unprintable name`);
     require(Array.isArray(step.inputs) && step.inputs.every(isInt), `step ${index} has bad inputs`);
     require(Array.isArray(step.input_names) && step.input_names.length === step.inputs.length
       && step.input_names.every(isString), `step ${index} has bad input names`);
