@@ -4,6 +4,7 @@ of odd ids and deep JSON, plans that name a FIFO or a device as their module."""
 import dataclasses
 import json
 import os
+import re
 import threading
 
 import pytest
@@ -50,6 +51,17 @@ def test_a_malformed_definition_field_is_a_user_error(tmp_path, change, message)
     (tmp_path / "g.ndg").write_text("v = c()\noutput(input: box(size: 1))\n")
     done = _invoke("check", tmp_path / "g.ndg", "--nodes", nodes)
     assert done.exit_code == 2 and message in done.output
+
+
+@pytest.mark.parametrize("input_def, shown", [
+    ({"type": "float", "value": 1, "options": ["a", "b"]}, "1"),  # options mean something to a select only
+    ({"type": "select", "value": 1, "options": ["a", "b"]}, "1 (b)"),
+])
+def test_nodes_show_gives_the_default_of_an_input_with_options(tmp_path, input_def, shown):
+    nodes = _node_folder(tmp_path / "nodes", {**BASE, "inputs": {"x": input_def}})
+    done = _invoke("nodes", "show", "c", "--nodes", nodes)
+    assert done.exit_code == 0
+    assert re.search(rf"^\s*x\s+{input_def['type']}\s+{re.escape(shown)}\s", done.output, re.MULTILINE), done.output
 
 
 def _graph_of(node_type: str) -> dict:

@@ -128,7 +128,7 @@ def _default(input_def) -> str:
     if input_def.type not in STANDARD.fallback_defaults:
         return ""
     value = default_value(input_def)
-    if input_def.options and 0 <= value < len(input_def.options):
+    if input_def.type == "select" and 0 <= value < len(input_def.options):
         return f"{value} ({input_def.options[value]})"
     if isinstance(value, bool):
         return "true" if value else "false"
