@@ -63,9 +63,10 @@ def test_recursion_within_the_stack_runs(compiled):
 def test_recursion_past_the_stack_traps_and_names_the_node(compiled):
     deep = max(compiled)
     with Runner(compiled[deep].plan, compiled[deep].module.wasm) as runner:
-        for _ in range(2):  # and the runner stays usable
-            with pytest.raises(RunError, match=r"node `d` \(g\.ndg:2\) trapped: .*out of bounds"):
-                runner.run()
+        for stepped in (False, True, False):  # one call per run or per node; the runner stays usable
+            with pytest.raises(RunError, match=r"node `d` \(g\.ndg:2\) trapped: out of bounds memory access "
+                                               r"\(outside the memory, or below address 0: recursion deeper than its stack\)"):
+                runner.run(stepped=stepped)
 
 
 def test_every_module_has_its_stack_at_the_bottom_of_the_static_region(compiled):
