@@ -420,9 +420,16 @@ def fault_cases(rng: random.Random, work: Path) -> Iterator[Case]:
         kind = rng.choice(["flip", "flip", "truncate", "scramble"])
         folder = "modules" if index % 10 == 0 else "compiled"  # a damaged module costs a cargo rebuild
         yield f"{kind} in {folder} #{index}", damaged(kind, folder, rng.random())
-    for value in ["relative-cache", str(work / "file-cache"), "/proc/ndg-adv-cache", "", "~", "/dev/null"]:
+    home = work / "home"
+    for value in ["relative-cache", str(work / "file-cache"), "/proc/ndg-adv-cache", "", "~", "~/x", "/dev/null"]:
         def odd_cache(value=value):
             (work / "file-cache").write_text("")
+            if value.startswith("~"):  # the home folder, as in a shell: a warm cache there, no `~` folder here
+                under_home = home / value[2:]
+                if not (under_home / "modules").exists():
+                    shutil.copytree(cache / "modules", under_home / "modules")
+                failed = verdict(ndg_process("run", source, "-q", env={"NDG_CACHE_DIR": value, "HOME": str(home)}))
+                return failed or ("wrong" if Path("~").exists() or not (under_home / "compiled").exists() else None)
             return verdict(ndg_process("run", source, "-q", env={"NDG_CACHE_DIR": value}))
         yield f"NDG_CACHE_DIR={value}", odd_cache
     for gib in (1.0, 1.5, 2.0, 2.5, 3.0, 4.0):
