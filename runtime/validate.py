@@ -402,26 +402,25 @@ def _check_lifetimes(plan: Plan, columns: _Columns):
 
 def _check_live_ranges(columns: _Columns, slots: np.ndarray, expected: np.ndarray):
     """Slots live at the same time share no byte, step by step: live byte ranges are kept sorted and
-    pairwise disjoint, so a new one overlaps some iff it overlaps a neighbour."""
-    steps = len(columns.kind)
-    starting: list[list[int]] = [[] for _ in range(steps + 1)]
-    ending: list[list[int]] = [[] for _ in range(steps + 1)]
-    offsets, ends = columns.offset.tolist(), (columns.offset + 4 * columns.capacity).tolist()
-    producer, last = columns.producer.tolist(), expected.tolist()
-    for index in slots.tolist():
-        starting[producer[index]].append(index)
-        ending[last[index]].append(index)
+    pairwise disjoint, so a new one overlaps some iff it overlaps a neighbour. At each step the
+    slots written there start before those last read there end (an output must miss its inputs)."""
+    begins, ends = columns.producer[slots], expected[slots]
+    # Events in order of (step, start before end): 2 * step for a start, 2 * step + 1 for an end.
+    times = np.concatenate((2 * begins, 2 * ends + 1))
+    order = np.argsort(times, kind="stable")
+    offsets = columns.offset[slots]
+    entries = list(zip(offsets.tolist(), (offsets + 4 * columns.capacity[slots]).tolist(), slots.tolist()))
     live: list[tuple[int, int, int]] = []
-    for step in range(steps + 1):
-        for index in starting[step]:
-            entry = (offsets[index], ends[index], index)
+    for event in order.tolist():
+        if event < len(entries):
+            entry = entries[event]
             at = bisect.bisect(live, entry)
             for neighbour in live[max(at - 1, 0) : at + 1]:
                 _require(neighbour[1] <= entry[0] or entry[1] <= neighbour[0],
-                         f"slots {neighbour[2]} and {index} share memory while both are live")
+                         f"slots {neighbour[2]} and {entry[2]} share memory while both are live")
             live.insert(at, entry)
-        for index in ending[step]:
-            entry = (offsets[index], ends[index], index)
+        else:
+            entry = entries[event - len(entries)]
             at = bisect.bisect_left(live, entry)
             if at < len(live) and live[at] == entry:
                 del live[at]
