@@ -82,11 +82,11 @@ def ndg(*args, seconds: int = LIMIT_SECONDS) -> Outcome:
     return Outcome(code, done.output)
 
 
-def ndg_process(*args, env=None, seconds: int = LIMIT_SECONDS, preexec=None) -> Outcome:
+def ndg_process(*args, env=None, seconds: int = LIMIT_SECONDS, preexec=None, cwd=None) -> Outcome:
     """The CLI in a child process: for cases that could crash or exhaust the process."""
     try:
         done = subprocess.run([NDG, *map(str, args)], capture_output=True, text=True, timeout=seconds,
-                              env={**os.environ, **(env or {})}, preexec_fn=preexec)
+                              env={**os.environ, **(env or {})}, preexec_fn=preexec, cwd=cwd)
     except subprocess.TimeoutExpired:
         return Outcome(None)
     return Outcome(done.returncode, done.stdout + done.stderr)
@@ -428,9 +428,9 @@ def fault_cases(rng: random.Random, work: Path) -> Iterator[Case]:
                 under_home = home / value[2:]
                 if not (under_home / "modules").exists():
                     shutil.copytree(cache / "modules", under_home / "modules")
-                failed = verdict(ndg_process("run", source, "-q", env={"NDG_CACHE_DIR": value, "HOME": str(home)}))
-                return failed or ("wrong" if Path("~").exists() or not (under_home / "compiled").exists() else None)
-            return verdict(ndg_process("run", source, "-q", env={"NDG_CACHE_DIR": value}))
+                failed = verdict(ndg_process("run", source, "-q", env={"NDG_CACHE_DIR": value, "HOME": str(home)}, cwd=work))
+                return failed or ("wrong" if (work / "~").exists() or not (under_home / "compiled").exists() else None)
+            return verdict(ndg_process("run", source, "-q", env={"NDG_CACHE_DIR": value}, cwd=work))
         yield f"NDG_CACHE_DIR={value}", odd_cache
     for gib in (1.0, 1.5, 2.0, 2.5, 3.0, 4.0):
         def limited(gib=gib):
