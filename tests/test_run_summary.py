@@ -72,13 +72,18 @@ def test_vectors_of_nan_and_inf_are_printed_not_taken_for_markup(tmp_path):
     assert _row(output, "w") == ["w", "vec3", "[inf, 1, 1]"]
 
 
+def _plan_naming_its_first_node(path, name: str, source: str) -> None:
+    """A plan file whose first node has `name` (as a crafted plan may)."""
+    compiled = compile_text("half = float(value: 0.5)\noutput(input: box(size: half))\n", source)
+    steps = list(compiled.plan.steps)
+    steps[0] = dataclasses.replace(steps[0], node=name)
+    save_plan(path, dataclasses.replace(compiled.plan, steps=tuple(steps)), compiled.module.wasm)
+
+
 @pytest.mark.toolchain
 @pytest.mark.parametrize("name", ["x[/b]", "[bold]y", "[link=http://x]z"])
 def test_names_in_a_plan_are_printed_as_they_are(tmp_path, name):
-    compiled = compile_text("half = float(value: 0.5)\noutput(input: box(size: half))\n", "[b]g.ndg")
-    steps = list(compiled.plan.steps)
-    steps[0] = dataclasses.replace(steps[0], node=name)
-    save_plan(tmp_path / "p.ndp", dataclasses.replace(compiled.plan, steps=tuple(steps)), compiled.module.wasm)
+    _plan_naming_its_first_node(tmp_path / "p.ndp", name, "[b]g.ndg")
     output = _run(tmp_path / "p.ndp")
     assert output.startswith("[b]g.ndg: 3 nodes")
     assert _row(output, name) == [name, "float", "0.5"]
@@ -91,10 +96,7 @@ def test_names_in_a_plan_are_printed_as_they_are(tmp_path, name):
 @pytest.mark.toolchain
 @pytest.mark.parametrize("name", ["", "a\nb", "tab\there"])
 def test_a_plan_naming_a_node_with_nothing_printable_is_refused(tmp_path, name):
-    compiled = compile_text("half = float(value: 0.5)\noutput(input: box(size: half))\n", "g.ndg")
-    steps = list(compiled.plan.steps)
-    steps[0] = dataclasses.replace(steps[0], node=name)
-    save_plan(tmp_path / "p.ndp", dataclasses.replace(compiled.plan, steps=tuple(steps)), compiled.module.wasm)
+    _plan_naming_its_first_node(tmp_path / "p.ndp", name, "g.ndg")
     done = CliRunner().invoke(main, ["run", str(tmp_path / "p.ndp")])
     assert done.exit_code == 2
     assert "the plan is invalid: step 0 has an empty or unprintable name" in done.output
