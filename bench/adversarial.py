@@ -377,6 +377,40 @@ def scaffold_cases(rng: random.Random, work: Path) -> Iterator[Case]:
                     else work / place
                 return verdict(ndg("nodes", "new", name, "--dir", folder))
             yield f"nodes new {name[:20]!r} in {place}", scaffolded
+    yield from recursion_cases(work)
+
+
+DEEP_NODE = """fn down(depth: i32) -> i32 {
+    let mut frame = [0u8; 4096];
+    unsafe { core::ptr::write_volatile(&mut frame[(depth as usize) % 4096], depth as u8) };
+    let below = if depth > 0 { down(depth - 1) } else { 0 };
+    below + unsafe { core::ptr::read_volatile(&frame[0]) } as i32
+}
+
+pub fn execute(depth: i32) -> i32 {
+    down(depth)
+}
+"""
+
+
+def recursion_cases(work: Path) -> Iterator[Case]:
+    """A node recursing 4 KiB frames: 100 KiB of stack runs, 400 KiB (past the 256 KiB stack) must
+    trap, in one module and in per-node modules (where it once wrote over other memory, exit 0)."""
+    nodes = work / "deep-nodes"
+    (nodes / "deep" / "src").mkdir(parents=True)
+    (nodes / "deep" / "definition.json").write_text(json.dumps(
+        {"id": "adv/odd/deep", "outputs": ["integer"], "inputs": {"depth": {"type": "integer", "value": 0}}}))
+    (nodes / "deep" / "src" / "lib.rs").write_text(DEEP_NODE)
+    for modules in ("single", "per-node"):
+        for kib, traps in ((100, False), (400, True)):
+            def recursing(modules=modules, kib=kib, traps=traps):
+                graph = work / "deep.ndg"
+                graph.write_text(f"d = deep(depth: {kib // 4})\noutput(input: box(size: 1))\n")
+                outcome = ndg_process("run", graph, "-q", "--nodes", nodes, "--modules", modules, seconds=600)
+                failed = verdict(outcome)
+                trapped = outcome.exit_code == 2 and "trapped" in outcome.output
+                return failed or (None if trapped == traps and outcome.exit_code in (0, 2) else "wrong")
+            yield f"node recursing {kib} KiB, {modules}", recursing
 
 
 # -- surface 5: faults: cache damage, limits, kills ---------------------------------------------
