@@ -54,7 +54,8 @@ def per_use_expressions(graph: Graph) -> Graph:
         nodes[node.name] = replace(node, args=args)
     if diagnostics:
         raise SourceErrors(graph.source, diagnostics)
-    return replace(graph, nodes=nodes)
+    runs = None if graph.runs is None else tuple(name for name in graph.runs if name in nodes)
+    return replace(graph, nodes=nodes, runs=runs)
 
 
 def _expression(graph: Graph, consumer: Node, input_name: str, use: Use) -> Expression:

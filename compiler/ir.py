@@ -91,7 +91,9 @@ class Node:
 @dataclass(frozen=True)
 class Graph:
     """Nodes in source order until `order` puts them in execution order; `output` names the sink.
-    `dialect` holds the Nodarium rules the graph is compiled by."""
+    `dialect` holds the Nodarium rules the graph is compiled by. `runs`, when set, is the order the
+    steps run in instead, a node once per run (compatibility mode runs some nodes several times:
+    ndg.compiler.nodarium.execution)."""
 
     source: Source
     nodes: dict[str, Node] = field(default_factory=dict)
@@ -99,6 +101,12 @@ class Graph:
     params: dict[str, GraphParam] = field(default_factory=dict)
     settings: dict[str, SettingValue] = field(default_factory=dict)
     dialect: Dialect = STANDARD
+    runs: tuple[str, ...] | None = None
+
+    @property
+    def compat(self) -> bool:
+        """Whether the graph is compiled in compatibility mode (Nodarium's bugs and order too)."""
+        return self.dialect.reproduces_bugs or self.dialect.compat_setting_on(self.settings)
 
     def __str__(self) -> str:
         lines = [f"graph {self.source.name} (output: {self.output})"]

@@ -545,7 +545,8 @@ class Runner:
         return view
 
     def node_value(self, node: str) -> np.ndarray:
-        step = next((s for s in self.plan.steps if s.node == node), None)
+        # The latest run: compatibility mode may run a node several times.
+        step = next((s for s in reversed(self.plan.steps) if s.node == node), None)
         if step is None:
             raise UserError(f"the plan has no node named `{node}`")
         return self.value(step.output)
