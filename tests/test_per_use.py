@@ -13,7 +13,7 @@ from conftest import f32_bits, load
 
 from ndg.compiler.diagnostics import SourceErrors
 from ndg.compiler.driver import compile_text
-from ndg.compiler.expressions import OP_CONST, OP_PARAM, OP_RANDOM
+from ndg.compiler.expressions import OP_CONST, OP_PARAM, OP_RANDOM, STACK_WORDS
 from ndg.runtime.engine import Runner
 from ndg.runtime.format import PATH, split_items
 
@@ -81,10 +81,26 @@ def test_a_math_chain_without_random_stays_eager():
     assert len(plan.steps) == 52 and all(value.type != "expression" for value in plan.values)
 
 
-def test_a_random_nested_too_deeply_is_refused():
-    lines = ["n0 = random(min: 0, max: 1)"] + [f"n{i} = math(op_type: 0, a: 1, b: n{i - 1})" for i in range(1, 40)]
-    with pytest.raises(SourceErrors, match="E404"):
-        compile_text("\n".join([*lines, "output(input: stem(length: n39))"]), "deep.ndg")
+def nested(levels: int) -> str:
+    """A stem whose length is 0 + (0 + (… + random)), `levels` deep: `levels` + 3 values on the
+    evaluation stack at once (the zeros, then the random's min, max and seed)."""
+    lines = ["n0 = random(min: 1, max: 3)"] + [f"n{i} = math(op_type: 0, a: 0, b: n{i - 1})" for i in range(1, levels + 1)]
+    return "\n".join([*lines, f"output(input: stem(amount: 3, length: n{levels}))"])
+
+
+@pytest.mark.toolchain
+def test_a_random_nested_as_deep_as_the_evaluation_stack_is_evaluated_per_use():
+    plan = compile_text(nested(STACK_WORDS - 3), "deep.ndg").plan
+    assert [step.node for step in plan.steps] == ["output.input", "output"]
+    assert (load(nested(STACK_WORDS - 3)).run() == load(nested(0)).run()).all()
+
+
+def test_a_random_nested_past_the_evaluation_stack_is_refused():
+    with pytest.raises(SourceErrors, match="E404") as refused:
+        compile_text(nested(STACK_WORDS - 2), "deep.ndg")
+    assert f"it holds {STACK_WORDS + 1:,} values at once, and a node's evaluation holds {STACK_WORDS:,}" in str(
+        refused.value.diagnostics[0].message)
+    compile_text(nested(STACK_WORDS - 2).replace("a: 0, b: n", "b: 0, a: n"), "left.ndg")  # two values at most
 
 
 def test_a_seed_parameter_of_another_type_is_refused():
