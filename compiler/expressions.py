@@ -19,7 +19,7 @@ from ndg.compiler.ir import Arg, Const, Expression, Graph, Node, ParamRef, Use
 from ndg.runtime.scalars import encode_scalar
 
 # Operations of a program, as ndg_util::expr numbers them.
-OP_CONST, OP_PARAM, OP_MATH, OP_RANDOM = 0, 1, 2, 3
+OP_CONST, OP_PARAM, OP_MATH, OP_RANDOM, OP_MATH_OF = 0, 1, 2, 3, 4
 # ndg_util::expr::STACK_WORDS: the deepest operand stack the node code gives a program.
 STACK_WORDS = 4096
 
@@ -104,16 +104,18 @@ def _operands(graph: Graph, arg: Arg) -> list[Arg | tuple]:
         return [node.args["min"], node.args["max"], node.args["seed"], ("random",)]
     if node_id == dialect.math_node and isinstance(node.args["op_type"], Const):
         return [node.args["a"], node.args["b"], ("math", node.args["op_type"].value)]
+    if node_id == dialect.math_node and isinstance(node.args["op_type"], ParamRef):
+        return [node.args["a"], node.args["b"], node.args["op_type"], ("math_of",)]
     raise _Refused(Diagnostic(
         "E404", f"`{arg.node}` feeds a value computed per use (it depends on a `random`), which a "
         f"`{node.definition.short_name}` node cannot be part of", arg.span,
-        "per-use expressions are made of `float`, `math` (with a constant operation) and `random` nodes"))
+        "per-use expressions are made of `float`, `math` and `random` nodes (docs/nodarium.md, \"Per-use evaluation\")"))
 
 
 def _stack_depth(ops: tuple) -> int:
     depth = deepest = 0
     for op in ops:
-        depth += {"const": 1, "param": 1, "math": -1, "random": -2}[op[0]]
+        depth += {"const": 1, "param": 1, "math": -1, "random": -2, "math_of": -2}[op[0]]
         deepest = max(deepest, depth)
     return deepest
 
@@ -135,6 +137,8 @@ def _encode_ops(ops: tuple, param_values: dict[str, int]) -> tuple[int, ...]:
             words += [OP_PARAM, param_values[op[1]]]
         elif op[0] == "math":
             words += [OP_MATH, op[1]]
+        elif op[0] == "math_of":
+            words.append(OP_MATH_OF)
         else:
             words.append(OP_RANDOM)
     return tuple(words)

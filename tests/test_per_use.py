@@ -103,6 +103,21 @@ def test_a_random_nested_past_the_evaluation_stack_is_refused():
     compile_text(nested(STACK_WORDS - 2).replace("a: 0, b: n", "b: 0, a: n"), "left.ndg")  # two values at most
 
 
+@pytest.mark.toolchain
+def test_a_math_operation_chosen_by_a_parameter_is_evaluated_per_use():
+    graph = """param op: integer = 0 in 0..3
+r = random(min: 1, max: 3)
+output(input: stem(amount: 3, length: math(op_type: op, a: r, b: 2)))
+"""
+    runner = load(graph)
+    plan = runner.plan
+    assert [step.node for step in plan.steps] == ["output.input", "output"]
+    for op in ("add", "subtract", "multiply", "divide"):
+        runner.set_param("op", ["add", "subtract", "multiply", "divide"].index(op))
+        fixed = load(graph.replace("op_type: op", f"op_type: {op}"))
+        assert (runner.run() == fixed.run()).all(), op
+
+
 def test_a_seed_parameter_of_another_type_is_refused():
     with pytest.raises(SourceErrors, match="E204"):
         compile_text("param seed: float = 1\noutput(input: stem(length: random(min: 1, max: 2)))", "seed.ndg")

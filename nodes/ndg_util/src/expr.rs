@@ -11,8 +11,9 @@
 //! - float program: postfix operations, at least 2 words:
 //!   `[OP_CONST, bits]` pushes a word, `[OP_PARAM, value]` pushes the first word of plan value
 //!   `value` (a run-time parameter such as the run seed), `[OP_MATH, op]` pops `b`, `a` and pushes
-//!   Nodarium's `math(op, a, b)`, `[OP_RANDOM]` pops `seed`, `max`, `min` and pushes Nodarium's
-//!   random value, moving the counter on.
+//!   Nodarium's `math(op, a, b)`, `[OP_MATH_OF]` pops `op` too (an operation chosen by a run-time
+//!   parameter), `[OP_RANDOM]` pops `seed`, `max`, `min` and pushes Nodarium's random value,
+//!   moving the counter on.
 //! - vec3 program: three float programs, each preceded by its length in words.
 
 use crate::abi::Value;
@@ -23,6 +24,7 @@ pub const OP_CONST: i32 = 0;
 pub const OP_PARAM: i32 = 1;
 pub const OP_MATH: i32 = 2;
 pub const OP_RANDOM: i32 = 3;
+pub const OP_MATH_OF: i32 = 4;
 /// The deepest operand stack a program may need (16 KiB of the module's 256 KiB stack); the
 /// compiler, which knows every program, refuses deeper ones.
 pub const STACK_WORDS: usize = 4096;
@@ -112,6 +114,13 @@ fn run_on_stack<const N: usize>(words: &[i32]) -> f32 {
                 let a = decode_float(pop(&stack, &mut top));
                 math(words[at - 1], a, b).to_bits() as i32
             }
+            OP_MATH_OF => {
+                at += 1;
+                let op = pop(&stack, &mut top);
+                let b = decode_float(pop(&stack, &mut top));
+                let a = decode_float(pop(&stack, &mut top));
+                math(op, a, b).to_bits() as i32
+            }
             OP_RANDOM => {
                 at += 1;
                 let seed = pop(&stack, &mut top);
@@ -174,6 +183,7 @@ mod tests {
         let program = [OP_CONST, f(2.0), OP_CONST, f(3.0), OP_MATH, 2, OP_CONST, f(0.5), OP_MATH, 1];
         assert_eq!(Float(&program).eval(), 5.5);
         assert_eq!(Float(&[OP_CONST, f(1.0), OP_CONST, f(1.0), OP_MATH, 9]).eval(), 0.0);
+        assert_eq!(Float(&[OP_CONST, f(2.0), OP_CONST, f(3.0), OP_CONST, 2, OP_MATH_OF]).eval(), 6.0);
         let vec = [2, OP_CONST, f(1.0), 2, OP_CONST, f(2.0), 2, OP_CONST, f(3.0)];
         assert_eq!(Vec3(&vec).eval(), [1.0, 2.0, 3.0]);
     }
