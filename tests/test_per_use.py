@@ -118,6 +118,35 @@ output(input: stem(amount: 3, length: math(op_type: op, a: r, b: 2)))
         assert (runner.run() == fixed.run()).all(), op
 
 
+# Two boxes that draw their sizes from the box kind's counter, the second also reading `len`.
+TWO_BOXES = """settings { resolution.curve: 4 }
+param len: float = 2 in 1..5
+first = box(size: random(min: 0.1, max: 0.2))
+second = box(size: math(op_type: multiply, a: random(min: 0.1, max: 0.2), b: len))
+stems = stem(amount: 2, length: len, thickness: random(min: 0.1, max: 0.3))
+leaves = instance(plant: stems, geometry: first, amount: 2)
+unchanged = triangle(size: 0.5)
+output(input: instance(plant: leaves, geometry: second, amount: 1))
+"""
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("length", [3.0, 1.0, 4.5])
+def test_a_changed_parameter_re_runs_what_depends_on_it_and_every_step_that_draws(length):
+    runner = load(TWO_BOXES)
+    runner.run()
+    runner.set_param("len", length)
+    names = [runner.plan.steps[index].node for index in runner.steps_to_update()]
+    # Every step that draws runs again (`first` too: `second` draws after it from the box
+    # counter); `unchanged` reads no parameter and draws nothing.
+    assert names == ["first", "second", "stems", "leaves", "output.input", "output"]
+    assert "unchanged" in [step.node for step in runner.plan.steps]
+    fresh = load(TWO_BOXES)
+    fresh.set_param("len", length)
+    assert (runner.run() == fresh.run()).all()
+    assert runner.steps_to_update() == []
+
+
 def test_a_seed_parameter_of_another_type_is_refused():
     with pytest.raises(SourceErrors, match="E204"):
         compile_text("param seed: float = 1\noutput(input: stem(length: random(min: 1, max: 2)))", "seed.ndg")
