@@ -3,6 +3,8 @@ reaches the output (reference/nodarium.md §4.2; docs/nodarium.md, "Execution or
 the graphs on which that order stops Nodarium's run. The corpus (tests/test_nodarium_corpus.py)
 holds the order to the node calls real Nodarium made; these tests pin the mechanism."""
 
+import gzip
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,10 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors
-from ndg.compiler.driver import compile_text
+from ndg.compiler.driver import check, compile_text
 from ndg.compiler.nodarium import execution
 from ndg.compiler.nodarium.execution import nodarium_runs
+from ndg.compiler.nodarium.interchange import import_graph
 from ndg.runtime.engine import Runner
 from ndg.runtime.validate import validate_plan
 
@@ -94,3 +98,24 @@ def test_compatibility_mode_refuses_more_runs_than_a_plan_may_have(monkeypatch):
         compile_text(chain, "paths.ndg")
     assert "more than 1,000 times" in str(refused.value.diagnostics[0].message)
     compile_text(chain.replace("ndg.compat: true", "ndg.compat: false"), "paths.ndg")
+
+
+def test_import_with_compat_warns_where_the_files_edge_order_changes_nodariums_order():
+    corpus = json.loads(gzip.decompress((Path(__file__).parent / "fixtures" / "nodarium_corpus.json.gz").read_bytes()))
+    graph = corpus["missing_input_last_depth_wins"]["graph"]  # its edges in input order: no warning
+    library = NodeLibrary.load(())
+    assert not import_graph(graph, library, "stops.json", compat=True).warnings
+    # The stem's edges the other way round: Nodarium runs it (the depth of the float node is
+    # written last from the longer path), compatibility mode refuses it.
+    reversed_edges = {**graph, "edges": graph["edges"][::-1]}
+    [warning] = import_graph(reversed_edges, library, "reversed.json", compat=True).warnings
+    assert warning.startswith("Nodarium runs its nodes in another order, because of the order of its edges")
+    assert "`ndg export` writes the edges in the order both follow" in warning
+    assert not import_graph(reversed_edges, library, "reversed.json").warnings  # default mode runs each node once
+    # The stem's length and thickness swapped, the edges kept in place: Nodarium stops, compatibility mode runs it.
+    swapped = {"length": "thickness", "thickness": "length"}
+    swapped_edges = {**graph, "edges": [[a, b, c, swapped.get(d, d)] for a, b, c, d in graph["edges"]]}
+    imported = import_graph(swapped_edges, library, "swapped.json", compat=True)
+    [warning] = imported.warnings
+    assert warning.startswith("Nodarium's run stops on this file (\"missing input\": node ")
+    assert check(imported.text, "swapped.ndg", library).runs is not None

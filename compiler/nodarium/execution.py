@@ -50,6 +50,19 @@ def nodarium_runs(output: Key, parents: Mapping[Key, Sequence[Key]], limit: int 
     return sorted(popped, key=lambda node: -depth[node])
 
 
+def missing_input(runs: Sequence[Key], reads: Mapping[Key, Sequence[tuple[str, Key]]]) -> tuple[Key, str, Key] | None:
+    """Where a run in `runs` order stops with Nodarium's "missing input": the first node, input
+    and parent such that the parent has not run yet; `reads[n]` lists n's connected inputs that
+    Nodarium reads from an edge (not its seed and setting inputs) as (input, parent)."""
+    ran: set[Key] = set()
+    for node in runs:
+        for input_name, parent in reads[node]:
+            if parent not in ran:
+                return node, input_name, parent
+        ran.add(node)
+    return None
+
+
 def nodarium_order(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
     """In compatibility mode, the graph with `runs` set to Nodarium's order; a diagnostic where
     Nodarium's order makes its run fail or explode."""
@@ -64,17 +77,17 @@ def nodarium_order(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
             "E406", f"in compatibility mode Nodarium's order runs these nodes more than {MAX_RUNS:,} times: it runs a "
             "node once for every path from it to the output, and nodes shared along many paths multiply those",
             output.span, "leave compatibility mode (remove `ndg.compat: true`): ndg runs each node once")]
-    ran: set[str] = set()
-    for name in runs:
-        node = graph.nodes[name]
-        for input_name, arg in node.args.items():
-            input_def = node.definition.input(input_name)
-            # Nodarium gives seed and setting inputs their value before it looks at an edge.
-            if isinstance(arg, Use) and arg.node not in ran and input_def.type != "seed" and not input_def.setting:
-                return graph, [Diagnostic(
-                    "E405", f"in compatibility mode `{name}` cannot run: Nodarium's order runs it before `{arg.node}`, "
-                    f"which feeds its input `{input_name}`, so Nodarium stops with \"missing input\"",
-                    arg.span, "Nodarium orders nodes by the depth of the last path that reached them, not the longest; "
-                    "leave compatibility mode (remove `ndg.compat: true`) and ndg runs every node after its inputs")]
-        ran.add(name)
+    # Nodarium gives seed and setting inputs their value before it looks at an edge.
+    reads = {node.name: [(input_name, arg.node) for input_name, arg in node.args.items() if isinstance(arg, Use)
+                         and node.definition.input(input_name).type != "seed" and not node.definition.input(input_name).setting]
+             for node in graph.nodes.values()}
+    stop = missing_input(runs, reads)
+    if stop is not None:
+        name, input_name, parent = stop
+        return graph, [Diagnostic(
+            "E405", f"in compatibility mode `{name}` cannot run: Nodarium's order runs it before `{parent}`, "
+            f"which feeds its input `{input_name}`, so Nodarium stops with \"missing input\"",
+            graph.nodes[name].args[input_name].span,
+            "Nodarium orders nodes by the depth of the last path that reached them, not the longest; "
+            "leave compatibility mode (remove `ndg.compat: true`) and ndg runs every node after its inputs")]
     return replace(graph, runs=tuple(runs)), []

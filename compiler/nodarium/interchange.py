@@ -19,6 +19,7 @@ from ndg.compiler.definitions import RESULT_TYPE, InputDef, NodeDef, NodeLibrary
 from ndg.compiler.formatter import format_program
 from ndg.compiler.ir import Const, Graph, ParamRef, Use
 from ndg.compiler.nodarium import STANDARD
+from ndg.compiler.nodarium.execution import TooManyRuns, missing_input, nodarium_runs
 from ndg.compiler.passes import RUN_SEED, default_value
 from ndg.compiler.syntax import parse
 from ndg.compiler.toposort import stable_order
@@ -198,6 +199,7 @@ def import_graph(data, library: NodeLibrary, name: str = "graph.json", compat: b
             continue
         entries.append(f"    {key}: {literal},")
     if compat:
+        warnings += _order_warnings(data, nodes, feeds, outputs[0])
         setting = STANDARD.compat_setting
         entries = [e for e in entries if not e.startswith(f"    {setting}:")] + [f"    {setting}: true,"]
     if entries:
@@ -217,6 +219,33 @@ def import_graph(data, library: NodeLibrary, name: str = "graph.json", compat: b
                         "told otherwise: ndg uses 0; run with `--seed N` (or `program.run(seed=N)`) to get Nodarium's "
                         "result for its seed N, or write `seed: N` into those nodes to fix one result")
     return Imported(format_program(parse("\n".join(lines) + "\n", name)), warnings)
+
+
+def _order_warnings(data, nodes, feeds, output: int) -> list[str]:
+    """Nodarium takes a node's parents in the order of the graph file's edges, compatibility mode
+    in the order of the node's inputs (ndg.compiler.nodarium.execution): a warning where that
+    makes Nodarium run this file's nodes in another order."""
+    in_file: dict[int, list[int]] = {n: [] for n in nodes}
+    for source, _, target, _ in data.get("edges") or []:
+        in_file[target].append(source)
+    in_inputs = {n: [feeds[n][i.name] for i in definition.inputs if i.name in feeds[n]]
+                 for n, (definition, _) in nodes.items()}
+    try:
+        file_runs, ndg_runs = nodarium_runs(output, in_file), nodarium_runs(output, in_inputs)
+    except TooManyRuns:
+        return []  # compiling in compatibility mode says so
+    if file_runs == ndg_runs:
+        return []
+    reads = {n: [(i.name, feeds[n][i.name]) for i in definition.inputs
+                 if i.name in feeds[n] and i.type != "seed" and not i.setting] for n, (definition, _) in nodes.items()}
+    stops = missing_input(file_runs, reads)
+    what = "Nodarium runs its nodes in another order"
+    if stops is not None:
+        node, input_name, parent = stops
+        what = f"Nodarium's run stops on this file (\"missing input\": node {node} runs before node {parent}, which feeds its `{input_name}`)"
+    return [f"{what}, because of the order of its edges: Nodarium takes a node's edges in the file's order, compatibility "
+            "mode in the order of the node's inputs, so compatibility mode may give another result than Nodarium for "
+            "this file; `ndg export` writes the edges in the order both follow"]
 
 
 class _BindingNames:
