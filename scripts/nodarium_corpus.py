@@ -8,6 +8,8 @@ keeps its error instead. tests/test_nodarium_corpus.py imports each graph with `
 runs it with the same seed and compares.
 
     .venv/bin/python scripts/nodarium_corpus.py [ORACLE_DIR]
+
+The generated DAGs come from hypothesis, derandomized: another hypothesis version may draw others.
 """
 
 import gzip
