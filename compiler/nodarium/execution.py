@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import TypeVar
 
 from ndg.compiler.diagnostics import Diagnostic
-from ndg.compiler.ir import Graph, Use
+from ndg.compiler.ir import Graph, Node, Use
 
 Key = TypeVar("Key", bound=Hashable)
 # As many node runs as a plan may have steps (runtime/validate.py); Nodarium's walk visits every
@@ -77,11 +77,7 @@ def nodarium_order(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
             "E406", f"in compatibility mode Nodarium's order runs these nodes more than {MAX_RUNS:,} times: it runs a "
             "node once for every path from it to the output, and nodes shared along many paths multiply those",
             output.span, "leave compatibility mode (remove `ndg.compat: true`): ndg runs each node once")]
-    # Nodarium gives seed and setting inputs their value before it looks at an edge.
-    reads = {node.name: [(input_name, arg.node) for input_name, arg in node.args.items() if isinstance(arg, Use)
-                         and node.definition.input(input_name).type != "seed" and not node.definition.input(input_name).setting]
-             for node in graph.nodes.values()}
-    stop = missing_input(runs, reads)
+    stop = missing_input(runs, {node.name: _read_edges(node) for node in graph.nodes.values()})
     if stop is not None:
         name, input_name, parent = stop
         return graph, [Diagnostic(
@@ -91,3 +87,14 @@ def nodarium_order(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
             "Nodarium orders nodes by the depth of the last path that reached them, not the longest; "
             "leave compatibility mode (remove `ndg.compat: true`) and ndg runs every node after its inputs")]
     return replace(graph, runs=tuple(runs)), []
+
+
+def _read_edges(node: Node) -> list[tuple[str, str]]:
+    """(input, parent) for each input Nodarium reads from its edge: it gives seed and setting
+    inputs their value before it looks at an edge."""
+    reads = []
+    for input_name, arg in node.args.items():
+        input_def = node.definition.input(input_name)
+        if isinstance(arg, Use) and input_def.type != "seed" and not input_def.setting:
+            reads.append((input_name, arg.node))
+    return reads
