@@ -79,13 +79,23 @@ class SettingValue:
 
 @dataclass(frozen=True)
 class Node:
+    """`args` are in the order of the definition's inputs; `written` names the inputs given in the
+    .ndg in the order they are written there (compatibility mode takes a node's edges in that
+    order, as Nodarium takes them in its graph file's order)."""
+
     name: str
     definition: NodeDef
     args: dict[str, Arg]
     span: Span
+    written: tuple[str, ...] = ()
 
     def uses(self) -> list[str]:
         return [arg.node for arg in self.args.values() if isinstance(arg, Use)]
+
+    def uses_as_written(self) -> list[str]:
+        """The nodes this one uses, in the order its arguments are written."""
+        order = [*(name for name in self.written if name in self.args), *(name for name in self.args if name not in self.written)]
+        return [arg.node for arg in (self.args[name] for name in order) if isinstance(arg, Use)]
 
 
 @dataclass(frozen=True)

@@ -204,7 +204,7 @@ class _Lowering:
                 args[arg.name] = Invalid(arg.span) if value is None else value
         if definition is None:
             return None
-        self.graph.nodes[name] = Node(name, definition, args, call.span)
+        self.graph.nodes[name] = Node(name, definition, args, call.span, written=tuple(args))
         return name
 
     def declare(self, program: syntax.Program):

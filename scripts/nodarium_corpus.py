@@ -233,16 +233,30 @@ def run_order_cases():
     return cases
 
 
-def failing_cases():
-    """Graphs on which Nodarium's run stops: its depth puts a node before one it reads (the
-    P, Q, A, R, S example of reference/nodarium.md §4.2, with math nodes)."""
+def last_depth_wins():
+    """The P, Q, A, R, S example of reference/nodarium.md §4.2, with math nodes: the stem's edges
+    from P (length), then Q (thickness)."""
     g = Graph()
     a = g.add("float", value=2)
     s = g.add("math", op_type=0, a=a, b=1)
     r = g.add("math", op_type=0, a=s, b=1)
     q = g.add("math", op_type=0, a=r, b=1)
     p = g.add("math", op_type=0, a=a, b=1)
-    return {"missing_input_last_depth_wins": (0, g.output(stems(g, amount=1, length=p, thickness=q)), [])}
+    return g.output(stems(g, amount=1, length=p, thickness=q))
+
+
+def failing_cases():
+    """Graphs on which Nodarium's run stops: its depth puts a node before one it reads."""
+    return {"missing_input_last_depth_wins": (0, last_depth_wins(), [])}
+
+
+def edge_order_cases():
+    """The same graph with the stem's edges in the other order in the file: Nodarium walks the
+    parents the other way and runs it (ndg import keeps the order, compatibility mode follows it)."""
+    graph = last_depth_wins()
+    stem_edges = [edge for edge in graph["edges"] if edge[3] in ("length", "thickness")]
+    others = [edge for edge in graph["edges"] if edge not in stem_edges]
+    return {"run_order_edges_in_file_order": (0, {**graph, "edges": stem_edges[::-1] + others}, [])}
 
 
 def default_template():
@@ -355,8 +369,8 @@ def generated_dags(count=16):
 
 
 def all_cases():
-    cases = {**single_nodes(), **per_use_cases(), **chains(), **run_order_cases(), **failing_cases(), **generated(),
-             **generated_dags()}
+    cases = {**single_nodes(), **per_use_cases(), **chains(), **run_order_cases(), **edge_order_cases(),
+             **failing_cases(), **generated(), **generated_dags()}
     for seed in (0, 3, 12345):
         cases[f"default_template_{seed}"] = (seed, default_template(), ["gravity_late"])
     return cases

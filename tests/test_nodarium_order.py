@@ -17,7 +17,7 @@ from ndg.compiler.diagnostics import SourceErrors
 from ndg.compiler.driver import check, compile_text
 from ndg.compiler.nodarium import execution
 from ndg.compiler.nodarium.execution import nodarium_runs
-from ndg.compiler.nodarium.interchange import import_graph
+from ndg.compiler.nodarium.interchange import export_graph, import_graph
 from ndg.runtime.engine import Runner
 from ndg.runtime.validate import validate_plan
 
@@ -100,22 +100,19 @@ def test_compatibility_mode_refuses_more_runs_than_a_plan_may_have(monkeypatch):
     compile_text(chain.replace("ndg.compat: true", "ndg.compat: false"), "paths.ndg")
 
 
-def test_import_with_compat_warns_where_the_files_edge_order_changes_nodariums_order():
+def test_compatibility_mode_takes_a_nodes_edges_in_the_graph_files_order():
     corpus = json.loads(gzip.decompress((Path(__file__).parent / "fixtures" / "nodarium_corpus.json.gz").read_bytes()))
-    graph = corpus["missing_input_last_depth_wins"]["graph"]  # its edges in input order: no warning
     library = NodeLibrary.load(())
-    assert not import_graph(graph, library, "stops.json", compat=True).warnings
-    # The stem's edges the other way round: Nodarium runs it (the depth of the float node is
-    # written last from the longer path), compatibility mode refuses it.
-    reversed_edges = {**graph, "edges": graph["edges"][::-1]}
-    [warning] = import_graph(reversed_edges, library, "reversed.json", compat=True).warnings
-    assert warning.startswith("Nodarium runs its nodes in another order, because of the order of its edges")
-    assert "`ndg export` writes the edges in the order both follow" in warning
-    assert not import_graph(reversed_edges, library, "reversed.json").warnings  # default mode runs each node once
-    # The stem's length and thickness swapped, the edges kept in place: Nodarium stops, compatibility mode runs it.
-    swapped = {"length": "thickness", "thickness": "length"}
-    swapped_edges = {**graph, "edges": [[a, b, c, swapped.get(d, d)] for a, b, c, d in graph["edges"]]}
-    imported = import_graph(swapped_edges, library, "swapped.json", compat=True)
-    [warning] = imported.warnings
-    assert warning.startswith("Nodarium's run stops on this file (\"missing input\": node ")
-    assert check(imported.text, "swapped.ndg", library).runs is not None
+    # The same graph, the stem's edges the other way round in the file: Nodarium stops on the
+    # first, runs the second (the corpus holds its words).
+    stops, runs = (corpus[name]["graph"] for name in ("missing_input_last_depth_wins", "run_order_edges_in_file_order"))
+    assert sorted(map(tuple, stops["edges"])) == sorted(map(tuple, runs["edges"])) and stops["edges"] != runs["edges"]
+    text = import_graph(runs, library, "runs.json", compat=True).text
+    assert "stem(amount: 1, thickness: math_3, length: math_4)" in text  # written in the file's order
+    assert check(text, "runs.ndg", library).runs is not None
+    with pytest.raises(SourceErrors, match="E405"):
+        check(import_graph(stops, library, "stops.json", compat=True).text, "stops.ndg", library)
+    # Export writes the edges in the order written, so a round trip keeps Nodarium's order.
+    exported = export_graph(check(text, "runs.ndg", library))[0]
+    stem = next(n["id"] for n in exported["nodes"] if n["type"].endswith("/stem"))
+    assert [edge[3] for edge in exported["edges"] if edge[2] == stem] == ["thickness", "length"]

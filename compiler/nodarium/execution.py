@@ -9,8 +9,9 @@ module's random call counter, and a node that last-write-wins depth puts before 
 finds that input missing and stops the run.
 
 ndg's default mode runs each node once, in topological order. Compatibility mode plans the steps
-in Nodarium's order instead (`Graph.runs`), each node's incoming edges taken in its definition's
-input order (the order `ndg export` writes them in).
+in Nodarium's order instead (`Graph.runs`), each node's incoming edges taken in the order its
+arguments are written in the .ndg (`ndg import` writes them in the order of the graph file's
+edges, `ndg export` writes the edges in that order).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def nodarium_order(graph: Graph) -> tuple[Graph, list[Diagnostic]]:
     Nodarium's order makes its run fail or explode."""
     if not graph.compat:
         return graph, []
-    parents = {node.name: node.uses() for node in graph.nodes.values()}
+    parents = {node.name: node.uses_as_written() for node in graph.nodes.values()}
     output = graph.nodes[graph.output]
     try:
         runs = nodarium_runs(output.name, parents, MAX_RUNS)

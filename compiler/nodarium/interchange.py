@@ -19,7 +19,6 @@ from ndg.compiler.definitions import RESULT_TYPE, InputDef, NodeDef, NodeLibrary
 from ndg.compiler.formatter import format_program
 from ndg.compiler.ir import Const, Graph, ParamRef, Use
 from ndg.compiler.nodarium import STANDARD
-from ndg.compiler.nodarium.execution import TooManyRuns, missing_input, nodarium_runs
 from ndg.compiler.passes import RUN_SEED, default_value
 from ndg.compiler.syntax import parse
 from ndg.compiler.toposort import stable_order
@@ -199,7 +198,6 @@ def import_graph(data, library: NodeLibrary, name: str = "graph.json", compat: b
             continue
         entries.append(f"    {key}: {literal},")
     if compat:
-        warnings += _order_warnings(data, nodes, feeds, outputs[0])
         setting = STANDARD.compat_setting
         entries = [e for e in entries if not e.startswith(f"    {setting}:")] + [f"    {setting}: true,"]
     if entries:
@@ -219,33 +217,6 @@ def import_graph(data, library: NodeLibrary, name: str = "graph.json", compat: b
                         "told otherwise: ndg uses 0; run with `--seed N` (or `program.run(seed=N)`) to get Nodarium's "
                         "result for its seed N, or write `seed: N` into those nodes to fix one result")
     return Imported(format_program(parse("\n".join(lines) + "\n", name)), warnings)
-
-
-def _order_warnings(data, nodes, feeds, output: int) -> list[str]:
-    """Nodarium takes a node's parents in the order of the graph file's edges, compatibility mode
-    in the order of the node's inputs (ndg.compiler.nodarium.execution): a warning where that
-    makes Nodarium run this file's nodes in another order."""
-    in_file: dict[int, list[int]] = {n: [] for n in nodes}
-    for source, _, target, _ in data.get("edges") or []:
-        in_file[target].append(source)
-    in_inputs = {n: [feeds[n][i.name] for i in definition.inputs if i.name in feeds[n]]
-                 for n, (definition, _) in nodes.items()}
-    try:
-        file_runs, ndg_runs = nodarium_runs(output, in_file), nodarium_runs(output, in_inputs)
-    except TooManyRuns:
-        return []  # compiling in compatibility mode says so
-    if file_runs == ndg_runs:
-        return []
-    reads = {n: [(i.name, feeds[n][i.name]) for i in definition.inputs
-                 if i.name in feeds[n] and i.type != "seed" and not i.setting] for n, (definition, _) in nodes.items()}
-    stops = missing_input(file_runs, reads)
-    what = "Nodarium runs its nodes in another order"
-    if stops is not None:
-        node, input_name, parent = stops
-        what = f"Nodarium's run stops on this file (\"missing input\": node {node} runs before node {parent}, which feeds its `{input_name}`)"
-    return [f"{what}, because of the order of its edges: Nodarium takes a node's edges in the file's order, compatibility "
-            "mode in the order of the node's inputs, so compatibility mode may give another result than Nodarium for "
-            "this file; `ndg export` writes the edges in the order both follow"]
 
 
 class _BindingNames:
@@ -298,7 +269,13 @@ def _import_args(n: int, definition: NodeDef, props: dict, feeds: dict[str, int]
         if definition.input(prop) is None:
             warnings.append(f"prop `{prop}` of {where} dropped: `{definition.short_name}` has no such input")
     args = []
+    edge_order = list(feeds)  # the order of the graph file's edges
+    connected = iter(sorted((i for i in definition.inputs if i.name in feeds), key=lambda i: edge_order.index(i.name)))
     for input_def in definition.inputs:
+        if input_def.name in feeds:
+            # Connected inputs keep the file's order among themselves: Nodarium walks a node's
+            # parents in that order, and so does compatibility mode (in the order written).
+            input_def = next(connected)
         key = input_def.name
         if (key in feeds or key in props) and not _INPUT_NAME.match(key):
             raise UserError(f"{where} gives its input `{key}`, a name a .ndg file cannot write",
@@ -344,7 +321,10 @@ def export_graph(graph: Graph) -> tuple[dict, list[str]]:
         row = rows.get(depth[name], 0)
         rows[depth[name]] = row + 1
         props = {}
-        for input_name, arg in node.args.items():
+        # Edges in the order their arguments are written: the order Nodarium and compatibility
+        # mode walk a node's parents in.
+        order = [*node.written, *node.args]
+        for input_name, arg in sorted(node.args.items(), key=lambda item: order.index(item[0])):
             input_def = node.definition.input(input_name)
             if isinstance(arg, Use):
                 edges.append([ids[arg.node], 0, ids[name], input_name])
