@@ -305,11 +305,11 @@ def generated(count=12, seed=2026):
     return cases
 
 
-def generated_dags(count=16):
+def generated_dags(count=20):
     """Hypothesis-generated graphs whose scalar nodes are shared: `float`, `math`, `random` and
     `vec3` nodes feeding several inputs of several nodes (so Nodarium runs them once per path, and
     its depth order sometimes runs one before a node it reads), a chain of path nodes, perhaps
-    leaves, and the nodes listed in a shuffled order."""
+    leaves, and the nodes and the edges listed in a shuffled order."""
     @settings(derandomize=True, database=None, max_examples=10 * count, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck), deadline=None)
     @given(st.data())
@@ -359,6 +359,7 @@ def generated_dags(count=16):
         assume(any(feeds.count(node) > 1 for node in feeds))  # a node shared by two inputs at least
         key = json.dumps(graph)
         graph["nodes"] = data.draw(st.permutations(graph["nodes"]))
+        graph["edges"] = data.draw(st.permutations(graph["edges"]))  # Nodarium walks parents in this order
         fixes = {"gravity": ["gravity_late"], "branch": ["branch_parallel_to_y", "branch_depth_tag"]}
         applying = sorted({fix for n in graph["nodes"] for fix in fixes.get(n["type"].rsplit("/", 1)[1], [])})
         drawn.setdefault(key, (data.draw(st.integers(0, 10**6)), graph, applying))

@@ -142,6 +142,12 @@ def test_import_with_compat_runs_in_compatibility_mode():
     assert not compiled("gravity_0.38_1").plan.compat
 
 
+def test_import_keeps_the_sign_of_a_negative_zero():
+    graph = {"nodes": [{"id": 0, "type": "max/plantarium/stem", "props": {"origin": [-0.0, 0, 1], "length": -0.0}},
+                       {"id": 1, "type": "max/plantarium/output", "props": {}}], "edges": [[0, 0, 1, "input"]]}
+    assert "stem(origin: [-0.0, 0, 1], length: -0.0)" in import_graph(graph, library(), "zero.json").text
+
+
 def test_import_warns_when_the_result_depends_on_the_run_seed():
     warnings = import_graph(CASES["default_template_0"]["graph"], library(), "default.json").warnings
     assert any("depends on the run's seed" in w and "--seed N" in w and "seed: N" in w for w in warnings)

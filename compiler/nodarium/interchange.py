@@ -60,8 +60,10 @@ def _is_id(value) -> bool:
 
 def number_text(value) -> str:
     """A float as the .ndg literal import writes: whole floats without a fraction, so a value
-    reads the same after export and import."""
+    reads the same after export and import; −0.0 keeps its sign (Nodarium's arithmetic shows it)."""
     value = float(value)
+    if value == 0 and math.copysign(1, value) < 0:
+        return "-0.0"
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
