@@ -19,9 +19,9 @@ from ndg.compiler.ir import Arg, Const, Expression, Graph, Node, ParamRef, Use
 from ndg.runtime.scalars import encode_scalar
 
 # Operations of a program, as ndg_util::expr numbers them.
-OP_CONST, OP_PARAM, OP_MATH, OP_RANDOM = 0, 1, 2, 3
-# ndg_util::expr::STACK_WORDS
-STACK_WORDS = 32
+OP_CONST, OP_PARAM, OP_MATH, OP_RANDOM, OP_MATH_OF = 0, 1, 2, 3, 4
+# ndg_util::expr::STACK_WORDS: the deepest operand stack the node code gives a program.
+STACK_WORDS = 4096
 
 
 class _Refused(Exception):
@@ -54,7 +54,8 @@ def per_use_expressions(graph: Graph) -> Graph:
         nodes[node.name] = replace(node, args=args)
     if diagnostics:
         raise SourceErrors(graph.source, diagnostics)
-    return replace(graph, nodes=nodes)
+    runs = None if graph.runs is None else tuple(name for name in graph.runs if name in nodes)
+    return replace(graph, nodes=nodes, runs=runs)
 
 
 def _expression(graph: Graph, consumer: Node, input_name: str, use: Use) -> Expression:
@@ -64,38 +65,57 @@ def _expression(graph: Graph, consumer: Node, input_name: str, use: Use) -> Expr
     else:
         parts = (_float_ops(graph, use),)
     for ops in parts:
-        if _stack_depth(ops) > STACK_WORDS:
-            raise _Refused(Diagnostic("E404", f"the expression `{use.node}` is nested too deeply to be evaluated per use",
-                                      use.span, f"keep fewer than {STACK_WORDS} nested `math` nodes around a `random`"))
+        depth = _stack_depth(ops)
+        if depth > STACK_WORDS:
+            raise _Refused(Diagnostic(
+                "E404", f"the expression `{use.node}` is nested too deeply to be evaluated per use: it holds {depth:,} "
+                f"values at once, and a node's evaluation holds {STACK_WORDS:,}", use.span,
+                "feed the deeply nested `math` nodes from the left (`a:`) rather than the right (`b:`): "
+                "`math(a: x, b: 1)` holds two values whatever x is"))
     return Expression(consumer.definition.input(input_name).type, parts, use.span)
 
 
 def _float_ops(graph: Graph, arg: Arg) -> tuple:
-    """The postfix operations that compute `arg`, parameters by name."""
-    if isinstance(arg, Const):
-        return (("const", encode_scalar(arg.type, arg.value)[0]),)
-    if isinstance(arg, ParamRef):
-        return (("param", arg.name),)
+    """The postfix operations that compute `arg`, parameters by name. Iterative, so a tree nested
+    thousands of nodes deep needs no deeper Python stack."""
+    ops: list[tuple] = []
+    # Arguments to expand, and operations to emit once the arguments before them are expanded.
+    pending: list[Arg | tuple] = [arg]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, tuple):
+            ops.append(item)
+        elif isinstance(item, Const):
+            ops.append(("const", encode_scalar(item.type, item.value)[0]))
+        elif isinstance(item, ParamRef):
+            ops.append(("param", item.name))
+        else:
+            pending += reversed(_operands(graph, item))
+    return tuple(ops)
+
+
+def _operands(graph: Graph, arg: Arg) -> list[Arg | tuple]:
+    """What node `arg` computes, in postfix order: its arguments, then its operation."""
     node = graph.nodes[arg.node]
     node_id, dialect = node.definition.id, graph.dialect
     if node_id == dialect.float_node:
-        return _float_ops(graph, node.args["value"])
+        return [node.args["value"]]
     if node_id == dialect.random_node:
-        return (*_float_ops(graph, node.args["min"]), *_float_ops(graph, node.args["max"]),
-                *_float_ops(graph, node.args["seed"]), ("random",))
+        return [node.args["min"], node.args["max"], node.args["seed"], ("random",)]
     if node_id == dialect.math_node and isinstance(node.args["op_type"], Const):
-        return (*_float_ops(graph, node.args["a"]), *_float_ops(graph, node.args["b"]),
-                ("math", node.args["op_type"].value))
+        return [node.args["a"], node.args["b"], ("math", node.args["op_type"].value)]
+    if node_id == dialect.math_node and isinstance(node.args["op_type"], ParamRef):
+        return [node.args["a"], node.args["b"], node.args["op_type"], ("math_of",)]
     raise _Refused(Diagnostic(
         "E404", f"`{arg.node}` feeds a value computed per use (it depends on a `random`), which a "
         f"`{node.definition.short_name}` node cannot be part of", arg.span,
-        "per-use expressions are made of `float`, `math` (with a constant operation) and `random` nodes"))
+        "per-use expressions are made of `float`, `math` and `random` nodes (docs/nodarium.md, \"Per-use evaluation\")"))
 
 
 def _stack_depth(ops: tuple) -> int:
     depth = deepest = 0
     for op in ops:
-        depth += {"const": 1, "param": 1, "math": -1, "random": -2}[op[0]]
+        depth += {"const": 1, "param": 1, "math": -1, "random": -2, "math_of": -2}[op[0]]
         deepest = max(deepest, depth)
     return deepest
 
@@ -117,6 +137,8 @@ def _encode_ops(ops: tuple, param_values: dict[str, int]) -> tuple[int, ...]:
             words += [OP_PARAM, param_values[op[1]]]
         elif op[0] == "math":
             words += [OP_MATH, op[1]]
+        elif op[0] == "math_of":
+            words.append(OP_MATH_OF)
         else:
             words.append(OP_RANDOM)
     return tuple(words)

@@ -79,19 +79,31 @@ class SettingValue:
 
 @dataclass(frozen=True)
 class Node:
+    """`args` are in the order of the definition's inputs; `written` names the inputs given in the
+    .ndg in the order they are written there (compatibility mode takes a node's edges in that
+    order, as Nodarium takes them in its graph file's order)."""
+
     name: str
     definition: NodeDef
     args: dict[str, Arg]
     span: Span
+    written: tuple[str, ...] = ()
 
     def uses(self) -> list[str]:
         return [arg.node for arg in self.args.values() if isinstance(arg, Use)]
+
+    def uses_as_written(self) -> list[str]:
+        """The nodes this one uses, in the order its arguments are written."""
+        order = [*(name for name in self.written if name in self.args), *(name for name in self.args if name not in self.written)]
+        return [arg.node for arg in (self.args[name] for name in order) if isinstance(arg, Use)]
 
 
 @dataclass(frozen=True)
 class Graph:
     """Nodes in source order until `order` puts them in execution order; `output` names the sink.
-    `dialect` holds the Nodarium rules the graph is compiled by."""
+    `dialect` holds the Nodarium rules the graph is compiled by. `runs`, when set, is the order the
+    steps run in instead, a node once per run (compatibility mode runs some nodes several times:
+    ndg.compiler.nodarium.execution)."""
 
     source: Source
     nodes: dict[str, Node] = field(default_factory=dict)
@@ -99,6 +111,12 @@ class Graph:
     params: dict[str, GraphParam] = field(default_factory=dict)
     settings: dict[str, SettingValue] = field(default_factory=dict)
     dialect: Dialect = STANDARD
+    runs: tuple[str, ...] | None = None
+
+    @property
+    def compat(self) -> bool:
+        """Whether the graph is compiled in compatibility mode (Nodarium's bugs and order too)."""
+        return self.dialect.reproduces_bugs or self.dialect.compat_setting_on(self.settings)
 
     def __str__(self) -> str:
         lines = [f"graph {self.source.name} (output: {self.output})"]

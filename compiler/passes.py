@@ -23,6 +23,7 @@ from ndg.compiler.ir import (
     Use,
 )
 from ndg.compiler.nodarium import STANDARD, Dialect, Scalar
+from ndg.compiler.nodarium.execution import nodarium_order
 from ndg.compiler.toposort import stable_order
 from ndg.runtime.abi import SCALAR_WORDS, ValueType
 from ndg.runtime.scalars import F32_MAX, I32_MAX, I32_MIN, scalar_problem
@@ -203,7 +204,7 @@ class _Lowering:
                 args[arg.name] = Invalid(arg.span) if value is None else value
         if definition is None:
             return None
-        self.graph.nodes[name] = Node(name, definition, args, call.span)
+        self.graph.nodes[name] = Node(name, definition, args, call.span, written=tuple(args))
         return name
 
     def declare(self, program: syntax.Program):
@@ -615,7 +616,8 @@ def analyse(program: syntax.Program, library: NodeLibrary,
     for check in (check_types, fill_defaults):
         graph, found = check(graph)
         diagnostics += found
-    if not diagnostics:
-        graph, found = order(graph)
-        diagnostics += found
+    for ordering in (order, nodarium_order):
+        if not diagnostics:
+            graph, found = ordering(graph)
+            diagnostics += found
     return graph, diagnostics

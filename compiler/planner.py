@@ -168,14 +168,17 @@ def plan_graph(graph: Graph, shapes: dict[str, BulkValue], module: ModuleInfo, m
             if isinstance(arg, Expression):
                 table.add_expression(arg)
     steps = []
-    for index, node in enumerate(graph.nodes.values()):
+    # Each run of a node writes a slot of its own and its readers read its latest run's: so a
+    # node run twice (compatibility mode) keeps one producer per slot.
+    runs = graph.nodes.values() if graph.runs is None else [graph.nodes[name] for name in graph.runs]
+    for index, node in enumerate(runs):
         definition = node.definition
         if definition.id not in kinds:
             raise UserError(f"node `{node.name}` is a `{definition.id}`, which the built module does not contain",
                             "rebuild the node library")
         capacity = shapes[node.name].words if node.name in shapes else SCALAR_WORDS[definition.output]
-        output = table.add_slot(node.name, definition.output, capacity, index)
         inputs = tuple(table.index_of(arg) for arg in node.args.values())
+        output = table.add_slot(node.name, definition.output, capacity, index)
         steps.append(Step(node.name, kinds[definition.id], output, inputs, tuple(node.args), node.span.line, node.span.col))
 
     layout = RegionAllocator(0)
@@ -229,5 +232,5 @@ def plan_graph(graph: Graph, shapes: dict[str, BulkValue], module: ModuleInfo, m
         params=tuple(Param(p.name, p.type, table.param_index(p.name), p.min, p.max) for p in graph.params.values()),
         layout=policy,
         peak_live_bytes=peak_live_bytes(slots),
-        compat=graph.dialect.reproduces_bugs or graph.dialect.compat_setting_on(graph.settings),
+        compat=graph.compat,
     )

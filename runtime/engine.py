@@ -37,6 +37,7 @@ from ndg.runtime.abi import (
     RegionKind,
     Status,
     ValueEntryField,
+    ValueType,
 )
 from ndg.runtime.code_cache import load_module
 from ndg.runtime.fast_call import FastCall
@@ -158,9 +159,13 @@ class Runner:
         self._param_words: dict[int, tuple[int, ...]] = {}
         # Partial re-runs: which parameter values changed since the last complete run.
         # Only when every output survives the whole run can a partial run reuse the others' values.
-        # Per-use expressions draw random numbers with call counters that run through every step
-        # of a node kind, so a plan with them always runs whole.
-        self._can_rerun_part = plan.layout == "keep" and all(v.type != "expression" for v in plan.values)
+        self._can_rerun_part = plan.layout == "keep"
+        # A per-use expression's program may read any parameter (by value index), and a step that
+        # evaluates one draws random numbers with its kind's call counter, which a run starts at 0
+        # and every such step of the kind moves on: so after any change, every expression counts
+        # as changed, and every step that draws runs again, in order, with what depends on it.
+        self._expressions = frozenset(index for index, value in enumerate(plan.values)
+                                      if value.type == ValueType.EXPRESSION)
         self._runs = 0
         self._dirty: set[int] = set()
         self._every_step = ((0, len(plan.steps)),)
@@ -302,7 +307,7 @@ class Runner:
         return ranges
 
     def _dependent_steps(self, changed: frozenset[int]) -> list[int]:
-        reached = set(changed)
+        reached = set(changed) | (self._expressions if changed else set())
         chosen = []
         for index, step in enumerate(self.plan.steps):  # steps are in dependency order
             if reached.intersection(step.inputs):
@@ -547,7 +552,8 @@ class Runner:
         return view
 
     def node_value(self, node: str) -> np.ndarray:
-        step = next((s for s in self.plan.steps if s.node == node), None)
+        # The latest run: compatibility mode may run a node several times.
+        step = next((s for s in reversed(self.plan.steps) if s.node == node), None)
         if step is None:
             raise UserError(f"the plan has no node named `{node}`")
         return self.value(step.output)

@@ -2,11 +2,14 @@
 
 Every case is a Nodarium graph (JSON, as Nodarium saves it) and a run seed; real Nodarium (the
 oracle in ../shared/oracle/nodarium, `run.mjs`) runs it and its result words are kept, whole for
-small results, as a length and a SHA-256 beside per-item counts for large ones.
-tests/test_nodarium_corpus.py imports each graph with `ndg import` (with and without `--compat`),
+small results, as a length and a SHA-256 beside per-item counts for large ones, with the node
+types in the order Nodarium called them (its `--trace`); a graph on which Nodarium's run stops
+keeps its error instead. tests/test_nodarium_corpus.py imports each graph with `ndg import` (with and without `--compat`),
 runs it with the same seed and compares.
 
     .venv/bin/python scripts/nodarium_corpus.py [ORACLE_DIR]
+
+The generated DAGs come from hypothesis, derandomized: another hypothesis version may draw others.
 """
 
 import gzip
@@ -17,6 +20,11 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import strategies as st
+
+from ndg.compiler.definitions import NodeLibrary
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "nodarium_corpus.json.gz"
@@ -34,7 +42,10 @@ class Graph:
     def add(self, node_type, **inputs):
         node_id = len(self.data["nodes"])
         props = {}
-        for name, value in inputs.items():
+        # Edges in the order of the node's inputs, the order ndg's compatibility mode assumes
+        # (Nodarium's depth-first walk takes a node's parents in the order of its edges).
+        order = [i.name for i in NodeLibrary.load(()).by_id(P + node_type).inputs]
+        for name, value in sorted(inputs.items(), key=lambda item: order.index(item[0])):
             if isinstance(value, Ref):
                 self.data["edges"].append([value.id, 0, node_id, name])
             else:
@@ -196,6 +207,58 @@ def chains():
     return cases
 
 
+def run_order_cases():
+    """Nodarium's execution order and repeated runs (reference/nodarium.md §4.2): a node runs once
+    per path by which it reaches the output, in the order of a last-write-wins depth, and fails
+    with "missing input" where that depth puts it before a node it reads. Each node's edges go in
+    its inputs' order, the order compatibility mode assumes."""
+    cases = {}
+    g = Graph()
+    # The box is written first, so a topological order that breaks ties by the file's order runs it
+    # before the stems; Nodarium runs it after them, at the instance's depth.
+    box = g.add("box", size=random_node(g, 0.1, 0.3))
+    leaves = g.add("instance", plant=g.add("branch", plant=wavy(g), amount=2), geometry=box, amount=2)
+    cases["run_order_box_written_first"] = (21, g.output(leaves), ["branch_depth_tag"])
+    for paths in (2, 3):
+        g = Graph()
+        # An eager scalar (no random in it) reached along `paths` paths: Nodarium runs it that often.
+        shared = g.add("math", op_type=2, a=g.add("float", value=1.5), b=2)
+        origin = g.add("vec3", **{"0": shared, "1": 0, "2": shared if paths == 3 else 1})
+        cases[f"run_order_scalar_reached_{paths}_times"] = (
+            22 + paths, g.output(stems(g, amount=2, origin=origin, length=shared)), [])
+    g = Graph()
+    r = random_node(g, 0.2, 2)
+    origin = g.add("vec3", **{"0": r, "1": r, "2": r})
+    cases["run_order_random_reached_4_times"] = (26, g.output(stems(g, amount=3, origin=origin, length=r)), [])
+    return cases
+
+
+def last_depth_wins():
+    """The P, Q, A, R, S example of reference/nodarium.md §4.2, with math nodes: the stem's edges
+    from P (length), then Q (thickness)."""
+    g = Graph()
+    a = g.add("float", value=2)
+    s = g.add("math", op_type=0, a=a, b=1)
+    r = g.add("math", op_type=0, a=s, b=1)
+    q = g.add("math", op_type=0, a=r, b=1)
+    p = g.add("math", op_type=0, a=a, b=1)
+    return g.output(stems(g, amount=1, length=p, thickness=q))
+
+
+def failing_cases():
+    """Graphs on which Nodarium's run stops: its depth puts a node before one it reads."""
+    return {"missing_input_last_depth_wins": (0, last_depth_wins(), [])}
+
+
+def edge_order_cases():
+    """The same graph with the stem's edges in the other order in the file: Nodarium walks the
+    parents the other way and runs it (ndg import keeps the order, compatibility mode follows it)."""
+    graph = last_depth_wins()
+    stem_edges = [edge for edge in graph["edges"] if edge[3] in ("length", "thickness")]
+    others = [edge for edge in graph["edges"] if edge not in stem_edges]
+    return {"run_order_edges_in_file_order": (0, {**graph, "edges": stem_edges[::-1] + others}, [])}
+
+
 def default_template():
     """Nodarium's default template (app/src/lib/graph-templates/default.json)."""
     g = Graph(curve=39, circle=26)
@@ -242,36 +305,110 @@ def generated(count=12, seed=2026):
     return cases
 
 
+def generated_dags(count=20):
+    """Hypothesis-generated graphs whose scalar nodes are shared: `float`, `math`, `random` and
+    `vec3` nodes feeding several inputs of several nodes (so Nodarium runs them once per path, and
+    its depth order sometimes runs one before a node it reads), a chain of path nodes, perhaps
+    leaves, and the nodes and the edges listed in a shuffled order."""
+    @settings(derandomize=True, database=None, max_examples=10 * count, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck), deadline=None)
+    @given(st.data())
+    def draw(data):
+        g = Graph(curve=data.draw(st.integers(3, 7)), circle=data.draw(st.integers(3, 5)))
+        numbers = st.floats(-2, 3, allow_nan=False).map(lambda v: round(v, 2))
+        scalars: list = []
+
+        def scalar(low=0.1, high=2.0):
+            """A constant or a shared scalar node (new or one made before)."""
+            choice = data.draw(st.integers(0, 4 if scalars else 2))
+            if choice == 0:
+                return round(data.draw(st.floats(low, high)), 2)
+            if choice == 1:
+                scalars.append(random_node(g, low, round(low + data.draw(st.floats(0, high - low)), 2)))
+            elif choice == 2:
+                scalars.append(g.add("math", op_type=data.draw(st.integers(0, 2)), a=data.draw(numbers),
+                                     b=scalars[-1] if scalars else data.draw(numbers)))
+            elif choice == 3:
+                a, b = (data.draw(st.sampled_from(scalars)) for _ in range(2))
+                scalars.append(g.add("math", op_type=data.draw(st.integers(0, 2)), a=a, b=b))
+            return data.draw(st.sampled_from(scalars))
+
+        def vector():
+            if data.draw(st.booleans()):
+                return [data.draw(numbers) for _ in range(3)]
+            return g.add("vec3", **{k: scalar(-1, 1) for k in ("0", "1", "2")})
+
+        plant = g.add("stem", origin=vector(), amount=data.draw(st.integers(1, 3)), length=scalar(0.5, 4),
+                      thickness=scalar(0.05, 0.4))
+        for kind in data.draw(st.lists(st.sampled_from(["noise", "gravity", "branch", "rotate"]), min_size=1, max_size=3)):
+            if kind == "noise":
+                plant = g.add("noise", plant=plant, scale=scalar(0.1, 5), strength=scalar(0.1, 5),
+                              directionalStrength=vector())
+            elif kind == "gravity":
+                plant = g.add("gravity", plant=plant, strength=scalar(0, 1), curviness=scalar(0, 1))
+            elif kind == "branch":
+                plant = g.add("branch", plant=plant, amount=data.draw(st.integers(0, 4)), length=scalar(0, 2),
+                              thickness=scalar(0.1, 1), offsetSingle=scalar(0, 1), rotation=scalar(0, 360))
+            else:
+                plant = g.add("rotate", plant=plant, axis=data.draw(st.integers(0, 2)), angle=scalar(0, 6))
+        if data.draw(st.booleans()):
+            shape = data.draw(st.sampled_from(["box", "triangle"]))
+            plant = g.add("instance", plant=plant, geometry=g.add(shape, size=scalar(0.1, 0.5)), amount=2)
+        graph = g.output(plant)
+        feeds = [edge[0] for edge in graph["edges"]]
+        assume(any(feeds.count(node) > 1 for node in feeds))  # a node shared by two inputs at least
+        key = json.dumps(graph)
+        graph["nodes"] = data.draw(st.permutations(graph["nodes"]))
+        graph["edges"] = data.draw(st.permutations(graph["edges"]))  # Nodarium walks parents in this order
+        fixes = {"gravity": ["gravity_late"], "branch": ["branch_parallel_to_y", "branch_depth_tag"]}
+        applying = sorted({fix for n in graph["nodes"] for fix in fixes.get(n["type"].rsplit("/", 1)[1], [])})
+        drawn.setdefault(key, (data.draw(st.integers(0, 10**6)), graph, applying))
+
+    drawn: dict[str, tuple] = {}
+    draw()  # hypothesis repeats some examples: draw more than needed, keep the distinct ones
+    return {f"generated_dag_{index}": case for index, case in enumerate(list(drawn.values())[:count])}
+
+
 def all_cases():
-    cases = {**single_nodes(), **per_use_cases(), **chains(), **generated()}
+    cases = {**single_nodes(), **per_use_cases(), **chains(), **run_order_cases(), **edge_order_cases(),
+             **failing_cases(), **generated(), **generated_dags()}
     for seed in (0, 3, 12345):
         cases[f"default_template_{seed}"] = (seed, default_template(), ["gravity_late"])
     return cases
 
 
-def run_oracle(oracle: Path, graph: dict, seed: int) -> bytes:
+def run_oracle(oracle: Path, graph: dict, seed: int) -> tuple[bytes, list[str]] | str:
+    """Nodarium's result words and the node types it called, in order; or the error that stopped its run."""
     with tempfile.TemporaryDirectory() as tmp:
-        source, result = Path(tmp) / "graph.json", Path(tmp) / "words.bin"
+        source, result, trace = Path(tmp) / "graph.json", Path(tmp) / "words.bin", Path(tmp) / "trace"
         source.write_text(json.dumps(graph))
         done = subprocess.run(["node", str(oracle / "js" / "run.mjs"), str(source), "--seed", str(seed), "--out",
-                               str(result)], capture_output=True, text=True, check=True)
+                               str(result), "--trace", str(trace)], capture_output=True, text=True)
+        if done.returncode != 0:
+            return next(line for line in done.stderr.splitlines() if line.startswith("Error: "))[len("Error: "):]
         errors = json.loads(done.stdout.splitlines()[-1])["errors"]
         if errors:
             raise SystemExit(f"Nodarium failed: {errors}")
-        return result.read_bytes()
+        calls = [call["id"].rsplit("/", 1)[1] for call in json.loads((trace / "calls.json").read_text())]
+        return result.read_bytes(), calls
 
 
 def main():
     oracle = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "oracle" / "nodarium"
     fixtures = {}
     for name, (seed, graph, fixes) in all_cases().items():
-        words = run_oracle(oracle, graph, seed)
-        entry = {"seed": seed, "graph": graph, "fixes": fixes, "length": len(words) // 4,
-                 "sha256": hashlib.sha256(words).hexdigest()}
-        if len(words) // 4 <= WHOLE_WORDS:
-            entry["words"] = list(memoryview(words).cast("i"))
+        entry = {"seed": seed, "graph": graph, "fixes": fixes}
+        ran = run_oracle(oracle, graph, seed)
+        if isinstance(ran, str):
+            entry["fails"] = ran
+            print(f"{name}: Nodarium fails: {ran}")
+        else:
+            words, entry["calls"] = ran
+            entry.update(length=len(words) // 4, sha256=hashlib.sha256(words).hexdigest())
+            if len(words) // 4 <= WHOLE_WORDS:
+                entry["words"] = list(memoryview(words).cast("i"))
+            print(f"{name}: {len(words) // 4} words")
         fixtures[name] = entry
-        print(f"{name}: {len(words) // 4} words")
     FIXTURE.write_bytes(gzip.compress(json.dumps(fixtures, separators=(",", ":")).encode(), mtime=0))
     print(f"{len(fixtures)} cases -> {FIXTURE.relative_to(ROOT)} ({FIXTURE.stat().st_size:,} bytes)")
 

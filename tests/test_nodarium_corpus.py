@@ -5,9 +5,10 @@ by ndg after `ndg import`, at the same run seed.
 Compatibility mode must give Nodarium's words bit for bit in every case. Default mode differs
 only where a listed fix of an upstream bug applies: item, vertex and face counts are Nodarium's
 everywhere (more items only where Nodarium drops branches), paths are Nodarium's wherever no fix
-changes them, and every tube's faces are Nodarium's."""
+changes them, and every tube's faces are Nodarium's. Compatibility mode runs the nodes in
+Nodarium's order, a node once per path that reaches the output (the node types Nodarium called,
+in order, are in the fixture), and refuses the graphs on which Nodarium's order stops its run."""
 
-import dataclasses
 import gzip
 import hashlib
 import json
@@ -18,12 +19,16 @@ import numpy as np
 import pytest
 
 from ndg.compiler.definitions import NodeLibrary
-from ndg.compiler.driver import compile_text
+from ndg.compiler.diagnostics import SourceErrors
+from ndg.compiler.driver import check, compile_text
 from ndg.compiler.nodarium.interchange import import_graph
 from ndg.runtime.engine import Runner
 from ndg.runtime.format import GEOMETRY, INSTANCES, PATH, repair_geometry_counts, split_items
 
 CASES = json.loads(gzip.decompress((Path(__file__).parent / "fixtures" / "nodarium_corpus.json.gz").read_bytes()))
+# The cases Nodarium runs to the end, and those on which its run stops.
+RUN = [name for name, case in CASES.items() if "fails" not in case]
+FAILING = [name for name, case in CASES.items() if "fails" in case]
 # Fixes that move or drop path points; without them, default mode's paths are Nodarium's.
 PATH_FIXES = {"gravity_late", "branch_parallel_to_y", "branch_depth_tag"}
 
@@ -33,16 +38,19 @@ def library() -> NodeLibrary:
     return NodeLibrary.load(())
 
 
+def imported(name: str, compat: bool) -> str:
+    return import_graph(CASES[name]["graph"], library(), f"{name}.json", compat=compat).text
+
+
 @cache
-def compiled(name: str):
-    imported = import_graph(CASES[name]["graph"], library(), f"{name}.json")
-    return compile_text(imported.text, f"{name}.ndg")
+def compiled(name: str, compat: bool = False):
+    return compile_text(imported(name, compat), f"{name}.ndg")
 
 
 @cache
 def result(name: str, compat: bool) -> np.ndarray:
-    plan = compiled(name).plan
-    with Runner(dataclasses.replace(plan, compat=compat), compiled(name).module.wasm) as runner:
+    plan = compiled(name, compat).plan
+    with Runner(plan, compiled(name, compat).module.wasm) as runner:
         if any(p.name == "seed" for p in plan.params):
             runner.set_param("seed", CASES[name]["seed"])
         return runner.run().copy()
@@ -61,10 +69,42 @@ def test_the_corpus_covers_every_node_and_the_default_template():
     assert types == {"stem", "branch", "noise", "gravity", "rotate", "instance", "box", "triangle", "math", "float",
                      "vec3", "random", "output"}
     assert sum(name.startswith("default_template_") for name in CASES) == 3
+    assert len(FAILING) >= 2 and sum(name.startswith("generated_dag_") for name in CASES) >= 12
+
+
+@pytest.mark.parametrize("name", RUN)
+def test_compatibility_mode_runs_the_nodes_as_nodarium_does(name):
+    graph = check(imported(name, True), f"{name}.ndg", library())
+    assert [graph.nodes[node].definition.short_name for node in graph.runs] == CASES[name]["calls"]
+
+
+def test_nodarium_runs_shared_nodes_once_per_path():
+    runs = {name: check(imported(name, True), f"{name}.ndg", library()).runs for name in RUN}
+    assert runs["default_template_0"][:2] == ("random", "random")  # Nodarium's random #17 runs twice
+    assert runs["run_order_scalar_reached_3_times"].count("math") == 3
+    assert runs["run_order_random_reached_4_times"].count("random") == 4
+    assert sum(len(r) > len(set(r)) for name, r in runs.items() if name.startswith("generated_dag_")) >= 10
+    # Default mode's topological order (ties broken by the file's order) runs the box before the
+    # stems; Nodarium runs it at its depth, after them.
+    assert runs["run_order_box_written_first"] == ("stem", "random", "noise", "box", "branch", "instance", "output")
+    default = check(imported("run_order_box_written_first", False), "box.ndg", library())
+    assert default.runs is None
+    assert list(default.nodes) == ["random", "box", "stem", "noise", "branch", "instance", "output"]
+
+
+@pytest.mark.parametrize("name", FAILING)
+def test_compatibility_mode_refuses_where_nodarium_stops(name):
+    assert "is missing input from node" in CASES[name]["fails"]
+    with pytest.raises(SourceErrors) as refused:
+        check(imported(name, True), f"{name}.ndg", library())
+    [diagnostic] = refused.value.diagnostics
+    assert diagnostic.code == "E405" and "Nodarium stops with \"missing input\"" in diagnostic.message
+    assert "leave compatibility mode" in diagnostic.hint
+    assert check(imported(name, False), f"{name}.ndg", library()).runs is None  # default mode runs it
 
 
 @pytest.mark.toolchain
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", RUN)
 def test_compatibility_mode_is_bit_identical_to_nodarium(name):
     words = result(name, True)
     assert len(words) == CASES[name]["length"]
@@ -77,7 +117,7 @@ def shape(items) -> list[tuple]:
 
 
 @pytest.mark.toolchain
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", RUN)
 def test_default_mode_differs_only_where_a_listed_fix_applies(name):
     fixes = set(CASES[name]["fixes"])
     mine, theirs = split_items(result(name, False)), split_items(repair_geometry_counts(upstream(name)))
@@ -100,6 +140,12 @@ def test_import_with_compat_runs_in_compatibility_mode():
     assert "    ndg.compat: true," in imported.text.splitlines()
     assert compile_text(imported.text, "gravity.ndg").plan.compat
     assert not compiled("gravity_0.38_1").plan.compat
+
+
+def test_import_keeps_the_sign_of_a_negative_zero():
+    graph = {"nodes": [{"id": 0, "type": "max/plantarium/stem", "props": {"origin": [-0.0, 0, 1], "length": -0.0}},
+                       {"id": 1, "type": "max/plantarium/output", "props": {}}], "edges": [[0, 0, 1, "input"]]}
+    assert "stem(origin: [-0.0, 0, 1], length: -0.0)" in import_graph(graph, library(), "zero.json").text
 
 
 def test_import_warns_when_the_result_depends_on_the_run_seed():

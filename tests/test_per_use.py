@@ -13,7 +13,7 @@ from conftest import f32_bits, load
 
 from ndg.compiler.diagnostics import SourceErrors
 from ndg.compiler.driver import compile_text
-from ndg.compiler.expressions import OP_CONST, OP_PARAM, OP_RANDOM
+from ndg.compiler.expressions import OP_CONST, OP_PARAM, OP_RANDOM, STACK_WORDS
 from ndg.runtime.engine import Runner
 from ndg.runtime.format import PATH, split_items
 
@@ -81,10 +81,70 @@ def test_a_math_chain_without_random_stays_eager():
     assert len(plan.steps) == 52 and all(value.type != "expression" for value in plan.values)
 
 
-def test_a_random_nested_too_deeply_is_refused():
-    lines = ["n0 = random(min: 0, max: 1)"] + [f"n{i} = math(op_type: 0, a: 1, b: n{i - 1})" for i in range(1, 40)]
-    with pytest.raises(SourceErrors, match="E404"):
-        compile_text("\n".join([*lines, "output(input: stem(length: n39))"]), "deep.ndg")
+def nested(levels: int) -> str:
+    """A stem whose length is 0 + (0 + (… + random)), `levels` deep: `levels` + 3 values on the
+    evaluation stack at once (the zeros, then the random's min, max and seed)."""
+    lines = ["n0 = random(min: 1, max: 3)"] + [f"n{i} = math(op_type: 0, a: 0, b: n{i - 1})" for i in range(1, levels + 1)]
+    return "\n".join([*lines, f"output(input: stem(amount: 3, length: n{levels}))"])
+
+
+@pytest.mark.toolchain
+def test_a_random_nested_as_deep_as_the_evaluation_stack_is_evaluated_per_use():
+    plan = compile_text(nested(STACK_WORDS - 3), "deep.ndg").plan
+    assert [step.node for step in plan.steps] == ["output.input", "output"]
+    assert (load(nested(STACK_WORDS - 3)).run() == load(nested(0)).run()).all()
+
+
+def test_a_random_nested_past_the_evaluation_stack_is_refused():
+    with pytest.raises(SourceErrors, match="E404") as refused:
+        compile_text(nested(STACK_WORDS - 2), "deep.ndg")
+    assert f"it holds {STACK_WORDS + 1:,} values at once, and a node's evaluation holds {STACK_WORDS:,}" in str(
+        refused.value.diagnostics[0].message)
+    compile_text(nested(STACK_WORDS - 2).replace("a: 0, b: n", "b: 0, a: n"), "left.ndg")  # two values at most
+
+
+@pytest.mark.toolchain
+def test_a_math_operation_chosen_by_a_parameter_is_evaluated_per_use():
+    graph = """param op: integer = 0 in 0..3
+r = random(min: 1, max: 3)
+output(input: stem(amount: 3, length: math(op_type: op, a: r, b: 2)))
+"""
+    runner = load(graph)
+    plan = runner.plan
+    assert [step.node for step in plan.steps] == ["output.input", "output"]
+    for op in ("add", "subtract", "multiply", "divide"):
+        runner.set_param("op", ["add", "subtract", "multiply", "divide"].index(op))
+        fixed = load(graph.replace("op_type: op", f"op_type: {op}"))
+        assert (runner.run() == fixed.run()).all(), op
+
+
+# Two boxes that draw their sizes from the box kind's counter, the second also reading `len`.
+TWO_BOXES = """settings { resolution.curve: 4 }
+param len: float = 2 in 1..5
+first = box(size: random(min: 0.1, max: 0.2))
+second = box(size: math(op_type: multiply, a: random(min: 0.1, max: 0.2), b: len))
+stems = stem(amount: 2, length: len, thickness: random(min: 0.1, max: 0.3))
+leaves = instance(plant: stems, geometry: first, amount: 2)
+unchanged = triangle(size: 0.5)
+output(input: instance(plant: leaves, geometry: second, amount: 1))
+"""
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("length", [3.0, 1.0, 4.5])
+def test_a_changed_parameter_re_runs_what_depends_on_it_and_every_step_that_draws(length):
+    runner = load(TWO_BOXES)
+    runner.run()
+    runner.set_param("len", length)
+    names = [runner.plan.steps[index].node for index in runner.steps_to_update()]
+    # Every step that draws runs again (`first` too: `second` draws after it from the box
+    # counter); `unchanged` reads no parameter and draws nothing.
+    assert names == ["first", "second", "stems", "leaves", "output.input", "output"]
+    assert "unchanged" in [step.node for step in runner.plan.steps]
+    fresh = load(TWO_BOXES)
+    fresh.set_param("len", length)
+    assert (runner.run() == fresh.run()).all()
+    assert runner.steps_to_update() == []
 
 
 def test_a_seed_parameter_of_another_type_is_refused():

@@ -62,6 +62,20 @@ def test_parameter_changes_rerun_only_the_dependent_steps_with_the_same_bytes(ex
     assert report["runs"][1]["steps"] and len(report["runs"][1]["steps"]) < len(report["runs"][0]["steps"])
 
 
+def test_partial_runs_of_per_use_expressions_choose_the_same_steps(tmp_path):
+    # Every step that draws runs again after a change; `unchanged` neither reads `len` nor draws.
+    text = """param len: float = 2 in 1..5
+stems = stem(amount: 2, length: len, thickness: random(min: 0.1, max: 0.3))
+unchanged = box(size: 0.5)
+output(input: instance(plant: stems, geometry: box(size: random(min: 0.1, max: 0.2)), amount: 2))
+"""
+    plan = write(tmp_path, "drawing.ndp", compiled_bytes(text, "drawing.ndg"))
+    runs = [{}, {"len": 3}, {"seed": 4}, {"seed": 4}, {}]
+    [report] = js_runs([plan], runs)
+    assert comparable(report) == comparable(python_runs(plan.read_bytes(), runs))
+    assert [len(run["steps"]) for run in report["runs"]] == [5, 4, 4, 0, 0]
+
+
 def test_reuse_layout_and_compatibility_mode_match(tmp_path):
     text = read_source(EXAMPLES / "tree.ndg")
     reuse = compiled_bytes(text, "tree.ndg", layout="reuse")

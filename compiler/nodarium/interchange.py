@@ -60,8 +60,10 @@ def _is_id(value) -> bool:
 
 def number_text(value) -> str:
     """A float as the .ndg literal import writes: whole floats without a fraction, so a value
-    reads the same after export and import."""
+    reads the same after export and import; −0.0 keeps its sign (Nodarium's arithmetic shows it)."""
     value = float(value)
+    if value == 0 and math.copysign(1, value) < 0:
+        return "-0.0"
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
@@ -269,7 +271,13 @@ def _import_args(n: int, definition: NodeDef, props: dict, feeds: dict[str, int]
         if definition.input(prop) is None:
             warnings.append(f"prop `{prop}` of {where} dropped: `{definition.short_name}` has no such input")
     args = []
+    edge_order = list(feeds)  # the order of the graph file's edges
+    connected = iter(sorted((i for i in definition.inputs if i.name in feeds), key=lambda i: edge_order.index(i.name)))
     for input_def in definition.inputs:
+        if input_def.name in feeds:
+            # Connected inputs keep the file's order among themselves: Nodarium walks a node's
+            # parents in that order, and so does compatibility mode (in the order written).
+            input_def = next(connected)
         key = input_def.name
         if (key in feeds or key in props) and not _INPUT_NAME.match(key):
             raise UserError(f"{where} gives its input `{key}`, a name a .ndg file cannot write",
@@ -315,7 +323,10 @@ def export_graph(graph: Graph) -> tuple[dict, list[str]]:
         row = rows.get(depth[name], 0)
         rows[depth[name]] = row + 1
         props = {}
-        for input_name, arg in node.args.items():
+        # Edges in the order their arguments are written: the order Nodarium and compatibility
+        # mode walk a node's parents in.
+        order = [*node.written, *node.args]
+        for input_name, arg in sorted(node.args.items(), key=lambda item: order.index(item[0])):
             input_def = node.definition.input(input_name)
             if isinstance(arg, Use):
                 edges.append([ids[arg.node], 0, ids[name], input_name])

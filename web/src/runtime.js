@@ -90,10 +90,12 @@ export class Runner {
     this.params = new Map(plan.params.map((p) => [p.name, p]));
     this.paramWords = new Map();
     this.records = stepRecords(plan);
-    // Only when every output survives the whole run can a partial run reuse the others' values; per-use
-    // expressions draw random numbers with call counters that run through every step of a node
-    // kind, so a plan with them always runs whole.
-    this.canRerunPart = plan.layout === "keep" && plan.values.every((v) => v.type !== "expression");
+    // Only when every output survives the whole run can a partial run reuse the others' values.
+    this.canRerunPart = plan.layout === "keep";
+    // A per-use expression may read any parameter, and the steps that evaluate them draw with call
+    // counters that a run starts at 0: after any change, every expression counts as changed (the
+    // Python runtime's Runner does the same).
+    this.expressions = plan.values.flatMap((value, index) => (value.type === "expression" ? [index] : []));
     this.runs = 0;
     this.dirty = new Set();
     this.current = false;
@@ -200,7 +202,7 @@ export class Runner {
   /** The steps the next run executes: all, or on a `keep` plan only those a changed parameter reaches. */
   stepsToUpdate() {
     if (!(this.current && this.canRerunPart)) return this.plan.steps.map((_, index) => index);
-    const reached = new Set(this.dirty);
+    const reached = new Set(this.dirty.size ? [...this.dirty, ...this.expressions] : []);
     const chosen = [];
     this.plan.steps.forEach((step, index) => { // steps are in dependency order
       if (step.inputs.some((input) => reached.has(input))) {

@@ -11,8 +11,9 @@
 //! - float program: postfix operations, at least 2 words:
 //!   `[OP_CONST, bits]` pushes a word, `[OP_PARAM, value]` pushes the first word of plan value
 //!   `value` (a run-time parameter such as the run seed), `[OP_MATH, op]` pops `b`, `a` and pushes
-//!   Nodarium's `math(op, a, b)`, `[OP_RANDOM]` pops `seed`, `max`, `min` and pushes Nodarium's
-//!   random value, moving the counter on.
+//!   Nodarium's `math(op, a, b)`, `[OP_MATH_OF]` pops `op` too (an operation chosen by a run-time
+//!   parameter), `[OP_RANDOM]` pops `seed`, `max`, `min` and pushes Nodarium's random value,
+//!   moving the counter on.
 //! - vec3 program: three float programs, each preceded by its length in words.
 
 use crate::abi::Value;
@@ -23,8 +24,12 @@ pub const OP_CONST: i32 = 0;
 pub const OP_PARAM: i32 = 1;
 pub const OP_MATH: i32 = 2;
 pub const OP_RANDOM: i32 = 3;
-/// The deepest operand stack a program may need; the compiler refuses deeper ones.
-pub const STACK_WORDS: usize = 32;
+pub const OP_MATH_OF: i32 = 4;
+/// The deepest operand stack a program may need (16 KiB of the module's 256 KiB stack); the
+/// compiler, which knows every program, refuses deeper ones.
+pub const STACK_WORDS: usize = 4096;
+/// The stack a short program gets: most programs are a `random` and a few `math` nodes.
+const SHORT_STACK_WORDS: usize = 32;
 /// Call counters kept, one per node kind (kinds beyond share the last).
 const KINDS: usize = 256;
 
@@ -73,14 +78,24 @@ fn math(op: i32, a: f32, b: f32) -> f32 {
     }
 }
 
-fn pop(stack: &[i32; STACK_WORDS], top: &mut usize) -> i32 {
+fn pop<const N: usize>(stack: &[i32; N], top: &mut usize) -> i32 {
     *top -= 1;
     stack[*top]
 }
 
-/// Runs a float program; panics (a clear message naming the node) on a malformed one.
+/// Runs a float program on a stack as deep as it can need: a program of n words pushes at most
+/// n / 2 values (every push is two words), so a short one does not pay for clearing a deep stack.
 fn run_program(words: &[i32]) -> f32 {
-    let mut stack = [0i32; STACK_WORDS];
+    if words.len() / 2 <= SHORT_STACK_WORDS {
+        run_on_stack::<SHORT_STACK_WORDS>(words)
+    } else {
+        run_on_stack::<STACK_WORDS>(words)
+    }
+}
+
+/// Runs a float program; panics (a clear message naming the node) on a malformed one.
+fn run_on_stack<const N: usize>(words: &[i32]) -> f32 {
+    let mut stack = [0i32; N];
     let mut top = 0;
     let mut at = 0;
     while at < words.len() {
@@ -98,6 +113,13 @@ fn run_program(words: &[i32]) -> f32 {
                 let b = decode_float(pop(&stack, &mut top));
                 let a = decode_float(pop(&stack, &mut top));
                 math(words[at - 1], a, b).to_bits() as i32
+            }
+            OP_MATH_OF => {
+                at += 1;
+                let op = pop(&stack, &mut top);
+                let b = decode_float(pop(&stack, &mut top));
+                let a = decode_float(pop(&stack, &mut top));
+                math(op, a, b).to_bits() as i32
             }
             OP_RANDOM => {
                 at += 1;
@@ -161,8 +183,23 @@ mod tests {
         let program = [OP_CONST, f(2.0), OP_CONST, f(3.0), OP_MATH, 2, OP_CONST, f(0.5), OP_MATH, 1];
         assert_eq!(Float(&program).eval(), 5.5);
         assert_eq!(Float(&[OP_CONST, f(1.0), OP_CONST, f(1.0), OP_MATH, 9]).eval(), 0.0);
+        assert_eq!(Float(&[OP_CONST, f(2.0), OP_CONST, f(3.0), OP_CONST, 2, OP_MATH_OF]).eval(), 6.0);
         let vec = [2, OP_CONST, f(1.0), 2, OP_CONST, f(2.0), 2, OP_CONST, f(3.0)];
         assert_eq!(Vec3(&vec).eval(), [1.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    fn a_program_deeper_than_the_short_stack() {
+        // 1 + (1 + (1 + … (1 + 0.5))), 100 levels: 101 values on the stack at once.
+        let mut program = vec![];
+        for _ in 0..100 {
+            program.extend([OP_CONST, encode_float(1.0)]);
+        }
+        program.extend([OP_CONST, encode_float(0.5)]);
+        for _ in 0..100 {
+            program.extend([OP_MATH, 0]);
+        }
+        assert_eq!(Float(&program).eval(), 100.5);
     }
 
     #[test]
