@@ -13,6 +13,7 @@ that runs too long traps, is named, and the runner stays usable.
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
 import time
 import weakref
@@ -43,13 +44,15 @@ from ndg.runtime.fast_call import FastCall
 from ndg.runtime.format import FormatError, split_items
 from ndg.runtime.plan import Plan, dispatcher_import, module_digest, split_modules
 from ndg.runtime.sandbox import (
+    StopSwitch,
     engine_settings,
-    epoch_ticks,
     host_memory,
+    untrusted_code,
     untrusted_engine,
     untrusted_store,
 )
 from ndg.runtime.scalars import encode_scalar, scalar_problem
+from ndg.runtime.stop_checks import STOP_IMPORT
 from ndg.runtime.validate import PlanInvalid, module_region_problem, range_problem, validate_plan
 from ndg.runtime.wasm_sections import custom_sections, data_segments, mutable_i32_globals
 
@@ -73,6 +76,7 @@ class _ControlState:
     status: int
     detail: int
     message: str
+    stopped: bool  # by the run's deadline
 
 
 def module_kinds(module: bytes) -> tuple[str, ...]:
@@ -130,10 +134,11 @@ class Runner:
         self.plan = plan
         self.budget = budget
         self.timeout = timeout
-        self.metering = "epoch" if budget is None else "fuel"
+        self.metering = "deadline" if budget is None else "fuel"
         self.engine = untrusted_engine(self.metering)
         try:
-            self.module, self.code_cached = load_module(self.engine, module, digest, engine_settings(self.metering))
+            self.module, self.code_cached = load_module(self.engine, module, digest, engine_settings(self.metering),
+                                                        functools.partial(untrusted_code, self.metering))
         except wasmtime.WasmtimeError as error:
             raise UserError(f"the plan's module does not load: {error}") from None
         self._node_modules = tuple(_load_node_module(self.engine, self.metering, plan, index, data)
@@ -169,7 +174,9 @@ class Runner:
     # -- loading ---------------------------------------------------------------------------
 
     def _instantiate(self):
-        self.store = untrusted_store(self.engine, self.plan.memory_bytes, 1 + len(self.plan.modules))
+        deadline = self.metering == "deadline"
+        self.store = untrusted_store(self.engine, self.plan.memory_bytes, 1 + len(self.plan.modules), 1 + deadline)
+        self._stop = StopSwitch(self.store) if deadline else None
         self._bound(START_FUEL)  # the module's own start code is bounded too
         self.memory = host_memory(self.store, self.plan.memory_pages)
         # The store keeps its host functions until it is deleted: a weak reference lets the runner
@@ -178,6 +185,8 @@ class Runner:
         panic = wasmtime.Func(self.store, wasmtime.FuncType([wasmtime.ValType.i32()] * 2, []),
                               lambda ptr, length: owner()._on_panic(ptr, length))
         provided = dict(zip(PROVIDED_IMPORTS, (self.memory, panic)))
+        if self._stop is not None:
+            provided[STOP_IMPORT] = self._stop.memory
         if self.plan.modules:
             # The node modules first: the dispatcher imports their step functions.
             steps = [self._instantiate_node(kind, provided) for kind in range(len(self.plan.kinds))]
@@ -209,7 +218,7 @@ class Runner:
         except wasmtime.Trap as trap:
             if trap.trap_code == wasmtime.TrapCode.OUT_OF_FUEL:
                 raise PlanInvalid(f"{what} ran its start code past the {START_FUEL:,} fuel units it may use") from None
-            if trap.trap_code == wasmtime.TrapCode.INTERRUPT:
+            if self._stop is not None and self._stop.stopped:
                 raise PlanInvalid(f"{what} ran its start code past the {self.timeout:g}-second timeout") from None
             raise PlanInvalid(f"{what} trapped in its start code ({trap.message.splitlines()[0]})") from None
         except wasmtime.WasmtimeError as error:
@@ -317,7 +326,7 @@ class Runner:
         message_len = min(fields[ControlField.MESSAGE_LEN], MESSAGE_BYTES)
         message = self._bytes[message_at : message_at + message_len].tobytes()
         return _ControlState(fields[ControlField.CURRENT_STEP], fields[ControlField.STATUS], fields[ControlField.DETAIL],
-                             message.decode("utf-8", "replace"))
+                             message.decode("utf-8", "replace"), self._stop is not None and self._stop.stopped)
 
     def _call(self, first: int, end: int):
         self._invoke(self._run, first, end)
@@ -354,7 +363,7 @@ class Runner:
         if trap is not None and trap.trap_code == wasmtime.TrapCode.OUT_OF_FUEL:
             return RunError(f"{where} exceeded its budget (the run's {self.budget:,} fuel units ran out)",
                             "raise it with `--budget`, or lower the amounts the node works on")
-        if trap is not None and trap.trap_code == wasmtime.TrapCode.INTERRUPT:
+        if trap is not None and state.stopped:
             return RunError(f"{where} was still running when the run's {self.timeout:g}-second timeout passed",
                             "raise it with `--timeout`, or lower the amounts the node works on")
         if trap is not None and state.status == Status.SCRATCH_EXHAUSTED:
@@ -466,10 +475,10 @@ class Runner:
 
     def _bound(self, fuel: int | None) -> None:
         """Start the bound of what runs next: `fuel` units, or the timeout from now."""
-        if self.metering == "fuel":
+        if self._stop is None:
             self.store.set_fuel(fuel)
         else:
-            self.store.set_epoch_deadline(epoch_ticks(self.timeout))
+            self._stop.arm(self.timeout)
 
     def _ensure_open(self):
         if self._closed:
@@ -522,6 +531,7 @@ class Runner:
         """The fixed cost in nanoseconds of one host→wasm call, timed as `profile()` times a step:
         the best of `repeats` calls that run no step."""
         self._ensure_open()
+        self._bound(self.budget)
         took = []
         for _ in range(repeats):
             start = time.perf_counter_ns()
@@ -532,6 +542,7 @@ class Runner:
     def empty_call(self) -> None:
         """One call into the module that runs no step: the fixed cost of a host→wasm call."""
         self._ensure_open()
+        self._bound(self.budget)
         self._call(0, 0)
 
     def value(self, index: int) -> np.ndarray:
@@ -577,7 +588,8 @@ def _load_node_module(engine: wasmtime.Engine, metering: str, plan: Plan, index:
     if problem:
         raise PlanInvalid(f"the module of node `{recorded.node}` does not keep to its static region: {problem}")
     try:
-        return load_module(engine, data, recorded.sha256, engine_settings(metering))[0]
+        return load_module(engine, data, recorded.sha256, engine_settings(metering),
+                           functools.partial(untrusted_code, metering))[0]
     except wasmtime.WasmtimeError as error:
         raise UserError(f"the module of node `{recorded.node}` does not load: {error}") from None
 

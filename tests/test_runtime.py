@@ -131,7 +131,7 @@ def test_by_default_a_stuck_node_is_stopped_by_the_timeout_and_named(extra_nodes
     compiled = compile_text("fine = spin(count: 10)\nstuck = spin(count: -1)\noutput(input: box())\n",
                             "plant.ndg", (extra_nodes,))
     runner = Runner(compiled.plan, compiled.module.wasm, timeout=0.05)
-    assert runner.metering == "epoch"
+    assert runner.metering == "deadline"
     started = time.perf_counter()
     with pytest.raises(RunError) as error:
         runner.run()

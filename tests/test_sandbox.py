@@ -63,8 +63,11 @@ def test_a_module_cannot_bring_its_own_memory_instead_of_the_hosts(basics):
         (global (export "__heap_base") i32 (i32.const {basics.region("static").offset}))
         (func (export "ndg_run") (param i32 i32 i32) (result i32) i32.const 0))""")
     own += custom_section("ndg_kinds", json.dumps(list(plan.kinds)).encode())
-    with pytest.raises(UserError, match="does not fit the plan's memory"):
-        Runner(dataclasses.replace(plan, module=Module(module_digest(own), len(own))), own)
+    crafted = dataclasses.replace(plan, module=Module(module_digest(own), len(own)))
+    with pytest.raises(UserError, match=r"defines a memory of its own instead of importing env\.memory"):
+        Runner(crafted, own)
+    with pytest.raises(UserError, match="does not fit the plan's memory"):  # fuel: the module runs unchanged
+        Runner(crafted, own, budget=10**6)
 
 
 def test_start_code_out_of_fuel_or_time_is_reported_as_such(basics):
