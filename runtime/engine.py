@@ -17,6 +17,7 @@ import functools
 import json
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -329,19 +330,28 @@ class Runner:
                              message.decode("utf-8", "replace"), self._stop is not None and self._stop.stopped)
 
     def _call(self, first: int, end: int):
-        self._invoke(self._run, first, end)
+        self._invoke(self._run, self._control, first, end)
 
     def _call_step(self, index: int):
         """One step: in a per-node plan, a direct call into the module of the step's kind."""
         if self._node_steps:
-            self._invoke(self._node_steps[self.plan.steps[index].kind], index)
+            self._invoke(self._node_steps[self.plan.steps[index].kind], self._control, index)
         else:
             self._call(index, index + 1)
 
-    def _invoke(self, function: FastCall, *args: int):
+    def _call_each_step(self, first: int, end: int):
+        """Steps `first` to `end`, one host call each."""
+        if self._node_steps:
+            for index in range(first, end):
+                self._call_step(index)
+        else:
+            self._invoke(self._run.each_step, self._control, first, end)
+
+    def _invoke(self, call: Callable[..., int], *args: int):
+        """`call(*args)`, which returns a run's status; a failure is raised as a RunError naming the node."""
         self._panic_message = None
         try:
-            status = function(self._control, *args)
+            status = call(*args)
         except wasmtime.Trap as trap:
             state = self._read_control()
             # The instance is in an unknown state after a trap; start a fresh one on the same plan.
@@ -500,8 +510,7 @@ class Runner:
         else:
             for first, end in ranges:
                 if stepped:
-                    for index in range(first, end):
-                        self._call_step(index)
+                    self._call_each_step(first, end)
                 else:
                     self._call(first, end)
             self._check_fixed_words()
