@@ -77,7 +77,7 @@ class FastCall:
             failure: Exception = wasmtime.WasmtimeError._from_ptr(ctypes.cast(error, ctypes.POINTER(ffi.wasmtime_error_t)))
         else:
             # The Trap owns that pointer now: the next call starts with none.
-            failure = wasmtime.Trap._from_ptr(ctypes.cast(self._trap.value, ctypes.POINTER(ffi.wasm_trap_t)))
+            failure = wasmtime.Trap._from_ptr(ctypes.cast(self._trap, ctypes.POINTER(ffi.wasm_trap_t)))
             self._trap.value = None
         maybe_raise_last_exn()  # a host function raised, which stopped the call: its exception goes on
         raise failure
