@@ -15,6 +15,7 @@ pyproject.toml pins the wasmtime version they were written against.
 from __future__ import annotations
 
 import ctypes
+import struct
 
 import wasmtime
 from wasmtime import _ffi as ffi
@@ -43,13 +44,15 @@ class FastCall:
         self._slots = ctypes.addressof(slots)
         self._size = len(slots)
         self._arguments = tuple(slots[index] for index in range(arity))
+        # Each argument is the first 4 bytes of its 16-byte slot: one pack writes them all.
+        self._pack = struct.Struct("<" + "i12x" * arity).pack_into
+        self._view = memoryview(slots).cast("B")
         self._result = slots[0]
         self._trap = ctypes.c_void_p()
         self._trap_at = ctypes.addressof(self._trap)
 
     def __call__(self, *arguments: int) -> int:
-        for slot, argument in zip(self._arguments, arguments):
-            slot.i32 = argument
+        self._pack(self._view, 0, *arguments)
         error = _call_unchecked(self._context, self._function, self._slots, self._size, self._trap_at)
         if error or self._trap.value:
             self._raise(error)
