@@ -1,8 +1,9 @@
 """The one place that configures wasmtime for the untrusted code a plan carries.
 
 A plan's modules are whatever its file holds, so everything they could use to take more than the
-plan promises is switched off or capped here: one memory in the whole store (the host's, exactly
-the plan's size: multi-memory is off and no module may add its own), a few small tables, one
+plan promises is switched off or capped here: one memory in the whole store for the modules (the
+host's, exactly the plan's size: modules are validated with multi-memory off and may not add
+their own; the stop memory beside it is read by the stop checks alone), a few small tables, one
 instance per module, a bound on every run, and a native stack bound. When the process's address
 space is limited (`ulimit -v`), the engine reserves only the memory's own size instead of
 wasmtime's default 4 GiB reservation plus guard pages, and bounds-checks explicitly.
