@@ -337,12 +337,16 @@ class Runner:
     def _call(self, first: int, end: int):
         self._invoke(self._run, self._control, first, end)
 
-    def _call_step(self, index: int):
-        """One step: in a per-node plan, a direct call into the module of the step's kind."""
+    def _step_call(self, index: int) -> tuple[FastCall, tuple[int, ...]]:
+        """The function and arguments of the host call that runs step `index` alone: in a per-node
+        plan, a direct call into the module of the step's kind."""
         if self._node_steps:
-            self._invoke(self._node_steps[self.plan.steps[index].kind], self._control, index)
-        else:
-            self._call(index, index + 1)
+            return self._node_steps[self.plan.steps[index].kind], (self._control, index)
+        return self._run, (self._control, index, index + 1)
+
+    def _call_step(self, index: int):
+        function, arguments = self._step_call(index)
+        self._invoke(function, *arguments)
 
     def _call_each_step(self, first: int, end: int):
         """Steps `first` to `end`, one host call each."""
@@ -538,23 +542,42 @@ class Runner:
         self._current = False
         for _ in range(repeats):
             self._begin_run()
-            for index in range(len(self.plan.steps)):
+            for index, (function, arguments) in enumerate([self._step_call(i) for i in range(len(best))]):
                 start = time.perf_counter_ns()
-                self._call_step(index)
+                self._invoke(function, *arguments)
                 best[index] = min(best[index], time.perf_counter_ns() - start)
         self._dirty.clear()
         self._current = True
         return [max(0, int(took) - call) for took in best]
 
+    def fused_time(self, repeats: int = 5) -> int:
+        """A whole run's time in the module in nanoseconds, timed as `profile()` times a step: the
+        best of `repeats` fused calls of every step, less `call_cost()`. What `profile()`'s node
+        times add up to, but for the steps' own set-up each."""
+        self._ensure_open()
+        call = self.call_cost()
+        function, arguments = self._run, (self._control, 0, len(self.plan.steps))
+        best = float("inf")
+        self._current = False
+        for _ in range(repeats):
+            self._begin_run()
+            start = time.perf_counter_ns()
+            self._invoke(function, *arguments)
+            best = min(best, time.perf_counter_ns() - start)
+        self._dirty.clear()
+        self._current = True
+        return max(0, int(best) - call)
+
     def call_cost(self, repeats: int = 50) -> int:
-        """The fixed cost in nanoseconds of one host→wasm call, timed as `profile()` times a step:
-        the best of `repeats` calls that run no step."""
+        """The fixed cost in nanoseconds of one host→wasm call, timed as `profile()` times a step
+        (the same Python calls around it): the best of `repeats` calls that run no step."""
         self._ensure_open()
         self._bound(self.budget)
+        function, arguments = self._run, (self._control, 0, 0)
         took = []
         for _ in range(repeats):
             start = time.perf_counter_ns()
-            self._call(0, 0)
+            self._invoke(function, *arguments)
             took.append(time.perf_counter_ns() - start)
         return min(took)
 
