@@ -21,7 +21,7 @@ none.
 from __future__ import annotations
 
 from ndg.runtime.validate import PlanInvalid
-from ndg.runtime.wasm_sections import WASM_HEADER
+from ndg.runtime.wasm_sections import WASM_HEADER, unsigned_leb128
 
 STOP_IMPORT = ("ndg", "stop")
 # Part of the compiled-code cache key: a change to the checks must not reuse code compiled before it.
@@ -46,17 +46,8 @@ _SIMD_MEMORY_LANE = frozenset(range(0x54, 0x5C))
 _SIMD_BYTES16 = frozenset((0x0C, 0x0D))
 
 
-def _unsigned(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
-
-
 def _name(text: str) -> bytes:
-    return _unsigned(len(text)) + text.encode()
+    return unsigned_leb128(len(text)) + text.encode()
 
 
 class _Reader:
@@ -133,7 +124,7 @@ def _imports(body: bytes) -> tuple[list[tuple[str, str]], int]:
 def _check(memory_index: int) -> bytes:
     """`if (i32.load memory[memory_index] 0) unreachable`: the memory index rides in the memarg
     (alignment flag bit 6) unless it is 0."""
-    memarg = b"\x02\x00" if memory_index == 0 else b"\x42" + _unsigned(memory_index) + b"\x00"
+    memarg = b"\x02\x00" if memory_index == 0 else b"\x42" + unsigned_leb128(memory_index) + b"\x00"
     return b"\x41\x00\x28" + memarg + b"\x04\x40\x00\x0b"
 
 
@@ -212,10 +203,10 @@ def _checked_body(body: bytes, check: bytes) -> bytes:
 
 def _code_section(body: bytes, check: bytes) -> bytes:
     functions = _bodies(_Reader(body), body)
-    out = [_unsigned(len(functions))]
+    out = [unsigned_leb128(len(functions))]
     for function in functions:
         function = _checked_body(function, check)
-        out += [_unsigned(len(function)), function]
+        out += [unsigned_leb128(len(function)), function]
     return b"".join(out)
 
 
@@ -250,17 +241,17 @@ def with_stop_checks(module: bytes) -> bytes:
         if section_id == _IMPORT_SECTION:
             reader = _Reader(body)
             count = reader.number()
-            body = _unsigned(count + 1) + body[reader.at :] + stop_import
+            body = unsigned_leb128(count + 1) + body[reader.at :] + stop_import
         elif section_id == _CODE_SECTION:
             body = _code_section(body, check)
         if not has_imports and section_id != 0 and section_id > _IMPORT_SECTION:
-            out += [bytes((_IMPORT_SECTION,)), _sized(_unsigned(1) + stop_import)]
+            out += [bytes((_IMPORT_SECTION,)), _sized(unsigned_leb128(1) + stop_import)]
             has_imports = True
         out += [bytes((section_id,)), _sized(body)]
     if not has_imports:
-        out += [bytes((_IMPORT_SECTION,)), _sized(_unsigned(1) + stop_import)]
+        out += [bytes((_IMPORT_SECTION,)), _sized(unsigned_leb128(1) + stop_import)]
     return b"".join(out)
 
 
 def _sized(body: bytes) -> bytes:
-    return _unsigned(len(body)) + body
+    return unsigned_leb128(len(body)) + body
