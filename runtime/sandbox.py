@@ -78,6 +78,12 @@ def untrusted_engine(metering: str) -> wasmtime.Engine:
     # (`untrusted_code`), so only the stop checks use it.
     config.wasm_multi_memory = metering == "deadline"
     config.wasm_threads = False
+    # Proposals ndg's modules do not use, whose encodings (typed references, exception handlers,
+    # 64-bit memories, …) the stop checks' decoder (ndg.runtime.stop_checks) does not read: off,
+    # so that validation refuses them before the decoder sees them.
+    for proposal in ("gc", "function_references", "exceptions", "memory64", "stack_switching",
+                     "wide_arithmetic", "custom_page_sizes", "component_model"):
+        setattr(config, f"wasm_{proposal}", False)
     config.max_wasm_stack = MAX_WASM_STACK
     if _tight():
         config.memory_reservation = 0

@@ -166,3 +166,8 @@ def test_stop_checks_leave_every_instruction_as_it_was(basics):
     assert words[0] == words[1]
     assert words[0][64:72] == (-1234567890123 * 20 % 2**64).to_bytes(8, "little")
     assert words[0][96:104] == b"\x07" * 8
+
+
+def test_proposals_the_stop_checks_do_not_read_are_refused(basics):
+    with pytest.raises(UserError, match="does not load"):  # exception handling
+        Runner(*hostile(basics, "(tag $oops) (func $raise (throw $oops))"))
