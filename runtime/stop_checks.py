@@ -183,20 +183,43 @@ def _skip_simd(reader: _Reader, operation: int) -> None:
         reader.skip(1)
 
 
+# The common instructions, stepped over without a call: opcode -> how many LEB128 numbers follow
+# (memory accesses: alignment and offset, the memory index never there under multi-memory off).
+# 0xFF: anything else, read by `_skip_instruction`.
+_INLINE = bytes(0 if op in _NO_IMMEDIATE else 1 if op in _ONE_INDEX or op in (0x41, 0x42) else
+                2 if op in _MEMORY_ACCESS or op in _TWO_INDICES else 0xFF for op in range(256))
+
+
 def _checked_body(body: bytes, check: bytes) -> bytes:
     reader = _Reader(body)
     for _ in range(reader.number()):  # local declarations: a count and a type each
         reader.number()
         reader.byte()
-    locals_end = reader.at
-    pieces, copied, calls = [], locals_end, False
-    while reader.at < len(body):
-        opcode = reader.byte()
-        _skip_instruction(reader, opcode)
-        if opcode == _LOOP:
-            pieces += [body[copied : reader.at], check]
-            copied = reader.at
-        calls = calls or opcode in _CALLS
+    locals_end = at = reader.at
+    pieces, copied, calls, end = [], locals_end, False, len(body)
+    try:
+        while at < end:
+            opcode = body[at]
+            at += 1
+            numbers = _INLINE[opcode]
+            if not numbers:
+                continue
+            if numbers == 0xFF:
+                reader.at = at
+                _skip_instruction(reader, opcode)
+                at = reader.at
+                if opcode == _LOOP:
+                    pieces += [body[copied:at], check]
+                    copied = at
+                continue
+            for _ in range(numbers):
+                while body[at] & 0x80:
+                    at += 1
+                at += 1
+            if opcode in _CALLS:
+                calls = True
+    except IndexError:
+        raise PlanInvalid("its module is truncated") from None
     pieces.append(body[copied:])
     return body[:locals_end] + (check if calls else b"") + b"".join(pieces)
 
