@@ -609,7 +609,7 @@ class Runner:
         """Release the instance and the memory now (views still held keep the memory until they go)."""
         if not self._closed:
             self._closed = True
-            del self.instance, self._run, self._node_steps, self.memory, self._bytes, self._words, self._u32, self.store
+            del self.instance, self._run, self._node_steps, self.memory, self._bytes, self._words, self._u32, self._stop, self.store
 
     def __enter__(self) -> Runner:
         return self
