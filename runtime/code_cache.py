@@ -10,6 +10,7 @@ bytes (`ndg.cache.read_entry`); anything else is compiled again and replaced.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 
 import wasmtime
@@ -33,11 +34,13 @@ def compiled_path(digest: str, settings: str) -> Path:
     return cache_dir() / "compiled" / f"{digest}-wasmtime{wasmtime_version()}-{settings}.cwasm"
 
 
-def load_module(engine: wasmtime.Engine, module: bytes, digest: str, settings: str) -> tuple[wasmtime.Module, bool]:
+def load_module(engine: wasmtime.Engine, module: bytes, digest: str, settings: str,
+                prepare: Callable[[bytes], bytes]) -> tuple[wasmtime.Module, bool]:
     """The module compiled for `engine`, and whether it came from the cache.
 
-    `digest` must be the SHA-256 of `module` (the caller has checked it) and `settings` must name
-    everything about `engine` that changes the machine code.
+    `digest` must be the SHA-256 of `module` (the caller has checked it); what is compiled is
+    `prepare(module)`, and `settings` must name everything about `engine` and `prepare` that
+    changes the machine code.
     """
     path = compiled_path(digest, settings)
     cached = read_entry(path)
@@ -46,7 +49,7 @@ def load_module(engine: wasmtime.Engine, module: bytes, digest: str, settings: s
             return wasmtime.Module.deserialize(engine, cached), True
         except wasmtime.WasmtimeError:
             pass  # written by an incompatible build of wasmtime: compile again and replace it
-    compiled = wasmtime.Module(engine, module)
+    compiled = wasmtime.Module(engine, prepare(module))
     try:
         cache_folder("compiled")
         write_entry(path, bytes(compiled.serialize()))

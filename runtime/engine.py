@@ -13,9 +13,11 @@ that runs too long traps, is named, and the runner stays usable.
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,13 +46,15 @@ from ndg.runtime.fast_call import FastCall
 from ndg.runtime.format import FormatError, split_items
 from ndg.runtime.plan import Plan, dispatcher_import, module_digest, split_modules
 from ndg.runtime.sandbox import (
+    StopSwitch,
     engine_settings,
-    epoch_ticks,
     host_memory,
+    untrusted_code,
     untrusted_engine,
     untrusted_store,
 )
 from ndg.runtime.scalars import encode_scalar, scalar_problem
+from ndg.runtime.stop_checks import STOP_IMPORT
 from ndg.runtime.validate import PlanInvalid, module_layout_problem, range_problem, validate_plan
 from ndg.runtime.wasm_sections import custom_sections, data_segments, mutable_i32_globals
 
@@ -59,6 +63,10 @@ DEFAULT_TIMEOUT = 30.0
 # Fuel for the module's start code when it is instantiated (a run's budget is set per run).
 START_FUEL = 100_000_000
 PROVIDED_IMPORTS = (("env", "memory"), ("env", "ndg_panic"))
+FIXED_KINDS = (RegionKind.CONSTANTS, RegionKind.PARAMS, RegionKind.STEPS, RegionKind.RECORDS)
+_memcmp = ctypes.CDLL(None).memcmp
+_memcmp.argtypes = (ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
+_memcmp.restype = ctypes.c_int
 
 
 # Node ids of ndg's own library: a fault in one of these is ndg's to fix, in any other its author's.
@@ -74,6 +82,7 @@ class _ControlState:
     status: int
     detail: int
     message: str
+    stopped: bool  # by the run's deadline
 
 
 def module_kinds(module: bytes) -> tuple[str, ...]:
@@ -136,10 +145,11 @@ class Runner:
         self.plan = plan
         self.budget = budget
         self.timeout = timeout
-        self.metering = "epoch" if budget is None else "fuel"
+        self.metering = "deadline" if budget is None else "fuel"
         self.engine = untrusted_engine(self.metering)
         try:
-            self.module, self.code_cached = load_module(self.engine, module, digest, engine_settings(self.metering))
+            self.module, self.code_cached = load_module(self.engine, module, digest, engine_settings(self.metering),
+                                                        functools.partial(untrusted_code, self.metering))
         except wasmtime.WasmtimeError as error:
             raise UserError(f"the plan's module does not load: {error}") from None
         self._node_modules = tuple(_load_node_module(self.engine, self.metering, plan, index, data)
@@ -150,12 +160,13 @@ class Runner:
         self._guards = [r for r in plan.regions if r.kind == RegionKind.GUARD]
         self._params = {p.name: p for p in plan.params}
         self._param_indices = {p.value for p in plan.params}
-        # The tables no node may change, compared after every run: each is one contiguous region, so
-        # the comparison runs at memory speed. Guard words (one region per slot: thousands) are left
-        # to `--check`, which compares them after every step; gathering them cost twice a
-        # 10,000-step chain's own run.
-        self._fixed_regions = [r for r in plan.regions
-                               if r.kind in (RegionKind.CONSTANTS, RegionKind.PARAMS, RegionKind.STEPS, RegionKind.RECORDS)]
+        # The tables no node may change, compared after every run: adjacent ones (the planner lays
+        # them out together) as one span, each span by one memcmp, at memory speed and with no
+        # per-table overhead (numpy's comparison of four small tables cost 8 µs a run). Guard words
+        # (one region per slot: thousands) are left to `--check`, which compares them after every
+        # step; gathering them cost twice a 10,000-step chain's own run.
+        self._fixed_regions = [r for r in plan.regions if r.kind in FIXED_KINDS]
+        self._fixed_spans = _fixed_spans(plan)
         self._param_words: dict[int, tuple[int, ...]] = {}
         # Partial re-runs: which parameter values changed since the last complete run.
         # Only when every output survives the whole run can a partial run reuse the others' values.
@@ -179,7 +190,9 @@ class Runner:
     # -- loading ---------------------------------------------------------------------------
 
     def _instantiate(self):
-        self.store = untrusted_store(self.engine, self.plan.memory_bytes, 1 + len(self.plan.modules))
+        deadline = self.metering == "deadline"
+        self.store = untrusted_store(self.engine, self.plan.memory_bytes, 1 + len(self.plan.modules), 1 + deadline)
+        self._stop = StopSwitch(self.store) if deadline else None
         self._bound(START_FUEL)  # the module's own start code is bounded too
         self.memory = host_memory(self.store, self.plan.memory_pages)
         # The store keeps its host functions until it is deleted: a weak reference lets the runner
@@ -188,6 +201,8 @@ class Runner:
         panic = wasmtime.Func(self.store, wasmtime.FuncType([wasmtime.ValType.i32()] * 2, []),
                               lambda ptr, length: owner()._on_panic(ptr, length))
         provided = dict(zip(PROVIDED_IMPORTS, (self.memory, panic)))
+        if self._stop is not None:
+            provided[STOP_IMPORT] = self._stop.memory
         if self.plan.modules:
             # The node modules first: the dispatcher imports their step functions.
             steps = [self._instantiate_node(kind, provided) for kind in range(len(self.plan.kinds))]
@@ -219,7 +234,7 @@ class Runner:
         except wasmtime.Trap as trap:
             if trap.trap_code == wasmtime.TrapCode.OUT_OF_FUEL:
                 raise PlanInvalid(f"{what} ran its start code past the {START_FUEL:,} fuel units it may use") from None
-            if trap.trap_code == wasmtime.TrapCode.INTERRUPT:
+            if self._stop is not None and self._stop.stopped:
                 raise PlanInvalid(f"{what} ran its start code past the {self.timeout:g}-second timeout") from None
             raise PlanInvalid(f"{what} trapped in its start code ({trap.message.splitlines()[0]})") from None
         except wasmtime.WasmtimeError as error:
@@ -324,22 +339,35 @@ class Runner:
         message_len = min(fields[ControlField.MESSAGE_LEN], MESSAGE_BYTES)
         message = self._bytes[message_at : message_at + message_len].tobytes()
         return _ControlState(fields[ControlField.CURRENT_STEP], fields[ControlField.STATUS], fields[ControlField.DETAIL],
-                             message.decode("utf-8", "replace"))
+                             message.decode("utf-8", "replace"), self._stop is not None and self._stop.stopped)
 
     def _call(self, first: int, end: int):
-        self._invoke(self._run, first, end)
+        self._invoke(self._run, self._control, first, end)
+
+    def _step_call(self, index: int) -> tuple[FastCall, tuple[int, ...]]:
+        """The function and arguments of the host call that runs step `index` alone: in a per-node
+        plan, a direct call into the module of the step's kind."""
+        if self._node_steps:
+            return self._node_steps[self.plan.steps[index].kind], (self._control, index)
+        return self._run, (self._control, index, index + 1)
 
     def _call_step(self, index: int):
-        """One step: in a per-node plan, a direct call into the module of the step's kind."""
-        if self._node_steps:
-            self._invoke(self._node_steps[self.plan.steps[index].kind], index)
-        else:
-            self._call(index, index + 1)
+        function, arguments = self._step_call(index)
+        self._invoke(function, *arguments)
 
-    def _invoke(self, function: FastCall, *args: int):
+    def _call_each_step(self, first: int, end: int):
+        """Steps `first` to `end`, one host call each."""
+        if self._node_steps:
+            for index in range(first, end):
+                self._call_step(index)
+        else:
+            self._invoke(self._run.each_step, self._control, first, end)
+
+    def _invoke(self, call: Callable[..., int], *args: int):
+        """`call(*args)`, which returns a run's status; a failure is raised as a RunError naming the node."""
         self._panic_message = None
         try:
-            status = function(self._control, *args)
+            status = call(*args)
         except wasmtime.Trap as trap:
             state = self._read_control()
             # The instance is in an unknown state after a trap; start a fresh one on the same plan.
@@ -361,7 +389,7 @@ class Runner:
         if trap is not None and trap.trap_code == wasmtime.TrapCode.OUT_OF_FUEL:
             return RunError(f"{where} exceeded its budget (the run's {self.budget:,} fuel units ran out)",
                             "raise it with `--budget`, or lower the amounts the node works on")
-        if trap is not None and trap.trap_code == wasmtime.TrapCode.INTERRUPT:
+        if trap is not None and state.stopped:
             return RunError(f"{where} was still running when the run's {self.timeout:g}-second timeout passed",
                             "raise it with `--timeout`, or lower the amounts the node works on")
         if trap is not None and state.status == Status.SCRATCH_EXHAUSTED:
@@ -410,16 +438,20 @@ class Runner:
                                "report this with the graph: the node's wrapper let it overrun")
 
     def _check_fixed_words(self):
-        """After an unchecked run: the constants, parameters and step tables are as written.
-        Overruns elsewhere are found by `--check`, which compares every finished slot and the guard
-        words after each step."""
-        for region, kept in zip(self._fixed_regions, self._fixed_words):
-            found = self._region_words(region)
-            if not np.array_equal(found, kept):
-                changed = region.offset + int(np.argmax(found != kept)) * WORD_BYTES
+        """After an unchecked run: the constants, parameters and step tables (and the padding
+        between them) are as written. Overruns elsewhere are found by `--check`, which compares
+        every finished slot and the guard words after each step."""
+        for found, kept, size in self._fixed_comparisons:
+            if _memcmp(found, kept, size):
                 break
         else:
             return
+        for (offset, end), kept in zip(self._fixed_spans, self._fixed_bytes):
+            differs = self._bytes[offset:end] != kept
+            if differs.any():
+                changed = offset + int(np.argmax(differs)) // WORD_BYTES * WORD_BYTES
+                break
+        region = next((r for r in self._fixed_regions if r.offset <= changed < r.end), None)
         # The next run starts from the plan's tables and constants again, and runs every step.
         self._write_tables()
         self._current = False
@@ -427,13 +459,14 @@ class Runner:
         for index, value in enumerate(self.plan.values):
             if value.words is not None and value.offset <= changed < value.offset + WORD_BYTES * value.capacity:
                 raise RunError(f"a node wrote over {self._describe_slot(index)} during the run", hint)
-        raise RunError(f"a node wrote outside its output slot (over the plan's {region.kind} table at {changed})", hint)
-
-    def _region_words(self, region) -> np.ndarray:
-        return self._words[region.offset // WORD_BYTES : region.end // WORD_BYTES]
+        table = f"the plan's {region.kind} table" if region else "the padding between the plan's tables"
+        raise RunError(f"a node wrote outside its output slot (over {table} at {changed})", hint)
 
     def _remember_fixed_words(self):
-        self._fixed_words = [self._region_words(region).copy() for region in self._fixed_regions]
+        self._fixed_bytes = [self._bytes[offset:end].copy() for offset, end in self._fixed_spans]
+        base = self._bytes.ctypes.data
+        self._fixed_comparisons = [(base + offset, kept.ctypes.data, end - offset)
+                                   for (offset, end), kept in zip(self._fixed_spans, self._fixed_bytes)]
 
     def _slot(self, index: int) -> np.ndarray:
         value = self.plan.values[index]
@@ -473,10 +506,10 @@ class Runner:
 
     def _bound(self, fuel: int | None) -> None:
         """Start the bound of what runs next: `fuel` units, or the timeout from now."""
-        if self.metering == "fuel":
+        if self._stop is None:
             self.store.set_fuel(fuel)
         else:
-            self.store.set_epoch_deadline(epoch_ticks(self.timeout))
+            self._stop.arm(self.timeout)
 
     def _ensure_open(self):
         if self._closed:
@@ -498,8 +531,7 @@ class Runner:
         else:
             for first, end in ranges:
                 if stepped:
-                    for index in range(first, end):
-                        self._call_step(index)
+                    self._call_each_step(first, end)
                 else:
                     self._call(first, end)
             self._check_fixed_words()
@@ -517,28 +549,49 @@ class Runner:
         self._current = False
         for _ in range(repeats):
             self._begin_run()
-            for index in range(len(self.plan.steps)):
+            for index, (function, arguments) in enumerate([self._step_call(i) for i in range(len(best))]):
                 start = time.perf_counter_ns()
-                self._call_step(index)
+                self._invoke(function, *arguments)
                 best[index] = min(best[index], time.perf_counter_ns() - start)
         self._dirty.clear()
         self._current = True
         return [max(0, int(took) - call) for took in best]
 
-    def call_cost(self, repeats: int = 50) -> int:
-        """The fixed cost in nanoseconds of one host→wasm call, timed as `profile()` times a step:
-        the best of `repeats` calls that run no step."""
+    def fused_time(self, repeats: int = 5) -> int:
+        """A whole run's time in the module in nanoseconds, timed as `profile()` times a step: the
+        best of `repeats` fused calls of every step, less `call_cost()`. What `profile()`'s node
+        times add up to, but for the steps' own set-up each."""
         self._ensure_open()
+        call = self.call_cost()
+        function, arguments = self._run, (self._control, 0, len(self.plan.steps))
+        best = float("inf")
+        self._current = False
+        for _ in range(repeats):
+            self._begin_run()
+            start = time.perf_counter_ns()
+            self._invoke(function, *arguments)
+            best = min(best, time.perf_counter_ns() - start)
+        self._dirty.clear()
+        self._current = True
+        return max(0, int(best) - call)
+
+    def call_cost(self, repeats: int = 50) -> int:
+        """The fixed cost in nanoseconds of one host→wasm call, timed as `profile()` times a step
+        (the same Python calls around it): the best of `repeats` calls that run no step."""
+        self._ensure_open()
+        self._bound(self.budget)
+        function, arguments = self._run, (self._control, 0, 0)
         took = []
         for _ in range(repeats):
             start = time.perf_counter_ns()
-            self._call(0, 0)
+            self._invoke(function, *arguments)
             took.append(time.perf_counter_ns() - start)
         return min(took)
 
     def empty_call(self) -> None:
         """One call into the module that runs no step: the fixed cost of a host→wasm call."""
         self._ensure_open()
+        self._bound(self.budget)
         self._call(0, 0)
 
     def value(self, index: int) -> np.ndarray:
@@ -564,7 +617,7 @@ class Runner:
         """Release the instance and the memory now (views still held keep the memory until they go)."""
         if not self._closed:
             self._closed = True
-            del self.instance, self._run, self._node_steps, self.memory, self._bytes, self._words, self._u32, self.store
+            del self.instance, self._run, self._node_steps, self.memory, self._bytes, self._words, self._u32, self._stop, self.store
 
     def __enter__(self) -> Runner:
         return self
@@ -594,7 +647,8 @@ def _load_node_module(engine: wasmtime.Engine, metering: str, plan: Plan, index:
     if problem:
         raise PlanInvalid(f"the module of node `{recorded.node}` does not keep to its static region: {problem}")
     try:
-        return load_module(engine, data, recorded.sha256, engine_settings(metering))[0]
+        return load_module(engine, data, recorded.sha256, engine_settings(metering),
+                           functools.partial(untrusted_code, metering))[0]
     except wasmtime.WasmtimeError as error:
         raise UserError(f"the module of node `{recorded.node}` does not load: {error}") from None
 
@@ -606,6 +660,21 @@ def _bind(store: wasmtime.Store, function, arity: int, what: str) -> FastCall:
         return FastCall(store, function, arity)
     except TypeError as error:
         raise PlanInvalid(f"{what} has the wrong signature ({error})") from None
+
+
+def _fixed_spans(plan: Plan) -> list[tuple[int, int]]:
+    """The fixed tables (`FIXED_KINDS`) as [offset, end) byte spans, adjacent tables merged into
+    one span when no other region lies between them."""
+    spans: list[tuple[int, int]] = []
+    follows = False  # the previous region was a fixed table
+    for region in sorted(plan.regions, key=lambda r: r.offset):
+        fixed = region.kind in FIXED_KINDS
+        if fixed and follows:
+            spans[-1] = (spans[-1][0], region.end)
+        elif fixed:
+            spans.append((region.offset, region.end))
+        follows = fixed
+    return spans
 
 
 def _ranges(steps: list[int]) -> tuple[tuple[int, int], ...]:

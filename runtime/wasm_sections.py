@@ -22,6 +22,16 @@ def _leb128(data: bytes, at: int, signed: bool = False) -> tuple[int, int]:
             return (value - (1 << shift) if signed and byte & 0x40 else value), at
 
 
+def unsigned_leb128(value: int) -> bytes:
+    """`value` (≥ 0) in the unsigned LEB128 encoding wasm uses for sizes, counts and indices."""
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
 def custom_sections(module: bytes) -> dict[str, bytes]:
     """Custom sections (id 0) by name."""
     sections = {}

@@ -40,7 +40,7 @@ def test_a_flipped_bit_in_compiled_code_is_compiled_again_and_replaced(cache):
     compiled = compile_text(GRAPH, "g.ndg")
     expected, cached = _run(compiled)
     assert not cached
-    entry = compiled_path(compiled.plan.module.sha256, engine_settings("epoch"))
+    entry = compiled_path(compiled.plan.module.sha256, engine_settings("deadline"))
     assert _run(compiled) == (expected, True)
     for at in (0, 4096, len(entry.read_bytes()) // 2, -1):
         _flip_bit(entry, at)
@@ -54,7 +54,7 @@ def test_a_flipped_bit_in_compiled_code_is_compiled_again_and_replaced(cache):
 def test_a_truncated_or_undigested_entry_is_not_used(cache):
     compiled = compile_text(GRAPH, "g.ndg")
     expected, _ = _run(compiled)
-    entry = compiled_path(compiled.plan.module.sha256, engine_settings("epoch"))
+    entry = compiled_path(compiled.plan.module.sha256, engine_settings("deadline"))
     entry.write_bytes(entry.read_bytes()[:1000])
     assert _run(compiled) == (expected, False)
     entry.with_name(entry.name + ".sha256").unlink()

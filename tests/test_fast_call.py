@@ -60,3 +60,26 @@ def test_a_function_of_another_signature_is_refused():
         FastCall(store, functions["wide"], 2)
     with pytest.raises(TypeError, match="3 i32 parameters"):
         FastCall(store, functions["step"], 3)
+
+
+DISPATCHER = """
+(module
+  (global $calls (mut i32) (i32.const 0))
+  (func (export "run") (param $control i32) (param $first i32) (param $end i32) (result i32)
+    (if (i32.ne (i32.add (local.get $first) (i32.const 1)) (local.get $end)) (then unreachable))
+    (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+    (if (result i32) (i32.eq (local.get $first) (local.get $control)) (then (i32.const 3)) (else (i32.const 0))))
+  (func (export "calls") (param i32) (result i32) (global.get $calls)))
+"""
+
+
+def test_each_step_calls_once_per_step_and_stops_at_the_first_failure():
+    store = wasmtime.Store()
+    functions = wasmtime.Instance(store, wasmtime.Module(store.engine, DISPATCHER), []).exports(store)
+    run, calls = FastCall(store, functions["run"], 3), FastCall(store, functions["calls"], 1)
+    assert run.each_step(-1, 5, 15) == 0  # the control argument names the step that fails: none
+    assert calls(0) == 10
+    assert run.each_step(7, 5, 15) == 3
+    assert calls(0) == 13
+    assert run.each_step(-1, 4, 4) == 0
+    assert calls(0) == 13

@@ -73,3 +73,14 @@ def test_a_checked_run_of_a_sound_graph_passes(poke_nodes):
     compiled = compile_text(_graph(0), "g.ndg", (poke_nodes,))
     with Runner(compiled.plan, compiled.module.wasm) as runner:
         assert runner.run(check=True).tolist() == runner.run(full=True).tolist()
+
+
+def test_every_run_finds_a_node_writing_over_the_step_records(poke_nodes):
+    def first_record(plan):  # the record of a step already run: the run goes on to its end
+        return plan.region("records").offset
+    runner = _compile_poking(poke_nodes, first_record)
+    at = runner.plan.region("records").offset
+    for _ in range(2):  # the tables are written again after the first: the second run finds it too
+        with pytest.raises(RunError) as error:
+            runner.run()
+        assert error.value.message == f"a node wrote outside its output slot (over the plan's records table at {at})"

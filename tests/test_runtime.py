@@ -131,7 +131,7 @@ def test_by_default_a_stuck_node_is_stopped_by_the_timeout_and_named(extra_nodes
     compiled = compile_text("fine = spin(count: 10)\nstuck = spin(count: -1)\noutput(input: box())\n",
                             "plant.ndg", (extra_nodes,))
     runner = Runner(compiled.plan, compiled.module.wasm, timeout=0.05)
-    assert runner.metering == "epoch"
+    assert runner.metering == "deadline"
     started = time.perf_counter()
     with pytest.raises(RunError) as error:
         runner.run()
@@ -212,6 +212,8 @@ def test_profiles_show_the_nodes_own_time_without_the_host_call(basics):
         # basics.ndg's scalar nodes do tens of nanoseconds of work, a host call costs microseconds:
         # with the call subtracted, the typical node shows far less than one call.
         assert sorted(times)[len(times) // 2] < call / 2, (times, call)
+        # The fused run, measured alike, is the whole run's work less the call: more than nothing.
+        assert runner.fused_time() > 0
 
 
 def test_cli_profile_check_and_budget(tmp_path, basics):
@@ -220,6 +222,7 @@ def test_cli_profile_check_and_budget(tmp_path, basics):
     assert result.exit_code == 0, result.output
     assert "checked: every output and guard word after each of 8 steps" in result.output
     assert "output.input" in result.output and "total: nodes" in result.output
+    assert "(one call, measured alike)" in result.output
     starved = CliRunner().invoke(main, ["run", str(tmp_path / "b.ndp"), "--budget", "50"])
     assert starved.exit_code == 2
     assert "node `half` (basics.ndg:5) exceeded its budget" in starved.output

@@ -27,12 +27,13 @@ def basics():
     return compiled.plan
 
 
-def hostile(plan, body: str, run: str = "i32.const 0") -> tuple:
+def hostile(plan, body: str, run: str = "i32.const 0", imports: str = "") -> tuple:
     """The plan with its module swapped for one built from `body` (module fields) whose ndg_run
     does `run`; the digest recorded as the plan's, as a crafted plan would."""
     heap_base = plan.region("static").offset
     text = f"""(module
       (import "env" "memory" (memory 1))
+      {imports}
       (global (export "__heap_base") i32 (i32.const {heap_base}))
       {body}
       (func (export "ndg_run") (param i32 i32 i32) (result i32) {run}))"""
@@ -63,8 +64,11 @@ def test_a_module_cannot_bring_its_own_memory_instead_of_the_hosts(basics):
         (global (export "__heap_base") i32 (i32.const {basics.region("static").offset}))
         (func (export "ndg_run") (param i32 i32 i32) (result i32) i32.const 0))""")
     own += custom_section("ndg_kinds", json.dumps(list(plan.kinds)).encode())
-    with pytest.raises(UserError, match="does not fit the plan's memory"):
-        Runner(dataclasses.replace(plan, module=Module(module_digest(own), len(own))), own)
+    crafted = dataclasses.replace(plan, module=Module(module_digest(own), len(own)))
+    with pytest.raises(UserError, match=r"defines a memory of its own instead of importing env\.memory"):
+        Runner(crafted, own)
+    with pytest.raises(UserError, match="does not fit the plan's memory"):  # fuel: the module runs unchanged
+        Runner(crafted, own, budget=10**6)
 
 
 def test_start_code_out_of_fuel_or_time_is_reported_as_such(basics):
@@ -111,3 +115,59 @@ def test_an_address_space_too_small_for_the_plan_is_a_user_error(tmp_path, basic
     assert ran.returncode == 2, ran.stderr
     assert "does not fit the process's address-space limit of 1,073,741,824 bytes" in ran.stderr
     assert "ulimit -v" in ran.stderr
+
+
+def test_recursion_without_a_loop_is_stopped_by_the_timeout(basics):
+    # 2^60 calls and no loop: only the stop check at the entry of a function that calls stops it.
+    twice = """(func $twice (param i32) (if (local.get 0) (then
+                 (call $twice (i32.sub (local.get 0) (i32.const 1)))
+                 (call $twice (i32.sub (local.get 0) (i32.const 1))))))"""
+    with Runner(*hostile(basics, twice, "(call $twice (i32.const 60)) i32.const 0"), timeout=0.05) as runner, \
+            pytest.raises(UserError, match=r"0\.05-second timeout passed"):
+        runner.run()
+
+
+def test_a_module_may_not_import_the_stop_memory(basics):
+    with pytest.raises(UserError, match=r"imports ndg\.stop, which is ndg's own"):
+        Runner(*hostile(basics, "", imports='(import "ndg" "stop" (func))'))
+
+
+# Instructions with every kind of immediate the stop checks must step over, in a loop: the run
+# writes the same words with stop checks (the default) as without (fuel).
+EVERY_IMMEDIATE = """
+(func $work (param i32) (local i64 f64 v128)
+  (loop $again
+    (local.set 3 (i8x16.shuffle 0 17 2 19 4 21 6 23 8 25 10 27 12 29 14 31
+      (v128.const i32x4 1 2 3 4) (v128.load offset=16 align=4 (local.get 0))))
+    (local.set 3 (i32x4.replace_lane 2 (local.get 3) (i32x4.extract_lane 1 (local.get 3))))
+    (local.set 3 (v128.load32_lane 3 (local.get 0) (local.get 3)))
+    (v128.store offset=32 (local.get 0) (local.get 3))
+    (local.set 1 (i64.add (local.get 1) (i64.const -1234567890123)))
+    (local.set 2 (f64.add (local.get 2) (f64.const 0.5)))
+    (i64.store offset=64 (local.get 0) (local.get 1))
+    (f64.store offset=72 (local.get 0) (local.get 2))
+    (f32.store offset=80 (local.get 0) (f32.const 1.5))
+    (memory.fill (i32.add (local.get 0) (i32.const 96)) (i32.const 7) (i32.const 8))
+    (block $out (block $two (block $one
+      (br_table $one $two $out (i32.and (i32.wrap_i64 (local.get 1)) (i32.const 3))))
+      (i32.store offset=84 (local.get 0) (i32.const 1)))
+      (i32.store offset=88 (local.get 0) (select (result i32) (i32.const 2) (i32.const 3) (local.get 0))))
+    (br_if $again (f64.lt (local.get 2) (f64.const 10)))))
+"""
+
+
+def test_stop_checks_leave_every_instruction_as_it_was(basics):
+    at = basics.region("static").offset + 1024
+    words = []
+    for bound in ({}, {"budget": 10**8}):
+        with Runner(*hostile(basics, EVERY_IMMEDIATE, f"(call $work (i32.const {at})) i32.const 0"), **bound) as runner:
+            runner.run()
+            words.append(runner.memory.read(runner.store, at, at + 104))
+    assert words[0] == words[1]
+    assert words[0][64:72] == (-1234567890123 * 20 % 2**64).to_bytes(8, "little")
+    assert words[0][96:104] == b"\x07" * 8
+
+
+def test_proposals_the_stop_checks_do_not_read_are_refused(basics):
+    with pytest.raises(UserError, match="does not load"):  # exception handling
+        Runner(*hostile(basics, "(tag $oops) (func $raise (throw $oops))"))

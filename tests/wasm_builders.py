@@ -1,13 +1,6 @@
 """Bytes of hand-made wasm modules, for tests and the adversarial sweep that craft hostile ones."""
 
-
-def _leb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
+from ndg.runtime.wasm_sections import unsigned_leb128 as _leb
 
 
 def custom_section(name: str, payload: bytes) -> bytes:
