@@ -88,10 +88,9 @@ def main():
     compiled = graphs()
     engines = {name: python_engines(graph) for name, graph in compiled.items()}
     with tempfile.TemporaryDirectory() as folder:
-        plan_files = []
-        for name, graph in compiled.items():
-            plan_files.append(Path(folder) / f"{len(plan_files)}.ndp")
-            plan_files[-1].write_bytes(encode_plan(graph.plan, graph.module.wasm))
+        plan_files = [Path(folder) / f"{index}.ndp" for index in range(len(compiled))]
+        for path, graph in zip(plan_files, compiled.values()):
+            path.write_bytes(encode_plan(graph.plan, graph.module.wasm))
         v8 = V8Engine(plan_files)
         try:
             for index, (name, by_engine) in enumerate(engines.items()):
