@@ -9,7 +9,8 @@ tree and a 10,000-step math chain, fused, under
 
 every result checked byte-identical before timing; engines take turns batch by batch, and each
 keeps its best run. Ratios are to the native build. wasmtime is timed through ndg's `Runner.run`
-(its after-run checks included), the native build through one ctypes call.
+(its after-run checks included) and through its `ndg_run` call alone, the native build through
+one ctypes call.
 
 Run: taskset -c 1 .venv/bin/python bench/bench_engines.py [--rounds N] [--batch N]
 """
@@ -21,6 +22,7 @@ import functools
 import hashlib
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from bench_metering import without_bounds
@@ -66,18 +68,35 @@ def graphs() -> dict[str, Compiled]:
     return compiled
 
 
-def python_engines(compiled: Compiled) -> dict[str, object]:
-    """Each engine of this process as a function that runs the plan once and returns its words."""
+def module_call_only(runner: Runner):
+    """The engine's part of `runner.run()`: the run's number and bound, then one `ndg_run` call
+    for every step, without the runtime's checks after the run. It reads the runner's private
+    parts, here only, to take the runtime's own work out of the comparison."""
+    steps = len(runner.plan.steps)
+
+    def run():
+        runner._begin_run()
+        runner._call(0, steps)
+
+    return run
+
+
+def python_engines(compiled: Compiled) -> tuple[dict[str, Callable], dict[str, Callable]]:
+    """The engines of this process: functions that run the plan once and return its words, and
+    the module calls alone (checked through the runners the first ones use)."""
     plan, module = compiled.plan, compiled.module.wasm
     default = Runner(plan, module)
     with without_bounds():
         unbounded = Runner(plan, module)
     fuel = Runner(plan, module, budget=10**12)
     native = NativeRunner(default, native_library(plan))
-    return {"ndg fused (wasmtime, epoch deadline)": functools.partial(default.run, full=True),
-            "wasmtime, no bound": functools.partial(unbounded.run, full=True),
-            "wasmtime, fuel (--budget)": functools.partial(fuel.run, full=True),
-            NATIVE: native.run}
+    complete = {"ndg fused (wasmtime, epoch deadline)": functools.partial(default.run, full=True),
+                "wasmtime, no bound": functools.partial(unbounded.run, full=True),
+                "wasmtime, fuel (--budget)": functools.partial(fuel.run, full=True),
+                NATIVE: native.run}
+    calls = {"ndg_run alone: wasmtime, epoch deadline": module_call_only(default),
+             "ndg_run alone: wasmtime, no bound": module_call_only(unbounded)}
+    return complete, calls
 
 
 def main():
@@ -86,7 +105,8 @@ def main():
     parser.add_argument("--batch", type=int, default=10, help="runs per turn")
     options = parser.parse_args()
     compiled = graphs()
-    engines = {name: python_engines(graph) for name, graph in compiled.items()}
+    both = {name: python_engines(graph) for name, graph in compiled.items()}
+    engines = {name: complete for name, (complete, _) in both.items()}
     with tempfile.TemporaryDirectory() as folder:
         plan_files = [Path(folder) / f"{index}.ndp" for index in range(len(compiled))]
         for path, graph in zip(plan_files, compiled.values()):
@@ -97,9 +117,10 @@ def main():
                 digests = {engine: hashlib.sha256(run().tobytes()).hexdigest() for engine, run in by_engine.items()}
                 digests["V8"] = v8.ask("digest", index)
                 assert len(set(digests.values())) == 1, f"{name}: the engines disagree: {digests}"
-            best = {name: dict.fromkeys([*by_engine, *V8], float("inf")) for name, by_engine in engines.items()}
+            timed = {name: {**complete, **calls} for name, (complete, calls) in both.items()}
+            best = {name: dict.fromkeys([*by_engine, *V8], float("inf")) for name, by_engine in timed.items()}
             for _ in range(options.rounds):
-                for index, (name, by_engine) in enumerate(engines.items()):
+                for index, (name, by_engine) in enumerate(timed.items()):
                     for engine, run in by_engine.items():
                         best[name][engine] = min(best[name][engine], best_of(run, options.batch))
                     for engine, mode in V8.items():
@@ -112,7 +133,7 @@ def main():
     table.add_column("engine")
     for name in compiled:
         table.add_column(name, justify="right")
-    for engine in [*next(iter(engines.values())), *V8]:
+    for engine in next(iter(best.values())):
         if engine == NATIVE:
             continue
         table.add_row(engine, *(cell(name, best[name][engine], best[name][NATIVE]) for name in compiled))
