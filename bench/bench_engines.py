@@ -4,7 +4,7 @@ tree and a 10,000-step math chain, fused, under
 - ndg's runtime (wasmtime with its default bound, the epoch deadline),
 - wasmtime with no bound at all, and with fuel (`--budget`),
 - V8 (Node) running the same module, loaded by the JavaScript runtime (web/src): its `ndg_run`
-  alone, and the runtime's complete `run` (with its checks after the run),
+  alone, one call per node instead, and the runtime's complete `run` (with its checks after it),
 - a native x86-64 build of the same generated crate on the same memory image (ndg/native.py),
 
 every result checked byte-identical before timing; engines take turns batch by batch, and each
@@ -38,7 +38,8 @@ from ndg.runtime.plan import encode_plan
 
 NATIVE = "native x86-64 build, same crate"
 # The V8 columns' modes (bench/engines-v8.mjs): the module's ndg_run alone, and the JS runtime's run.
-V8 = {"V8 (Node), same module": "call", "V8, the JS runtime's complete run": "run"}
+V8 = {"V8 (Node), same module": "call", "V8, one call per node (seed 000's design)": "per-node",
+      "V8, the JS runtime's complete run": "run"}
 CHAIN = "10,000-step chain"
 
 
