@@ -2,7 +2,8 @@
 wasm32, where std's come from compiler-builtins' port of musl, so that moving to them changed no
 result; and node code calls them, never std's, whose native versions (glibc) differ.
 
-`python tests/test_libm.py` compares every one of the 2^32 inputs (minutes); the test a sample.
+`python tests/test_libm.py` compares every one of the 2^32 inputs (about an hour on a shared core;
+it found no difference in any of the four functions); the test compares a sample.
 """
 
 from __future__ import annotations
