@@ -4,9 +4,8 @@
   and of the tree, re-run (only the steps that depend on it) and redrawn, until the GPU is done;
   best and median of N changes, split into the run and the decode + upload + draw;
 - the same plans' complete runs: the JavaScript runtime under Node (V8) against the Python runtime
-  (wasmtime), best of N.
-
-A native build of the node library is not measured here (see the README's `ndg serve` section).
+  (wasmtime) and a native build of the same node library on the same memory image (ndg/native.py,
+  its bytes checked identical to wasmtime's), best of N.
 
 Run: taskset -c 1 .venv/bin/python bench/bench_serve.py [--repeats N]
 """
@@ -26,6 +25,7 @@ from rich.table import Table
 from timing import best_of
 
 from ndg.compiler.driver import compile_text
+from ndg.native import NativeRunner, native_library
 from ndg.runtime.engine import Runner
 from ndg.runtime.plan import encode_plan
 
@@ -64,7 +64,7 @@ def in_page(folder: Path, name: str, repeats: int) -> dict:
     return {"total": totals, "run": runs, "build": builds, "draw": draws, "counts": counts}
 
 
-def runtimes(folder: Path, name: str, repeats: int) -> tuple[float, float, float]:
+def runtimes(folder: Path, name: str, repeats: int) -> tuple[float, float, float, float]:
     compiled = compile_text(graph_text(name), f"{name}.ndg")
     plan = folder / f"{name}.ndp"
     plan.write_bytes(encode_plan(compiled.plan, compiled.module.wasm))
@@ -72,9 +72,11 @@ def runtimes(folder: Path, name: str, repeats: int) -> tuple[float, float, float
                           capture_output=True, text=True, check=True)
     [node] = json.loads(done.stdout)
     with Runner(compiled.plan, compiled.module.wasm) as runner:
-        runner.run()
+        native = NativeRunner(runner, native_library(compiled.plan))
+        assert native.run().tobytes() == runner.run().tobytes()
         python = best_of(lambda: runner.run(full=True), repeats) * 1000
-    return node["best"], node["median"], python
+        native_best = best_of(native.run, repeats) * 1000
+    return node["best"], node["median"], python, native_best
 
 
 def main():
@@ -86,7 +88,7 @@ def main():
                    "redraw median"):
         page_table.add_column(column, justify="right")
     runtime_table = Table(title="complete run of the same plan (ms)")
-    for column in ("graph", "JS (V8, Node) best", "JS median", "Python (wasmtime) best"):
+    for column in ("graph", "JS (V8, Node) best", "JS median", "Python (wasmtime) best", "native build best"):
         runtime_table.add_column(column, justify="right")
     with tempfile.TemporaryDirectory() as folder:
         for name in GRAPHS:
@@ -95,8 +97,8 @@ def main():
                                f"{min(measured['total']):.1f}", f"{statistics.median(measured['total']):.1f}",
                                f"{statistics.median(measured['run']):.2f}", f"{statistics.median(measured['build']):.1f}",
                                f"{statistics.median(measured['draw']) - statistics.median(measured['build']):.1f}")
-            node_best, node_median, python = runtimes(Path(folder), name, args.repeats)
-            runtime_table.add_row(name, f"{node_best:.2f}", f"{node_median:.2f}", f"{python:.2f}")
+            node_best, node_median, python, native = runtimes(Path(folder), name, args.repeats)
+            runtime_table.add_row(name, f"{node_best:.2f}", f"{node_median:.2f}", f"{python:.2f}", f"{native:.2f}")
     console = Console()
     console.print(page_table)
     console.print(runtime_table)

@@ -13,7 +13,7 @@ from ndg.cache import cache_dir, cache_folder, read_entry, write_entry
 from ndg.compiler.codegen import generate
 from ndg.compiler.definitions import NodeDef, builtin_node_dir
 from ndg.compiler.planner import ModuleInfo
-from ndg.compiler.toolchain import TARGET, find_toolchain
+from ndg.compiler.toolchain import TARGET, find_toolchain, host_target
 from ndg.compiler.wasm_inspect import inspect_module
 from ndg.errors import UserError
 from ndg.runtime.plan import module_digest
@@ -74,11 +74,11 @@ def check_module(module: bytes) -> ModuleInfo:
     return ModuleInfo(module_digest(module), len(module), (), shape.heap_base, shape.memory_min_pages or 0)
 
 
-def cargo_build(crate: Path, target_dir: Path, what: str) -> Path:
-    """Build `crate` for wasm32 in release mode; the folder its artifacts land in. `what` names the
-    crate in the error a failed build raises."""
+def cargo_build(crate: Path, target_dir: Path, what: str, target: str = TARGET) -> Path:
+    """Build `crate` for `target` (wasm32 unless told) in release mode; the folder its artifacts
+    land in. `what` names the crate in the error a failed build raises."""
     toolchain = find_toolchain()
-    done = subprocess.run([str(toolchain.cargo), "build", "--release", "--offline", "--quiet", "--target", TARGET,
+    done = subprocess.run([str(toolchain.cargo), "build", "--release", "--offline", "--quiet", "--target", target,
                            "--target-dir", str(target_dir)],
                           cwd=crate, env=toolchain.environment(), capture_output=True, text=True,
                           # Nothing for cargo to read: with some inherited stdins its rustc probe
@@ -87,7 +87,7 @@ def cargo_build(crate: Path, target_dir: Path, what: str) -> Path:
     if done.returncode != 0:
         raise UserError(f"building {what} failed:\n{done.stderr.strip()}",
                         "the Rust error above names the node file and line")
-    return target_dir / TARGET / "release"
+    return target_dir / target / "release"
 
 
 def library_info_for_checking(nodes: tuple[NodeDef, ...]) -> ModuleInfo:
@@ -113,6 +113,15 @@ def build_library(nodes: tuple[NodeDef, ...]) -> BuiltModule:
     if recorded is not None and read_entry(module_path) is not None:
         info = ModuleInfo(**{**json.loads(recorded), "kinds": kinds})
         return BuiltModule(module_path, info, cached=True)
+    built = _build_crate(key, generated, TARGET, "ndg_module.wasm")
+    info = ModuleInfo(**{**asdict(check_module(built)), "kinds": kinds})
+    write_entry(module_path, built)
+    write_entry(info_path, json.dumps({k: v for k, v in asdict(info).items() if k not in ("kinds", "statics")}).encode())
+    return BuiltModule(module_path, info, cached=False)
+
+
+def _build_crate(key: str, generated: dict[str, str], target: str, artifact: str) -> bytes:
+    """The generated crate `key` built for `target`: the bytes of its file `artifact`."""
     crate = cache_folder("crates", key)
     for name, text in generated.items():
         (crate / name).parent.mkdir(parents=True, exist_ok=True)
@@ -120,11 +129,19 @@ def build_library(nodes: tuple[NodeDef, ...]) -> BuiltModule:
     # The cargo target folder is shared by every build (incremental builds are much faster), so
     # a build and the read of what it produced hold it alone: another process building another
     # node set in between would otherwise hand this one its module.
-    target = cache_folder("target")
-    with (target / ".lock").open("w") as lock:
+    target_dir = cache_folder("target")
+    with (target_dir / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        built = (cargo_build(crate, target, "the node library") / "ndg_module.wasm").read_bytes()
-    info = ModuleInfo(**{**asdict(check_module(built)), "kinds": kinds})
-    write_entry(module_path, built)
-    write_entry(info_path, json.dumps({k: v for k, v in asdict(info).items() if k not in ("kinds", "statics")}).encode())
-    return BuiltModule(module_path, info, cached=False)
+        return (cargo_build(crate, target_dir, "the node library", target) / artifact).read_bytes()
+
+
+def build_native_library(nodes: tuple[NodeDef, ...]) -> Path:
+    """The same generated crate as `build_library`'s, built for this machine as a shared library
+    (for benchmarks and cross-engine checks: bench/bench_engines.py, ndg/native.py), cached alike."""
+    generated = generate(nodes).files
+    key = build_key(nodes, generated)
+    host = host_target()
+    library_path = cache_folder("native", host) / f"{key}.so"
+    if read_entry(library_path) is None:
+        write_entry(library_path, _build_crate(key, generated, host, "libndg_module.so"))
+    return library_path

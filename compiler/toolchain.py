@@ -61,6 +61,13 @@ def find_toolchain() -> Toolchain:
                     INSTALL_HINT)
 
 
+def host_target() -> str:
+    """The target triple of this machine, as the toolchain's rustc names it."""
+    toolchain = find_toolchain()
+    described = subprocess.run([str(toolchain.rustc), "-vV"], capture_output=True, text=True, check=True).stdout
+    return next(line.split(":", 1)[1].strip() for line in described.splitlines() if line.startswith("host:"))
+
+
 if __name__ == "__main__":
     # `python -m ndg.compiler.toolchain`: exit 0 when a usable toolchain exists (the setup script asks this).
     try:

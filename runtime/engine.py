@@ -604,6 +604,13 @@ class Runner:
         view.flags.writeable = False
         return view
 
+    def memory_image(self) -> np.ndarray:
+        """A copy of the whole memory: the plan's tables, constants and parameters as written for
+        the next run, and the slots as the last run left them. Another engine given these bytes
+        runs the same plan (ndg/native.py)."""
+        self._ensure_open()
+        return self._bytes.copy()
+
     def node_value(self, node: str) -> np.ndarray:
         # The latest run: compatibility mode may run a node several times.
         step = next((s for s in reversed(self.plan.steps) if s.node == node), None)

@@ -26,6 +26,34 @@ include!("abi_spec.rs");
 const _: () = assert!(std::mem::size_of::<Control>() == CONTROL_BYTES);
 const _: () = assert!(std::mem::size_of::<Value>() == VALUE_ENTRY_BYTES);
 
+/// Where the shared memory starts in a native build: its host buffer's address, which the host
+/// gives with [`ndg_memory_base`] before running. Native builds exist to measure and to check that
+/// every target computes the same bytes (bench/bench_engines.py).
+#[cfg(not(target_arch = "wasm32"))]
+static mut MEMORY_BASE: usize = 0;
+
+/// Sets the address the plan's addresses count from, in a native build.
+///
+/// # Safety
+/// `base` must point at a buffer as large as the plan's memory, kept alive while steps run.
+#[cfg(not(target_arch = "wasm32"))]
+#[no_mangle]
+pub unsafe extern "C" fn ndg_memory_base(base: *mut u8) {
+    MEMORY_BASE = base as usize;
+}
+
+/// The machine address of the plan's byte address `at`: the same number in wasm32, whose memory
+/// starts at 0; offset by the host buffer's address in a native build.
+#[inline(always)]
+pub fn address(at: u32) -> usize {
+    #[cfg(target_arch = "wasm32")]
+    return at as usize;
+    #[cfg(not(target_arch = "wasm32"))]
+    unsafe {
+        MEMORY_BASE + at as usize
+    }
+}
+
 /// A step's inputs, each a slice of the shared memory. Two words, passed by value.
 #[derive(Clone, Copy)]
 pub struct Inputs<'a> {
@@ -39,8 +67,8 @@ impl<'a> Inputs<'a> {
         let at = RECORD_INPUT_WORDS * input as usize;
         let (ptr, len_ptr) = (self.pairs[at + RECORD_INPUT_PTR], self.pairs[at + RECORD_INPUT_LEN_PTR]);
         unsafe {
-            let len = *(len_ptr as usize as *const u32);
-            std::slice::from_raw_parts(ptr as usize as *const i32, len as usize)
+            let len = *(address(len_ptr) as *const u32);
+            std::slice::from_raw_parts(address(ptr) as *const i32, len as usize)
         }
     }
 
@@ -139,7 +167,7 @@ impl Record {
     /// The output slot, as long as its capacity.
     #[inline(always)]
     pub unsafe fn slot(self) -> &'static mut [i32] {
-        std::slice::from_raw_parts_mut(self.word(RECORD_OUT_PTR) as usize as *mut i32, self.word(RECORD_OUT_CAPACITY) as usize)
+        std::slice::from_raw_parts_mut(address(self.word(RECORD_OUT_PTR)) as *mut i32, self.word(RECORD_OUT_CAPACITY) as usize)
     }
 
     /// Writes a scalar output of `N` words, or fails without writing if the slot is smaller.
@@ -149,7 +177,7 @@ impl Record {
         if (capacity as usize) < N {
             return Err(NodeError::Capacity { capacity });
         }
-        std::ptr::copy_nonoverlapping(words.as_ptr(), self.word(RECORD_OUT_PTR) as usize as *mut i32, N);
+        std::ptr::copy_nonoverlapping(words.as_ptr(), address(self.word(RECORD_OUT_PTR)) as *mut i32, N);
         self.set_len(N);
         Ok(())
     }
@@ -157,7 +185,7 @@ impl Record {
     /// Records how many words the output holds (in the value table, where readers find it).
     #[inline(always)]
     pub unsafe fn set_len(self, len: usize) {
-        *(self.word(RECORD_OUT_LEN_PTR) as usize as *mut u32) = len as u32;
+        *(address(self.word(RECORD_OUT_LEN_PTR)) as *mut u32) = len as u32;
     }
 }
 
@@ -210,13 +238,13 @@ pub unsafe fn run(control: *mut Control, first: u32, end: u32, step: impl Fn(Rec
         return fail(control, STATUS_BAD_CONTROL, 0, "control block does not match this module");
     }
     crate::set_compat(control.flags & FLAG_COMPAT != 0);
-    crate::expr::begin(control.flags >> RUN_SHIFT, control.values as usize as *const Value, control.n_values);
-    let steps = control.steps as usize as *const u32;
+    crate::expr::begin(control.flags >> RUN_SHIFT, address(control.values) as *const Value, control.n_values);
+    let steps = address(control.steps) as *const u32;
     for index in first..end {
         // Read after a trap (fuel, panic, scratch) to name the node that caused it.
         control.current_step = index;
         crate::scratch_reset();
-        let record = Record(*steps.add(index as usize) as usize as *const u32);
+        let record = Record(address(*steps.add(index as usize)) as *const u32);
         crate::expr::enter(record.kind());
         if let Err(error) = step(record) {
             // A failed step leaves an empty value rather than a partial one that looks complete.

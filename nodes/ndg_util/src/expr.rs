@@ -64,7 +64,7 @@ fn param_word(index: i32) -> i32 {
     unsafe {
         let (values, n_values) = VALUES;
         assert!((index as u32) < n_values, "expression reads value {} of {}", index, n_values);
-        *((*values.add(index as usize)).ptr as usize as *const i32)
+        *(crate::abi::address((*values.add(index as usize)).ptr) as *const i32)
     }
 }
 

@@ -41,7 +41,7 @@ pub fn from_scale_rotation_translation(scale: Vec3, rotation: Quat, translation:
 /// `Mat4::from_axis_angle`. glam requires a unit axis; Nodarium's output node passes a longer or
 /// shorter one, which scales and shears the result (compatibility mode reproduces that).
 pub fn from_axis_angle(axis: Vec3, angle: f32) -> Mat4 {
-    let (sin, cos) = angle.sin_cos();
+    let (sin, cos) = crate::libm::sin_cos(angle);
     let [x, y, z] = axis;
     let (x_sin, y_sin, z_sin) = (x * sin, y * sin, z * sin);
     let omc = 1.0 - cos;
@@ -68,19 +68,19 @@ pub fn from_scale(scale: Vec3) -> Mat4 {
 
 /// Rotation by `angle` radians about the X axis (y turns towards z).
 pub fn from_rotation_x(angle: f32) -> Mat4 {
-    let (s, c) = angle.sin_cos();
+    let (s, c) = crate::libm::sin_cos(angle);
     from_cols([1.0, 0.0, 0.0, 0.0], [0.0, c, s, 0.0], [0.0, -s, c, 0.0], [0.0, 0.0, 0.0, 1.0])
 }
 
 /// Rotation by `angle` radians about the Y axis (z turns towards x).
 pub fn from_rotation_y(angle: f32) -> Mat4 {
-    let (s, c) = angle.sin_cos();
+    let (s, c) = crate::libm::sin_cos(angle);
     from_cols([c, 0.0, -s, 0.0], [0.0, 1.0, 0.0, 0.0], [s, 0.0, c, 0.0], [0.0, 0.0, 0.0, 1.0])
 }
 
 /// Rotation by `angle` radians about the Z axis (x turns towards y).
 pub fn from_rotation_z(angle: f32) -> Mat4 {
-    let (s, c) = angle.sin_cos();
+    let (s, c) = crate::libm::sin_cos(angle);
     from_cols([c, s, 0.0, 0.0], [-s, c, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0])
 }
 

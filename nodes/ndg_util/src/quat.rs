@@ -8,7 +8,7 @@ pub const IDENTITY: Quat = [0.0, 0.0, 0.0, 1.0];
 
 /// The rotation by `angle` radians about `axis`, which must be a unit vector.
 pub fn from_axis_angle(axis: Vec3, angle: f32) -> Quat {
-    let (s, c) = (angle * 0.5).sin_cos();
+    let (s, c) = crate::libm::sin_cos(angle * 0.5);
     [axis[0] * s, axis[1] * s, axis[2] * s, c]
 }
 

@@ -74,19 +74,19 @@ pub fn with_length(a: Vec3, new_length: f32) -> Vec3 {
 
 /// Rotates `v` by `angle` radians about the X axis (right-handed: y turns towards z).
 pub fn rotate_x(v: Vec3, angle: f32) -> Vec3 {
-    let (s, c) = angle.sin_cos();
+    let (s, c) = crate::libm::sin_cos(angle);
     [v[0], c * v[1] - s * v[2], s * v[1] + c * v[2]]
 }
 
 /// Rotates `v` by `angle` radians about the Y axis (right-handed: z turns towards x).
 pub fn rotate_y(v: Vec3, angle: f32) -> Vec3 {
-    let (s, c) = angle.sin_cos();
+    let (s, c) = crate::libm::sin_cos(angle);
     [c * v[0] + s * v[2], v[1], -s * v[0] + c * v[2]]
 }
 
 /// Rotates `v` by `angle` radians about the Z axis (right-handed: x turns towards y).
 pub fn rotate_z(v: Vec3, angle: f32) -> Vec3 {
-    let (s, c) = angle.sin_cos();
+    let (s, c) = crate::libm::sin_cos(angle);
     [c * v[0] - s * v[1], s * v[0] + c * v[1], v[2]]
 }
 

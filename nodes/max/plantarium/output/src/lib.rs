@@ -27,7 +27,7 @@ use ndg_util::encoding::encode_float;
 use ndg_util::mat4::{self, Mat4};
 use ndg_util::paths::Path;
 use ndg_util::vecmath::{add, cross, dot, is_finite, sub, unit, xyz, Vec3};
-use ndg_util::{compat, ItemKind, Items, NodeError, NodeResult, Writer};
+use ndg_util::{compat, libm, ItemKind, Items, NodeError, NodeResult, Writer};
 
 const DOWN: Vec3 = [0.0, -1.0, 0.0];
 
@@ -49,7 +49,7 @@ fn ring_direction(path: &Path, i: usize, compat: bool) -> Vec3 {
 /// The matrix turning a ring from −y onto `direction`.
 fn ring_turn(direction: Vec3, compat: bool) -> Mat4 {
     let axis = cross(DOWN, direction);
-    let angle = dot(DOWN, direction).acos();
+    let angle = libm::acos(dot(DOWN, direction));
     if compat {
         return mat4::from_axis_angle(axis, angle);
     }
@@ -140,7 +140,7 @@ pub fn execute(input: Items, resolution_circle: i32, out: &mut Writer) -> NodeRe
     let circle: Vec<[f32; 2]> = (0..resolution_circle)
         .map(|k| {
             let angle = step * k as f32;
-            [angle.cos(), angle.sin()]
+            [libm::cos(angle), libm::sin(angle)]
         })
         .collect();
     out.open_list()?;
@@ -167,7 +167,7 @@ mod tests {
         let item = Items::new(&path, 0).unwrap().next().unwrap();
         let mut slot = vec![0; 7 + 6 * 8 + 3 * 8];
         let mut out = Writer::new(&mut slot);
-        let circle: Vec<[f32; 2]> = (0..4).map(|k| [(k as f32 * 1.5707964f32).cos(), (k as f32 * 1.5707964f32).sin()]).collect();
+        let circle: Vec<[f32; 2]> = (0..4).map(|k| [libm::cos(k as f32 * 1.5707964f32), libm::sin(k as f32 * 1.5707964f32)]).collect();
         write_tube(&Path::of(&item).unwrap(), &circle, compat, &mut out).unwrap();
         assert_eq!(out.len(), out.capacity());
         slot

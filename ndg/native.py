@@ -1,0 +1,91 @@
+"""A plan run by a native build of its node library, on the memory image the wasmtime runner
+prepares: the yardstick of the benchmarks (bench/bench_engines.py) and the proof that every target
+computes the same bytes (tests/test_native.py).
+
+The native build is the crate `ndg compile` generates, built for this machine; node code reaches
+the memory through the plan's byte addresses, counted from the buffer given with
+`ndg_memory_base` (nodes/ndg_util/src/abi.rs). It runs trusted code only: no bound, no sandbox,
+and a node that panics ends the process. A front end of its own: the runtime never loads it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+from pathlib import Path
+
+import numpy as np
+
+from ndg.compiler.build import build_native_library
+from ndg.compiler.definitions import NodeLibrary
+from ndg.errors import UserError
+from ndg.runtime.abi import (
+    CONTROL_FIELDS,
+    FLAG_COMPAT,
+    RUN_SHIFT,
+    VALUE_ENTRY_WORDS,
+    WORD_BYTES,
+    ControlField,
+    RegionKind,
+    Status,
+    ValueEntryField,
+)
+from ndg.runtime.engine import Runner
+from ndg.runtime.plan import Plan
+
+# Run numbers for the whole process: every native runner of one library shares its statics (the
+# per-use call counters start again when the number changes), so no two runs may share one.
+_RUN_NUMBERS = itertools.count(1)
+
+
+def native_library(plan: Plan) -> Path:
+    """The native build of the node library the plan's single module was built from."""
+    if plan.modules:
+        raise UserError("a native build runs single-module plans only", "compile without --modules per-node")
+    nodes = tuple(node for node in NodeLibrary.load().nodes if node.prebuilt_module is None)
+    if tuple(node.id for node in nodes) != plan.kinds:
+        raise UserError("the plan's node kinds are not those of ndg's node library",
+                        "compile the graph again, with the built-in library only")
+    return build_native_library(nodes)
+
+
+class NativeRunner:
+    """Runs `runner`'s plan natively on a copy of its memory image (taken now)."""
+
+    def __init__(self, runner: Runner, library: Path):
+        self.plan = runner.plan
+        self._memory = runner.memory_image()
+        self._words = self._memory.view("<i4")
+        self._control = self.plan.region(RegionKind.CONTROL).offset
+        self._value_table = self.plan.region(RegionKind.VALUES).offset // WORD_BYTES
+        code = ctypes.CDLL(str(library))
+        self._set_base = code.ndg_memory_base
+        self._set_base.argtypes, self._set_base.restype = [ctypes.c_void_p], None
+        self._run = code.ndg_run
+        self._run.argtypes, self._run.restype = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_uint32], ctypes.c_uint32
+        self._base = self._memory.ctypes.data
+        self._control_address = self._base + self._control
+        self._flags_word = self._control // WORD_BYTES + ControlField.FLAGS
+        self._compat = FLAG_COMPAT if self.plan.compat else 0
+        self._n_steps = len(self.plan.steps)
+
+    def run(self) -> np.ndarray:
+        """Every step, in one call; the output's words (a view, valid until the next run)."""
+        self._words[self._flags_word] = self._compat | (next(_RUN_NUMBERS) % (1 << (32 - RUN_SHIFT))) << RUN_SHIFT
+        self._set_base(self._base)
+        status = self._run(self._control_address, 0, self._n_steps)
+        if status != Status.OK:
+            control = self._words[self._control // WORD_BYTES:][:CONTROL_FIELDS]
+            step = self.plan.steps[int(control[ControlField.CURRENT_STEP])]
+            raise UserError(f"node `{step.node}` failed in the native build (status {status})")
+        return self.value(self.plan.output)
+
+    def value(self, index: int) -> np.ndarray:
+        """The words value `index` holds now."""
+        value = self.plan.values[index]
+        length = int(self._words[self._value_table + VALUE_ENTRY_WORDS * index + ValueEntryField.LEN])
+        return self._words[value.offset // WORD_BYTES:][:min(length, value.capacity)]
+
+    def memory(self) -> np.ndarray:
+        """The whole memory as the last run left it."""
+        return self._memory
