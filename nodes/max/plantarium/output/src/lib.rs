@@ -26,7 +26,8 @@
 use ndg_util::encoding::encode_float;
 use ndg_util::mat4::{self, Mat4};
 use ndg_util::paths::Path;
-use ndg_util::vecmath::{add, cross, dot, is_finite, sub, unit, xyz, Vec3};
+use ndg_util::vecmath::{add, cross, dot, is_finite, length, scale, sub, unit, xyz, Vec3};
+use ndg_util::lanes::{F32x4, I32x4};
 use ndg_util::{compat, ItemKind, Items, NodeError, NodeResult, Writer};
 
 const DOWN: Vec3 = [0.0, -1.0, 0.0];
@@ -46,18 +47,52 @@ fn ring_direction(path: &Path, i: usize, compat: bool) -> Vec3 {
     }
 }
 
-/// The matrix turning a ring from −y onto `direction`.
+/// The matrix turning a ring from −y onto `direction`. In the default mode the turn's sine and
+/// cosine come straight from the unit vectors (`|−y × d|` and `−y · d`) instead of through
+/// `acos` and back through `sin` and `cos`: the same rotation, to within an ULP, for a third of
+/// the tube's time.
 fn ring_turn(direction: Vec3, compat: bool) -> Mat4 {
     let axis = cross(DOWN, direction);
-    let angle = dot(DOWN, direction).acos();
+    let cos = dot(DOWN, direction);
     if compat {
-        return mat4::from_axis_angle(axis, angle);
+        return mat4::from_axis_angle(axis, cos.acos());
     }
-    let unit_axis = unit(axis);
-    mat4::from_axis_angle(if is_finite(unit_axis) { unit_axis } else { [1.0, 0.0, 0.0] }, angle)
+    let sin = length(axis);
+    let unit_axis = scale(axis, 1.0 / sin);
+    if is_finite(unit_axis) {
+        mat4::from_axis_sin_cos(unit_axis, sin, cos)
+    } else {
+        // `direction` is −y (no turn) or +y (a half turn about x).
+        mat4::from_axis_sin_cos([1.0, 0.0, 0.0], 0.0, cos)
+    }
 }
 
-fn write_tube(path: &Path, circle: &[[f32; 2]], compat: bool, out: &mut Writer) -> NodeResult {
+/// The quads between ring `first / ring` and the next, as two triangles each. Quad `k` joins
+/// vertices `a = first + k`, `b = a + 1` and the next ring's `c = a + ring`, `d = b + ring`, so its
+/// words are `a + [ring + 1, 1, 0, 0, ring, ring + 1]`: two quads at a time are three 4-lane
+/// adds. The last quad wraps around (`b = first`).
+fn write_ring_faces(faces: &mut [i32], first: usize, ring: usize) {
+    let quad = |a: i32, b: i32| [b + ring as i32, b, a, a, a + ring as i32, b + ring as i32];
+    let r = ring as i32;
+    let steps = [I32x4::new([r + 1, 1, 0, 0]), I32x4::new([r, r + 1, r + 2, 2]), I32x4::new([1, 1, r + 1, r + 2])];
+    let pairs = (ring - 1) / 2;
+    let (paired, rest) = faces.split_at_mut(12 * pairs);
+    for (k, words) in paired.chunks_exact_mut(12).enumerate() {
+        let a = I32x4::splat((first + 2 * k) as i32);
+        for (lane, step) in steps.iter().enumerate() {
+            a.add(*step).store(&mut words[4 * lane..4 * lane + 4]);
+        }
+    }
+    let first = first as i32;
+    let last = first + r - 1;
+    if rest.len() == 12 {
+        rest[..6].copy_from_slice(&quad(last - 1, last));
+    }
+    let at = rest.len() - 6;
+    rest[at..].copy_from_slice(&quad(last, first));
+}
+
+fn write_tube(path: &Path, circle: &Circle, compat: bool, out: &mut Writer) -> NodeResult {
     let ring = circle.len();
     let points = path.len();
     let segments = points.saturating_sub(1);
@@ -66,11 +101,7 @@ fn write_tube(path: &Path, circle: &[[f32; 2]], compat: bool, out: &mut Writer) 
     let too_many = NodeError::Invalid("the tube has too many vertices");
     let faces = out.reserve(segments.checked_mul(6 * ring).ok_or(too_many)?)?;
     for (s, faces) in faces.chunks_exact_mut(6 * ring).enumerate() {
-        for (k, face) in faces.chunks_exact_mut(6).enumerate() {
-            let (a, b) = ((s * ring + k) as i32, (s * ring + (k + 1) % ring) as i32);
-            let (c, d) = (a + ring as i32, b + ring as i32);
-            face.copy_from_slice(&[d, b, a, a, c, d]);
-        }
+        write_ring_faces(faces, s * ring, ring);
     }
     // Positions and normals in one pass over the rings, each turned circle vector computed once
     // for both: the positions block first, the normals block right after it.
@@ -93,8 +124,8 @@ fn write_tube(path: &Path, circle: &[[f32; 2]], compat: bool, out: &mut Writer) 
 /// One ring as Nodarium computes it: the circle scaled, turned by glam's `transform_vector3`,
 /// placed by `transform_point3` (adding the zero translation), its normal the turned vector made
 /// a unit vector.
-fn write_nodarium_ring(m: Mat4, point: [f32; 4], radius: f32, circle: &[[f32; 2]], positions: &mut [i32], normals: &mut [i32]) {
-    for ((&[cos, sin], position), normal) in circle.iter().zip(positions.chunks_exact_mut(3)).zip(normals.chunks_exact_mut(3)) {
+fn write_nodarium_ring(m: Mat4, point: [f32; 4], radius: f32, circle: &Circle, positions: &mut [i32], normals: &mut [i32]) {
+    for (((&cos, &sin), position), normal) in circle.cos.iter().step_by(3).zip(circle.sin.iter().step_by(3)).zip(positions.chunks_exact_mut(3)).zip(normals.chunks_exact_mut(3)) {
         let turned = mat4::transform_vector(m, [cos * radius, 0.0, sin * radius]);
         let placed = add(add(turned, [m[12], m[13], m[14]]), xyz(point));
         position.copy_from_slice(&placed.map(encode_float));
@@ -105,29 +136,58 @@ fn write_nodarium_ring(m: Mat4, point: [f32; 4], radius: f32, circle: &[[f32; 2]
 /// One ring in the default mode: the normal is the unit circle vector turned, `cos·x' + sin·z'`
 /// (x', z': the turned x and z axes, the matrix's columns 0 and 2; the circle's y is zero), already
 /// a unit vector since `m` is a rotation, so it is not made one again; the vertex is the point plus
-/// the normal times the radius. Per lane: 9 multiplications and 6 additions, in this order on
-/// every target.
-fn write_ring(m: Mat4, point: [f32; 4], radius: f32, circle: &[[f32; 2]], positions: &mut [i32], normals: &mut [i32]) {
+/// the normal times the radius. Per word: 3 multiplications and 2 additions, in this order on
+/// every target, four words at a time. Word `j` of the ring is component `j % 3`, so the axes and
+/// the point are laid out in that pattern too, which repeats every 12 words (4 vertices).
+fn write_ring(m: Mat4, point: [f32; 4], radius: f32, circle: &Circle, positions: &mut [i32], normals: &mut [i32]) {
     let (x_axis, z_axis) = ([m[0], m[1], m[2]], [m[8], m[9], m[10]]);
-    let vertex = |&[cos, sin]: &[f32; 2], position: &mut [i32], normal: &mut [i32]| {
-        for c in 0..3 {
-            let n = x_axis[c] * cos + z_axis[c] * sin;
-            normal[c] = encode_float(n);
-            position[c] = encode_float(point[c] + n * radius);
-        }
+    let word = |j: usize| {
+        let c = j % 3;
+        let n = x_axis[c] * circle.cos[j] + z_axis[c] * circle.sin[j];
+        (encode_float(point[c] + n * radius), encode_float(n))
     };
-    // Four vertices per iteration: a quarter of the loop heads, where the engine checks the
-    // run's deadline (or counts fuel).
-    let mut quads = circle.chunks_exact(4).zip(positions.chunks_exact_mut(12)).zip(normals.chunks_exact_mut(12));
-    for ((quad, positions), normals) in &mut quads {
-        for k in 0..4 {
-            vertex(&quad[k], &mut positions[3 * k..3 * k + 3], &mut normals[3 * k..3 * k + 3]);
+    let pattern = |v: [f32; 4]| [0, 1, 2].map(|q| F32x4::new([0, 1, 2, 3].map(|i| v[(4 * q + i) % 3])));
+    let (xs, zs, at) = (pattern(m[..4].try_into().unwrap()), pattern(m[8..12].try_into().unwrap()), pattern(point));
+    let radius4 = F32x4::splat(radius);
+    let four = |q: usize, cos: &[f32], sin: &[f32], positions: &mut [i32], normals: &mut [i32]| {
+        let n = xs[q].mul(F32x4::load(cos)).add(zs[q].mul(F32x4::load(sin)));
+        n.store_bits(normals);
+        at[q].add(n.mul(radius4)).store_bits(positions);
+    };
+    let words = positions.len();
+    let whole = words / 12 * 12;
+    let twelves = circle.cos[..whole].chunks_exact(12).zip(circle.sin[..whole].chunks_exact(12));
+    for ((cos, sin), (positions, normals)) in twelves.zip(positions[..whole].chunks_exact_mut(12).zip(normals[..whole].chunks_exact_mut(12))) {
+        for q in 0..3 {
+            let lanes = 4 * q..4 * q + 4;
+            four(q, &cos[lanes.clone()], &sin[lanes.clone()], &mut positions[lanes.clone()], &mut normals[lanes]);
         }
     }
-    let rest = circle.len() / 4 * 4;
-    for (k, around) in circle[rest..].iter().enumerate() {
-        let at = 3 * (rest + k);
-        vertex(around, &mut positions[at..at + 3], &mut normals[at..at + 3]);
+    let fours = words / 4 * 4;
+    for j in (whole..fours).step_by(4) {
+        four((j - whole) / 4, &circle.cos[j..], &circle.sin[j..], &mut positions[j..], &mut normals[j..]);
+    }
+    for j in fours..words {
+        (positions[j], normals[j]) = word(j);
+    }
+}
+
+/// The unit circle at `resolution` points, `θ = (2π/resolution)·k`, each cos and sin repeated
+/// three times: one per word of a vertex, as the ring's words are laid out.
+struct Circle {
+    cos: Vec<f32>,
+    sin: Vec<f32>,
+}
+
+impl Circle {
+    fn new(resolution: i32) -> Circle {
+        let step = (2.0 * std::f32::consts::PI) / resolution as f32;
+        let angles = (0..resolution).flat_map(|k| [step * k as f32; 3]);
+        Circle { cos: angles.clone().map(f32::cos).collect(), sin: angles.map(f32::sin).collect() }
+    }
+
+    fn len(&self) -> usize {
+        self.cos.len() / 3
     }
 }
 
@@ -136,13 +196,7 @@ pub fn execute(input: Items, resolution_circle: i32, out: &mut Writer) -> NodeRe
         return Err(NodeError::Invalid("a tube needs a resolution_circle of at least 3"));
     }
     let compat = compat();
-    let step = (2.0 * std::f32::consts::PI) / resolution_circle as f32;
-    let circle: Vec<[f32; 2]> = (0..resolution_circle)
-        .map(|k| {
-            let angle = step * k as f32;
-            [angle.cos(), angle.sin()]
-        })
-        .collect();
+    let circle = Circle::new(resolution_circle);
     out.open_list()?;
     for item in input {
         out.extend(item.words)?;
@@ -167,8 +221,7 @@ mod tests {
         let item = Items::new(&path, 0).unwrap().next().unwrap();
         let mut slot = vec![0; 7 + 6 * 8 + 3 * 8];
         let mut out = Writer::new(&mut slot);
-        let circle: Vec<[f32; 2]> = (0..4).map(|k| [(k as f32 * 1.5707964f32).cos(), (k as f32 * 1.5707964f32).sin()]).collect();
-        write_tube(&Path::of(&item).unwrap(), &circle, compat, &mut out).unwrap();
+        write_tube(&Path::of(&item).unwrap(), &Circle::new(4), compat, &mut out).unwrap();
         assert_eq!(out.len(), out.capacity());
         slot
     }
