@@ -19,17 +19,17 @@ EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.glob("*.ndg"))
 # that alters any result byte shows up here; update a digest only for a change meant to alter it.
 OUTPUT_DIGESTS = {
     "basics.ndg": "7429c3ecdb2dcb43b908aec8531810dca756d8262701939107e7a9dcdb981abe",
-    "fan.ndg": "15aeef90e9ef1fee28a4687ed19405d272705dc6cb425e11e93b742debbe90ca",
+    "fan.ndg": "d0a51ec31c97e4df8863d58f53b084ab97b92075719df83289ae5e9e170950e7",
     "parameters.ndg": "fdcc8d8aa317b5df5f667a2617363b69863985eefc08427f0ac8d131e80178bb",
     # Per-use evaluation (issue 13): each stem draws its own random thickness and origin.
     # Issue 18: tube rings without the second normalisation (fan, plant, tree, vine; at most 9.5e-7).
-    # Issue 18: a ring's turn takes its sine and cosine from |−y × d| and −y · d, not through acos
-    # (fan, plant, tree, vine). Plant: 12% of words, max 1.3e-6, mean 6 ULP; tree max 9.0e-6; vine
-    # 3.6e-7; fan 1.9e-4 on its near-vertical rings, where acos of a cosine within a few ULP of 1
-    # had quantised the angle (the new values are the more accurate ones).
-    "plant.ndg": "98c3837aff21c9009bd7e438f78ce251017cf7cb19d94468b20cb7f79a519e45",
-    "tree.ndg": "ae3dc015ddb115b0e729136e7ccf0d94d1be9cb14b214e10adb3da0209a3207b",
-    "vine.ndg": "df790a560a8bfc9774843f1b6ed8642e4713f72d2dac690459888eb34f535c04",
+    # Issue 18: a ring's turn takes its unit axis, sine and cosine straight from `previous − next`,
+    # not through acos/sin/cos (fan, plant, tree, vine). Against the digests before: plant 18% of
+    # words, max 1.3e-6; tree max 9.0e-6; vine 3.6e-7; fan 1.9e-4 on its near-vertical rings, where
+    # acos of a cosine within a few ULP of 1 had quantised the angle (the new values are the exact ones).
+    "plant.ndg": "abf26426df7064e2834cc18a03e1def290691a06f8e2bbeb3839aa797083b562",
+    "tree.ndg": "458ac9a84348bc00ed16cf744c199435e094499bed0deda773ba6a994d98ab17",
+    "vine.ndg": "baf82ed6a81742c20732ed2335613209137dd3812889019e4a599101d778dec7",
 }
 
 
