@@ -4,6 +4,8 @@ command line, batches, …) hands out, built on the compiler's and the runtime's
 from __future__ import annotations
 
 import os
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -16,10 +18,24 @@ from ndg.runtime.plan import Plan
 class Result:
     """The words one run produced (a copy: later runs do not change it) and what they decode to."""
 
-    def __init__(self, words: np.ndarray, source: str, names: dict[str, list[str]] | None = None):
+    def __init__(self, words: np.ndarray, source: str, names: dict[str, list[str]] | None = None,
+                 name_items: Callable[[], dict[str, list[str]] | None] | None = None):
         self.words = np.array(words, dtype="<i4", copy=True)
         self.source = source
-        self.names = names  # per item kind, the graph node each item came from (ndg.item_names)
+        self._names = names
+        # Naming items looks into the run's memory, so it is left until asked for or until the
+        # program runs again (Program.run settles it first), whichever comes first.
+        self._name_items = name_items
+
+    @property
+    def names(self) -> dict[str, list[str]] | None:
+        """Per item kind, the graph node each item came from (ndg.item_names); None when unknown."""
+        self.settle_names()
+        return self._names
+
+    def settle_names(self) -> None:
+        if self._name_items is not None:
+            self._names, self._name_items = self._name_items(), None
 
     @cached_property
     def shapes(self):
@@ -107,6 +123,7 @@ class Program:
     def __init__(self, plan: Plan, module: bytes):
         self.plan = plan
         self.module = module
+        self._last_result: weakref.ref[Result] | None = None
 
     @cached_property
     def runner(self):
@@ -129,12 +146,18 @@ class Program:
             if name not in known:
                 names = ", ".join(f"`{p}`" for p in known) or "none"
                 raise UserError(f"this plan has no parameter `{name}`", f"its parameters are: {names}")
+        last = self._last_result() if self._last_result is not None else None
+        if last is not None:
+            last.settle_names()  # before this run overwrites the memory its names come from
         for name, parameter in known.items():
             self.runner.set_param(name, parameters.get(name, parameter.default))
         from ndg.item_names import node_names
 
         words = self.runner.run()
-        return Result(words, self.plan.source, node_names(self.runner))
+        runner = self.runner
+        result = Result(words, self.plan.source, name_items=lambda: node_names(runner))
+        self._last_result = weakref.ref(result)
+        return result
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the plan (with its module) to a .ndp file that `ndg run` and `ndg.load` read."""

@@ -97,7 +97,13 @@ def _draw(generator, param) -> Any:
 
 
 def read_file(path: Path) -> list[dict[str, Any]]:
-    """One set per row of a CSV (with a header), JSON Lines or Parquet file."""
+    """One set per row of a CSV (with a header), JSON Lines or Parquet file. An empty cell (or a
+    null) leaves its parameter out of that set, so it keeps its default, as a missing key does."""
+    return [{name: value for name, value in row.items() if value is not None and value != ""}
+            for row in _rows(path)]
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":

@@ -37,18 +37,18 @@ class Item:
         return self.words[2:-2]
 
 
-def _expected_body(kind: int, body: np.ndarray, at: int) -> int:
-    """The body length the item's header implies."""
+def _expected_body(kind: int, word: memoryview, start: int, length: int, at: int) -> int:
+    """The body length the header of the item whose body is `word[start:start + length]` implies."""
     def header(count: int) -> list[int]:
-        if len(body) < count:
+        if length < count:
             raise FormatError(f"{KIND_NAMES[kind]} item is too short for its header", at)
-        values = [int(v) for v in body[1:count]]
+        values = [word[start + i] for i in range(1, count)]
         if any(v < 0 for v in values):
             raise FormatError(f"{KIND_NAMES[kind]} item has a negative count", at)
         return values
     if kind == PATH:
         header(2)
-        points, rest = divmod(len(body) - 2, 4)
+        points, rest = divmod(length - 2, 4)
         if rest:
             raise FormatError("path item's points are not whole (x, y, z, w) groups", at)
         return 2 + 4 * points
@@ -61,30 +61,31 @@ def _expected_body(kind: int, body: np.ndarray, at: int) -> int:
 
 def split_items(words: np.ndarray) -> list[Item]:
     """The items of a bare item or of a list, each checked against the format."""
-    words = np.asarray(words)
+    words = np.ascontiguousarray(words, dtype="<i4")
+    # Header words are read through a memoryview: plain ints, ten times cheaper than numpy scalars.
+    word = words.data
     n = len(words)
-    if n >= 4 and words[0] == 0 and words[1] == 1:
-        if words[-2] != 1 or words[-1] != 1:
+    if n >= 4 and word[0] == 0 and word[1] == 1:
+        if word[n - 2] != 1 or word[n - 1] != 1:
             raise FormatError("list is not closed with [1, 1]", n - 2)
         at, end = 2, n - 2
     else:
         at, end = 0, n
     items = []
     while at < end:
-        if end - at < 5 or words[at] != 0 or words[at + 1] < 2:
+        if end - at < 5 or word[at] != 0 or word[at + 1] < 2:
             raise FormatError("expected an item's opening bracket [0, n]", at)
-        length = int(words[at + 1]) + 3
+        length = word[at + 1] + 3
         if at + length > end:
             raise FormatError("item runs past the end of its list", at)
-        if words[at + length - 2] != 1 or words[at + length - 1] != 1:
+        if word[at + length - 2] != 1 or word[at + length - 1] != 1:
             raise FormatError("item is not closed with [1, 1] where its count says", at + length - 2)
-        kind = int(words[at + 2])
+        kind = word[at + 2]
         if kind not in KIND_NAMES:
             raise FormatError(f"unknown item kind {kind}", at + 2)
-        item = Item(kind, at, words[at : at + length])
-        if len(item.body) != _expected_body(kind, item.body, at):
+        if length - 4 != _expected_body(kind, word, at + 2, length - 4, at):
             raise FormatError(f"{KIND_NAMES[kind]} item's header does not match its length", at)
-        items.append(item)
+        items.append(Item(kind, at, words[at : at + length]))
         at += length
     return items
 

@@ -45,6 +45,25 @@ def test_a_result_keeps_its_words_when_the_program_runs_again(program):
     assert first.words.tolist() == kept.tolist()
 
 
+BENDING = """param bend: float = 0 in 0..1
+trunk = stem(amount: 1, length: 4, thickness: 0.2)
+bent = rotate(plant: trunk, axis: x, angle: bend, spread: false)
+output(input: bent)
+"""
+
+
+@pytest.mark.toolchain
+def test_a_result_keeps_its_item_names_when_the_program_runs_again():
+    # Unturned, the path is the stem's own words, so it is named after `trunk`; turned, after `bent`.
+    # Names are worked out from the run's memory, so the next run must not change the first's.
+    program = ndg.compile_string(BENDING, "bending.ndg")
+    straight = program.run(bend=0)
+    bent = program.run(bend=1)
+    assert bent.names["paths"] == ["bent"]
+    assert straight.names["paths"] == ["trunk"]
+    assert program.run(bend=0).names["paths"] == ["trunk"]
+
+
 @pytest.mark.toolchain
 def test_a_result_shows_itself_as_a_picture_in_notebooks(program):
     png = program.run()._repr_png_()

@@ -252,3 +252,45 @@ def test_the_run_seed_is_swept_like_any_parameter(tmp_path, monkeypatch):
     for seed in (1, 2):
         assert (tmp_path / f"plant-{seed}.bin").read_bytes() == program.run(seed=seed).words.tobytes()
     assert (tmp_path / "plant-1.bin").read_bytes() != (tmp_path / "plant-2.bin").read_bytes()
+
+
+def test_params_from_csv_jsonl_and_parquet_give_the_same_variants_and_empty_cells_keep_defaults(tmp_path,
+                                                                                                 monkeypatch):
+    import pyarrow as pa
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sets.csv").write_text("length,grow\n3,false\n,true\n6.5,\n")
+    (tmp_path / "sets.jsonl").write_text('{"length": 3, "grow": false}\n{"grow": true}\n{"length": 6.5, "grow": null}\n')
+    pq.write_table(pa.table({"length": [3.0, None, 6.5], "grow": [False, True, None]}), tmp_path / "sets.parquet")
+    seen = []
+    for kind in ("csv", "jsonl", "parquet"):
+        sweep = CliRunner().invoke(main, ["sweep", str(PARAMETERS), "--workers", "0", "-q", "--params", f"sets.{kind}",
+                                          "-o", f"{kind}/box-{{index}}.glb", "--manifest", f"{kind}.parquet"])
+        assert sweep.exit_code == 0, sweep.output
+        table = pq.read_table(tmp_path / f"{kind}.parquet")
+        assert list(zip(table["param.length"].to_pylist(), table["param.grow"].to_pylist())) == [
+            (3.0, False), (2.0, True), (6.5, True)]
+        seen.append([entry["sha256"] for entry in files_of(table)])
+    assert seen[0] == seen[1] == seen[2]
+    default = CliRunner().invoke(main, ["run", str(PARAMETERS), "-q", "-o", "default.glb"])
+    assert default.exit_code == 0, default.output
+    assert (tmp_path / "csv/box-1.glb").read_bytes() == (tmp_path / "default.glb").read_bytes()
+
+
+def test_png_outputs_are_the_pictures_ndg_run_draws(tmp_path, monkeypatch):
+    from PIL import Image
+
+    monkeypatch.chdir(tmp_path)
+    sweep = CliRunner().invoke(main, ["sweep", str(PARAMETERS), "--workers", "0", "-q", "--set", "length=1,6",
+                                      "-o", "box-{length}.png"])
+    assert sweep.exit_code == 0, sweep.output
+    for length in ("1.0", "6.0"):
+        run = CliRunner().invoke(main, ["run", str(PARAMETERS), "-q", "--set", f"length={length}",
+                                        "--png", f"run-{length}.png"])
+        assert run.exit_code == 0, run.output
+        assert (tmp_path / f"box-{length}.png").read_bytes() == (tmp_path / f"run-{length}.png").read_bytes()
+    small, large = (Image.open(tmp_path / f"box-{length}.png").convert("L") for length in ("1.0", "6.0"))
+    assert small.size == large.size and small.getextrema()[0] < small.getextrema()[1]
+    assert small.tobytes() != large.tobytes()
+    table = pq.read_table(tmp_path / "manifest.parquet")
+    assert [entry["path"] for entry in files_of(table)] == ["box-1.0.png", "box-6.0.png"]
