@@ -9,6 +9,13 @@
 mod imp {
     use core::arch::wasm32::*;
 
+    #[inline(always)]
+    fn store(lanes: v128, words: &mut [i32]) {
+        let words = &mut words[..4];
+        // SAFETY: `words` holds four i32 (16 bytes); wasm stores need no alignment.
+        unsafe { v128_store(words.as_mut_ptr() as *mut v128, lanes) }
+    }
+
     #[derive(Clone, Copy)]
     pub struct F32x4(v128);
 
@@ -47,9 +54,7 @@ mod imp {
         /// Writes the four lanes' bit patterns (the word encoding of floats) to `words[..4]`.
         #[inline(always)]
         pub fn store_bits(self, words: &mut [i32]) {
-            let words = &mut words[..4];
-            // SAFETY: `words` holds four i32 (16 bytes); wasm stores need no alignment.
-            unsafe { v128_store(words.as_mut_ptr() as *mut v128, self.0) }
+            store(self.0, words)
         }
     }
 
@@ -71,9 +76,7 @@ mod imp {
 
         #[inline(always)]
         pub fn store(self, words: &mut [i32]) {
-            let words = &mut words[..4];
-            // SAFETY: as in `F32x4::store_bits`.
-            unsafe { v128_store(words.as_mut_ptr() as *mut v128, self.0) }
+            store(self.0, words)
         }
     }
 }
