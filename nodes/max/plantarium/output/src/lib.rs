@@ -16,7 +16,8 @@
 //!   as it is, whose length is the sine of the angle, so its rings shrink towards the axis the more
 //!   a path leans (to 0.075× the thickness in its default plant), and where a path grows straight
 //!   down (`d` = +y, axis zero, angle π) its matrix is −I, mirroring the ring so every face winds
-//!   inwards. Here a zero axis is taken as x, which turns such rings by a true half turn;
+//!   inwards. Here a zero axis is taken as x, which turns such rings by a true half turn, and the
+//!   turn's sine and cosine come from `d` itself rather than through `acos` (see `ring_turn`);
 //! - where two neighbouring points coincide, `d` is NaN and so is Nodarium's ring; here it faces
 //!   −y;
 //! - the tube's opening count is `L − 3` (Nodarium's `create_geometry_data` writes `L − 2`, one
