@@ -237,6 +237,43 @@ mod tests {
     }
 
     #[test]
+    fn four_words_at_a_time_is_vertex_by_vertex_and_quad_by_quad() {
+        let points = [[0.0, 0.0, 0.0, 0.3], [0.4, 1.0, -0.2, 0.2], [0.5, 1.7, 0.6, 0.1]];
+        let mut path = vec![0; 6 + 4 * points.len()];
+        write_path(&mut Writer::new(&mut path), 1, points.iter().copied()).unwrap();
+        let item = Items::new(&path, 0).unwrap().next().unwrap();
+        let path = Path::of(&item).unwrap();
+        for ring in 3..=14 {
+            let circle = Circle::new(ring as i32);
+            let mut slot = vec![0; 7 + 6 * 2 * ring + 6 * 3 * ring];
+            write_tube(&path, &circle, false, &mut Writer::new(&mut slot)).unwrap();
+            let mut expected = vec![0, slot.len() as i32 - 3, ItemKind::Geometry.tag(), 3 * ring as i32, 4 * ring as i32];
+            for s in 0..2 {
+                for k in 0..ring {
+                    let (a, b) = ((s * ring + k) as i32, (s * ring + (k + 1) % ring) as i32);
+                    let (c, d) = (a + ring as i32, b + ring as i32);
+                    expected.extend([d, b, a, a, c, d]);
+                }
+            }
+            let mut normals = vec![];
+            for (i, point) in points.iter().enumerate() {
+                let m = ring_turn(ring_toward_base(&path, i), false);
+                for k in 0..ring {
+                    let (cos, sin) = (circle.cos[3 * k], circle.sin[3 * k]);
+                    for c in 0..3 {
+                        let n = m[c] * cos + m[8 + c] * sin;
+                        normals.push(encode_float(n));
+                        expected.push(encode_float(point[c] + n * point[3]));
+                    }
+                }
+            }
+            expected.extend(normals);
+            expected.extend([1, 1]);
+            assert_eq!(slot, expected, "resolution {}", ring);
+        }
+    }
+
+    #[test]
     fn the_first_faces_are_nodariums() {
         let words = tube([0.0; 3], [0.0, 1.0, 0.0], false);
         assert_eq!(words[..5], [0, 76, 1, 8, 8]);
