@@ -149,6 +149,15 @@ impl<'a> Float<'a> {
             program => run_program(program),
         }
     }
+
+    /// The value, when it is one and not a program: the same at every use, so a node may
+    /// evaluate it once.
+    pub fn constant(self) -> Option<f32> {
+        match self.0 {
+            [bits] => Some(decode_float(*bits)),
+            _ => None,
+        }
+    }
 }
 
 /// A vec3 input that may be evaluated per use: `eval` gives its value now, x, y, z in that order.
@@ -179,9 +188,11 @@ mod tests {
     fn math_programs_and_plain_values() {
         let f = encode_float;
         assert_eq!(Float(&[f(1.5)]).eval(), 1.5);
+        assert_eq!(Float(&[f(1.5)]).constant(), Some(1.5));
         // (2 * 3) - 0.5
         let program = [OP_CONST, f(2.0), OP_CONST, f(3.0), OP_MATH, 2, OP_CONST, f(0.5), OP_MATH, 1];
         assert_eq!(Float(&program).eval(), 5.5);
+        assert_eq!(Float(&program).constant(), None);
         assert_eq!(Float(&[OP_CONST, f(1.0), OP_CONST, f(1.0), OP_MATH, 9]).eval(), 0.0);
         assert_eq!(Float(&[OP_CONST, f(2.0), OP_CONST, f(3.0), OP_CONST, 2, OP_MATH_OF]).eval(), 6.0);
         let vec = [2, OP_CONST, f(1.0), 2, OP_CONST, f(2.0), 2, OP_CONST, f(3.0)];

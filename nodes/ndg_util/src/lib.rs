@@ -9,6 +9,7 @@ pub mod encoding;
 pub mod error;
 pub mod expr;
 pub mod items;
+pub mod lanes;
 pub mod libm;
 pub mod mat4;
 pub mod noise;

@@ -42,6 +42,12 @@ pub fn from_scale_rotation_translation(scale: Vec3, rotation: Quat, translation:
 /// shorter one, which scales and shears the result (compatibility mode reproduces that).
 pub fn from_axis_angle(axis: Vec3, angle: f32) -> Mat4 {
     let (sin, cos) = crate::libm::sin_cos(angle);
+    from_axis_sin_cos(axis, sin, cos)
+}
+
+/// [`from_axis_angle`] for the angle whose sine and cosine are given: for a caller that knows them
+/// without the angle (from a cross and a dot product), which saves three calls into libm.
+pub fn from_axis_sin_cos(axis: Vec3, sin: f32, cos: f32) -> Mat4 {
     let [x, y, z] = axis;
     let (x_sin, y_sin, z_sin) = (x * sin, y * sin, z * sin);
     let omc = 1.0 - cos;

@@ -48,12 +48,20 @@ fn segment_frame(a: Point, b: Point, t: f32) -> Frame {
     Frame { point: lerp4(a, b, t), tangent, ortho: unit(cross(tangent, Y)) }
 }
 
+fn segment_length(path: &Path, i: usize) -> f32 {
+    length(sub(xyz(path.point(i + 1)), xyz(path.point(i))))
+}
+
+/// The path's arc length, summed segment by segment as Nodarium sums it.
+fn arc_length(path: &Path) -> f32 {
+    (0..path.len().saturating_sub(1)).fold(0.0f32, |sum, i| sum + segment_length(path, i))
+}
+
 /// Nodarium's `interpolate_along_path`: the frame at fraction `alpha` (clamped to
-/// 1e−6..0.999999) of the path's arc length. The path has at least two points.
-fn frame_at(path: &Path, alpha: f32) -> Frame {
+/// 1e−6..0.999999) of the path's arc length `total`. The path has at least two points.
+fn frame_at(path: &Path, total: f32, alpha: f32) -> Frame {
     let alpha = alpha.min(0.999999).max(0.000001);
-    let segment = |i: usize| length(sub(xyz(path.point(i + 1)), xyz(path.point(i))));
-    let total = (0..path.len() - 1).fold(0.0f32, |sum, i| sum + segment(i));
+    let segment = |i: usize| segment_length(path, i);
     let target = alpha * total;
     let mut walked = 0.0f32;
     for i in 0..path.len() - 1 {
@@ -69,13 +77,15 @@ fn frame_at(path: &Path, alpha: f32) -> Frame {
 }
 
 /// The frame where a branch starts, or None where Nodarium drops the branch (compatibility mode).
-fn branch_frame(path: &Path, alpha: f32, compat: bool) -> Option<Frame> {
+/// `total` is the path's arc length: Nodarium sums it for every branch, here it is summed once
+/// per path, with the same bits.
+fn branch_frame(path: &Path, total: f32, alpha: f32, compat: bool) -> Option<Frame> {
     if path.len() < 2 {
         // Nodarium stops with an assertion here; a lone point branches along X.
         let point = if path.is_empty() { [0.0; 4] } else { path.point(0) };
         return Some(Frame { point, tangent: Y, ortho: X });
     }
-    let frame = frame_at(path, alpha);
+    let frame = frame_at(path, total, alpha);
     if is_finite(frame.ortho) {
         Some(frame)
     } else if compat {
@@ -111,12 +121,13 @@ pub fn execute(
         if let Some(path) = Path::of(&item).filter(|p| levels.contains(p)) {
             let tag = if compat { depth.wrapping_add(1) } else { path.depth + 1 };
             let (lowest_branch, highest_branch) = (float_input(lowest_branch.eval()), float_input(highest_branch.eval()));
+            let total = arc_length(&path);
             for i in 0..count {
                 let a = i as f32 / (count - 1).max(1) as f32;
                 let (length, thickness) = (float_input(length.eval()), float_input(thickness.eval()));
                 let offset = if i % 2 == 0 { float_input(offset_single.eval()) } else { 0.0 };
                 let root = (a * (highest_branch - lowest_branch) + lowest_branch).min(1.0).max(0.0);
-                let frame = branch_frame(&path, root + (offset - 0.5) * 6.0 / points as f32, compat);
+                let frame = branch_frame(&path, total, root + (offset - 0.5) * 6.0 / points as f32, compat);
                 let angle = (float_input(rotation.eval()) * std::f32::consts::PI / 180.0) * i as f32;
                 let frame = match frame {
                     Some(frame) => frame,
@@ -157,7 +168,8 @@ mod tests {
     fn frame(direction: Vec3, compat: bool) -> Option<Frame> {
         let words = path_along(direction);
         let item = Items::new(&words, 0).unwrap().next().unwrap();
-        branch_frame(&Path::of(&item).unwrap(), 0.5, compat)
+        let path = Path::of(&item).unwrap();
+        branch_frame(&path, arc_length(&path), 0.5, compat)
     }
 
     #[test]

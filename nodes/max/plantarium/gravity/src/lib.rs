@@ -21,6 +21,11 @@ use ndg_util::paths::{write_path, Levels, Path};
 use ndg_util::vecmath::{add, length, lerp, scale, sub, xyz, Vec3};
 use ndg_util::{compat, float_input, Items, NodeResult, Writer};
 
+/// The pull `s` of the docs above, from `strength` evaluated twice (Nodarium evaluates it twice).
+fn pull(strength: f32, curviness: f32, strength_again: f32) -> f32 {
+    strength / curviness.max(0.0001) * strength_again
+}
+
 /// The bent segment `d`, at `alpha` along its path, with the pull `s` of the docs above.
 fn bend(d: Vec3, alpha: f32, pull: f32, curviness: f32) -> Vec3 {
     let segment = length(d);
@@ -36,6 +41,14 @@ pub fn execute(plant: Items, strength: Float, curviness: Float, depth: i32, out:
     reset_call_count();
     let late = compat();
     let levels = Levels::deepest(plant, depth);
+    // Plain values (no `random` behind them) give every segment the same pull: worked out once.
+    let fixed = match (curviness.constant(), strength.constant()) {
+        (Some(curviness), Some(strength)) => {
+            let (curviness, strength) = (float_input(curviness), float_input(strength));
+            Some((curviness, pull(strength, curviness, strength)))
+        }
+        _ => None,
+    };
     out.open_list()?;
     for item in plant {
         let path = match Path::of(&item).filter(|p| levels.contains(p)) {
@@ -49,8 +62,10 @@ pub fn execute(plant: Items, strength: Float, curviness: Float, depth: i32, out:
         let mut offset = [0.0f32; 3];
         let bent = std::iter::once(path.point(0)).chain((1..path.len()).map(|i| {
             let (start, end) = (xyz(path.point(i - 1)), xyz(path.point(i)));
-            let curviness = float_input(curviness.eval());
-            let pull = float_input(strength.eval()) / curviness.max(0.0001) * float_input(strength.eval());
+            let (curviness, pull) = fixed.unwrap_or_else(|| {
+                let curviness = float_input(curviness.eval());
+                (curviness, pull(float_input(strength.eval()), curviness, float_input(strength.eval())))
+            });
             let moved = sub(add(start, bend(sub(end, start), (i - 1) as f32 / last, pull, curviness)), end);
             let before = offset;
             offset = add(offset, moved);

@@ -1,0 +1,167 @@
+//! Four `f32` or `i32` lanes at a time, for the hot loops of nodes that write large outputs.
+//!
+//! Where the module is built for wasm with `simd128` (ndg's build turns it on), each operation is
+//! one SIMD instruction; everywhere else (the native build, `cargo test`) the same operation is
+//! applied lane by lane. Either way every lane gets the same IEEE operation on the same operands
+//! (no fused multiply-add: Rust never contracts `a * b + c`), so all builds give the same bits.
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod imp {
+    use core::arch::wasm32::*;
+
+    #[inline(always)]
+    fn store(lanes: v128, words: &mut [i32]) {
+        let words = &mut words[..4];
+        // SAFETY: `words` holds four i32 (16 bytes); wasm stores need no alignment.
+        unsafe { v128_store(words.as_mut_ptr() as *mut v128, lanes) }
+    }
+
+    #[derive(Clone, Copy)]
+    pub struct F32x4(v128);
+
+    #[derive(Clone, Copy)]
+    pub struct I32x4(v128);
+
+    impl F32x4 {
+        #[inline(always)]
+        pub fn new(lanes: [f32; 4]) -> Self {
+            F32x4(f32x4(lanes[0], lanes[1], lanes[2], lanes[3]))
+        }
+
+        #[inline(always)]
+        pub fn splat(value: f32) -> Self {
+            F32x4(f32x4_splat(value))
+        }
+
+        /// The first four values of `values`.
+        #[inline(always)]
+        pub fn load(values: &[f32]) -> Self {
+            let values = &values[..4];
+            // SAFETY: `values` holds four f32 (16 bytes); wasm loads need no alignment.
+            F32x4(unsafe { v128_load(values.as_ptr() as *const v128) })
+        }
+
+        #[inline(always)]
+        pub fn add(self, other: Self) -> Self {
+            F32x4(f32x4_add(self.0, other.0))
+        }
+
+        #[inline(always)]
+        pub fn mul(self, other: Self) -> Self {
+            F32x4(f32x4_mul(self.0, other.0))
+        }
+
+        /// Writes the four lanes' bit patterns (the word encoding of floats) to `words[..4]`.
+        #[inline(always)]
+        pub fn store_bits(self, words: &mut [i32]) {
+            store(self.0, words)
+        }
+    }
+
+    impl I32x4 {
+        #[inline(always)]
+        pub fn new(lanes: [i32; 4]) -> Self {
+            I32x4(i32x4(lanes[0], lanes[1], lanes[2], lanes[3]))
+        }
+
+        #[inline(always)]
+        pub fn splat(value: i32) -> Self {
+            I32x4(i32x4_splat(value))
+        }
+
+        #[inline(always)]
+        pub fn add(self, other: Self) -> Self {
+            I32x4(i32x4_add(self.0, other.0))
+        }
+
+        #[inline(always)]
+        pub fn store(self, words: &mut [i32]) {
+            store(self.0, words)
+        }
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod imp {
+    use crate::encoding::encode_float;
+
+    #[derive(Clone, Copy)]
+    pub struct F32x4([f32; 4]);
+
+    #[derive(Clone, Copy)]
+    pub struct I32x4([i32; 4]);
+
+    impl F32x4 {
+        #[inline(always)]
+        pub fn new(lanes: [f32; 4]) -> Self {
+            F32x4(lanes)
+        }
+
+        #[inline(always)]
+        pub fn splat(value: f32) -> Self {
+            F32x4([value; 4])
+        }
+
+        #[inline(always)]
+        pub fn load(values: &[f32]) -> Self {
+            F32x4([values[0], values[1], values[2], values[3]])
+        }
+
+        #[inline(always)]
+        pub fn add(self, other: Self) -> Self {
+            F32x4([0, 1, 2, 3].map(|i| self.0[i] + other.0[i]))
+        }
+
+        #[inline(always)]
+        pub fn mul(self, other: Self) -> Self {
+            F32x4([0, 1, 2, 3].map(|i| self.0[i] * other.0[i]))
+        }
+
+        #[inline(always)]
+        pub fn store_bits(self, words: &mut [i32]) {
+            words[..4].copy_from_slice(&self.0.map(encode_float));
+        }
+    }
+
+    impl I32x4 {
+        #[inline(always)]
+        pub fn new(lanes: [i32; 4]) -> Self {
+            I32x4(lanes)
+        }
+
+        #[inline(always)]
+        pub fn splat(value: i32) -> Self {
+            I32x4([value; 4])
+        }
+
+        #[inline(always)]
+        pub fn add(self, other: Self) -> Self {
+            I32x4([0, 1, 2, 3].map(|i| self.0[i].wrapping_add(other.0[i])))
+        }
+
+        #[inline(always)]
+        pub fn store(self, words: &mut [i32]) {
+            words[..4].copy_from_slice(&self.0);
+        }
+    }
+}
+
+pub use imp::{F32x4, I32x4};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoding::encode_float;
+
+    #[test]
+    fn lanes_are_independent_ieee_operations() {
+        let (a, b) = ([1.5f32, -0.0, 3.0e38, 0.1], [2.0f32, 0.0, 10.0, 0.2]);
+        let mut words = [0; 5];
+        F32x4::new(a).mul(F32x4::splat(2.0)).add(F32x4::load(&b)).store_bits(&mut words);
+        let expected: Vec<i32> = (0..4).map(|i| encode_float(a[i] * 2.0 + b[i])).collect();
+        assert_eq!(words[..4], expected[..]);
+        assert_eq!(words[4], 0);
+        I32x4::new([1, 2, 3, i32::MAX]).add(I32x4::splat(1)).store(&mut words[1..]);
+        assert_eq!(words, [expected[0], 2, 3, 4, i32::MIN]);
+    }
+}
