@@ -21,16 +21,12 @@ from ndg.compiler.definitions import NodeLibrary
 from ndg.errors import UserError
 from ndg.runtime.abi import (
     CONTROL_FIELDS,
-    FLAG_COMPAT,
-    RUN_SHIFT,
-    VALUE_ENTRY_WORDS,
     WORD_BYTES,
     ControlField,
     RegionKind,
     Status,
-    ValueEntryField,
 )
-from ndg.runtime.engine import Runner
+from ndg.runtime.engine import Runner, held_words, run_flags
 from ndg.runtime.plan import Plan
 
 # Run numbers for the whole process: every native runner of one library shares its statics (the
@@ -66,12 +62,11 @@ class NativeRunner:
         self._base = self._memory.ctypes.data
         self._control_address = self._base + self._control
         self._flags_word = self._control // WORD_BYTES + ControlField.FLAGS
-        self._compat = FLAG_COMPAT if self.plan.compat else 0
         self._n_steps = len(self.plan.steps)
 
     def run(self) -> np.ndarray:
         """Every step, in one call; the output's words (a view, valid until the next run)."""
-        self._words[self._flags_word] = self._compat | (next(_RUN_NUMBERS) % (1 << (32 - RUN_SHIFT))) << RUN_SHIFT
+        self._words[self._flags_word] = run_flags(self.plan, next(_RUN_NUMBERS))
         self._set_base(self._base)
         status = self._run(self._control_address, 0, self._n_steps)
         if status != Status.OK:
@@ -82,9 +77,7 @@ class NativeRunner:
 
     def value(self, index: int) -> np.ndarray:
         """The words value `index` holds now."""
-        value = self.plan.values[index]
-        length = int(self._words[self._value_table + VALUE_ENTRY_WORDS * index + ValueEntryField.LEN])
-        return self._words[value.offset // WORD_BYTES:][:min(length, value.capacity)]
+        return held_words(self._words, self._value_table, self.plan, index)
 
     def memory(self) -> np.ndarray:
         """The whole memory as the last run left it."""

@@ -115,6 +115,21 @@ class _MemoryBuffer:
                                     "data": (address, False), "version": 3}
 
 
+def run_flags(plan: Plan, run: int) -> int:
+    """The control block's flags for run number `run`: compatibility mode, and the run number by
+    which node code restarts its per-use call counters."""
+    return (FLAG_COMPAT if plan.compat else 0) | (run % (1 << (32 - RUN_SHIFT))) << RUN_SHIFT
+
+
+def held_words(words: np.ndarray, value_table: int, plan: Plan, index: int) -> np.ndarray:
+    """The words value `index` holds now in a memory image (`words` its int32 view, `value_table`
+    the value table's first word): as many as its `len` entry says, never past its slot."""
+    value = plan.values[index]
+    length = int(words[value_table + VALUE_ENTRY_WORDS * index + ValueEntryField.LEN]) & 0xFFFFFFFF
+    start = value.offset // WORD_BYTES
+    return words[start : start + min(length, value.capacity)]
+
+
 class Runner:
     """A loaded plan, ready to run any number of times; use it as a context manager or `close()` it.
 
@@ -501,8 +516,7 @@ class Runner:
         block's flags."""
         self._bound(self.budget)
         self._runs += 1
-        flags = (FLAG_COMPAT if self.plan.compat else 0) | (self._runs % (1 << (32 - RUN_SHIFT))) << RUN_SHIFT
-        self._u32[self._control // 4 + CONTROL_FIELDS - 1] = flags
+        self._u32[self._control // 4 + ControlField.FLAGS] = run_flags(self.plan, self._runs)
 
     def _bound(self, fuel: int | None) -> None:
         """Start the bound of what runs next: `fuel` units, or the timeout from now."""
@@ -597,10 +611,7 @@ class Runner:
     def value(self, index: int) -> np.ndarray:
         """A read-only view of the words value `index` holds now."""
         self._ensure_open()
-        value = self.plan.values[index]
-        length = int(self._u32[self._value_table + VALUE_ENTRY_WORDS * index + ValueEntryField.LEN])
-        start = value.offset // 4
-        view = self._words[start : start + min(length, value.capacity)]
+        view = held_words(self._words, self._value_table, self.plan, index)
         view.flags.writeable = False
         return view
 
