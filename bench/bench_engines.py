@@ -1,7 +1,7 @@
 """The same plans on every engine that runs ndg's module, side by side in one run: the plant, the
 tree and a 10,000-step math chain, fused, under
 
-- ndg's runtime (wasmtime with its default bound, the epoch deadline),
+- ndg's runtime (wasmtime with its default bound, the stop checks),
 - wasmtime with no bound at all, and with fuel (`--budget`),
 - V8 (Node) running the same module, loaded by the JavaScript runtime (web/src): its `ndg_run`
   alone, one call per node instead, and the runtime's complete `run` (with its checks after it),
@@ -91,11 +91,11 @@ def python_engines(compiled: Compiled) -> tuple[dict[str, Callable], dict[str, C
         unbounded = Runner(plan, module)
     fuel = Runner(plan, module, budget=10**12)
     native = NativeRunner(default, native_library(plan))
-    complete = {"ndg fused (wasmtime, epoch deadline)": functools.partial(default.run, full=True),
+    complete = {"ndg fused (wasmtime, default deadline)": functools.partial(default.run, full=True),
                 "wasmtime, no bound": functools.partial(unbounded.run, full=True),
                 "wasmtime, fuel (--budget)": functools.partial(fuel.run, full=True),
                 NATIVE: native.run}
-    calls = {"ndg_run alone: wasmtime, epoch deadline": module_call_only(default),
+    calls = {"ndg_run alone: wasmtime, default deadline": module_call_only(default),
              "ndg_run alone: wasmtime, no bound": module_call_only(unbounded)}
     return complete, calls
 
