@@ -22,6 +22,17 @@ mod imp {
     #[derive(Clone, Copy)]
     pub struct I32x4(v128);
 
+    /// Four lanes, each set or not.
+    #[derive(Clone, Copy)]
+    pub struct Mask4(v128);
+
+    impl Mask4 {
+        #[inline(always)]
+        pub fn and(self, other: Self) -> Self {
+            Mask4(v128_and(self.0, other.0))
+        }
+    }
+
     impl F32x4 {
         #[inline(always)]
         pub fn new(lanes: [f32; 4]) -> Self {
@@ -47,8 +58,45 @@ mod imp {
         }
 
         #[inline(always)]
+        pub fn sub(self, other: Self) -> Self {
+            F32x4(f32x4_sub(self.0, other.0))
+        }
+
+        #[inline(always)]
         pub fn mul(self, other: Self) -> Self {
             F32x4(f32x4_mul(self.0, other.0))
+        }
+
+        #[inline(always)]
+        pub fn div(self, other: Self) -> Self {
+            F32x4(f32x4_div(self.0, other.0))
+        }
+
+        #[inline(always)]
+        pub fn sqrt(self) -> Self {
+            F32x4(f32x4_sqrt(self.0))
+        }
+
+        #[inline(always)]
+        pub fn neg(self) -> Self {
+            F32x4(f32x4_neg(self.0))
+        }
+
+        /// Lanes equal to zero (either sign).
+        #[inline(always)]
+        pub fn is_zero(self) -> Mask4 {
+            Mask4(f32x4_eq(self.0, f32x4_splat(0.0)))
+        }
+
+        /// `if_true`'s lanes where `mask` is set, `self`'s elsewhere.
+        #[inline(always)]
+        pub fn replace_where(self, mask: Mask4, if_true: Self) -> Self {
+            F32x4(v128_bitselect(if_true.0, self.0, mask.0))
+        }
+
+        #[inline(always)]
+        pub fn to_array(self) -> [f32; 4] {
+            [f32x4_extract_lane::<0>(self.0), f32x4_extract_lane::<1>(self.0), f32x4_extract_lane::<2>(self.0), f32x4_extract_lane::<3>(self.0)]
         }
 
         /// Writes the four lanes' bit patterns (the word encoding of floats) to `words[..4]`.
@@ -91,6 +139,16 @@ mod imp {
     #[derive(Clone, Copy)]
     pub struct I32x4([i32; 4]);
 
+    #[derive(Clone, Copy)]
+    pub struct Mask4([bool; 4]);
+
+    impl Mask4 {
+        #[inline(always)]
+        pub fn and(self, other: Self) -> Self {
+            Mask4([0, 1, 2, 3].map(|i| self.0[i] && other.0[i]))
+        }
+    }
+
     impl F32x4 {
         #[inline(always)]
         pub fn new(lanes: [f32; 4]) -> Self {
@@ -113,8 +171,43 @@ mod imp {
         }
 
         #[inline(always)]
+        pub fn sub(self, other: Self) -> Self {
+            F32x4([0, 1, 2, 3].map(|i| self.0[i] - other.0[i]))
+        }
+
+        #[inline(always)]
         pub fn mul(self, other: Self) -> Self {
             F32x4([0, 1, 2, 3].map(|i| self.0[i] * other.0[i]))
+        }
+
+        #[inline(always)]
+        pub fn div(self, other: Self) -> Self {
+            F32x4([0, 1, 2, 3].map(|i| self.0[i] / other.0[i]))
+        }
+
+        #[inline(always)]
+        pub fn sqrt(self) -> Self {
+            F32x4(self.0.map(f32::sqrt))
+        }
+
+        #[inline(always)]
+        pub fn neg(self) -> Self {
+            F32x4(self.0.map(|lane| -lane))
+        }
+
+        #[inline(always)]
+        pub fn is_zero(self) -> Mask4 {
+            Mask4(self.0.map(|lane| lane == 0.0))
+        }
+
+        #[inline(always)]
+        pub fn replace_where(self, mask: Mask4, if_true: Self) -> Self {
+            F32x4([0, 1, 2, 3].map(|i| if mask.0[i] { if_true.0[i] } else { self.0[i] }))
+        }
+
+        #[inline(always)]
+        pub fn to_array(self) -> [f32; 4] {
+            self.0
         }
 
         #[inline(always)]
@@ -146,7 +239,7 @@ mod imp {
     }
 }
 
-pub use imp::{F32x4, I32x4};
+pub use imp::{F32x4, I32x4, Mask4};
 
 #[cfg(test)]
 mod tests {

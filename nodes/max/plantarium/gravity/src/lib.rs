@@ -17,9 +17,11 @@
 //! for every segment (in that order), so a `random` strength bends each segment its own way.
 
 use ndg_util::expr::{reset_call_count, Float};
-use ndg_util::paths::{write_path, Levels, Path};
+use ndg_util::encoding::{decode_float, encode_float};
+use ndg_util::lanes::F32x4;
+use ndg_util::paths::{Levels, Path};
 use ndg_util::vecmath::{add, length, lerp, scale, sub, xyz, Vec3};
-use ndg_util::{compat, float_input, Items, NodeResult, Writer};
+use ndg_util::{compat, float_input, ItemKind, Items, NodeResult, Writer};
 
 /// The pull `s` of the docs above, from `strength` evaluated twice (Nodarium evaluates it twice).
 fn pull(strength: f32, curviness: f32, strength_again: f32) -> f32 {
@@ -35,6 +37,24 @@ fn bend(d: Vec3, alpha: f32, pull: f32, curviness: f32) -> Vec3 {
         direction[2] += 0.0001;
     }
     scale(direction, segment / length(direction))
+}
+
+/// `sub(add(start, bend(sub(end, start), alpha, pull, curviness)), end)` for four segments, lane
+/// by lane: the same IEEE operations in the same order as `bend`.
+fn moved4(start: [F32x4; 3], end: [F32x4; 3], alpha: F32x4, pull: F32x4, curviness: F32x4) -> [F32x4; 3] {
+    let d = [0, 1, 2].map(|c| end[c].sub(start[c]));
+    let length = |v: [F32x4; 3]| v[0].mul(v[0]).add(v[1].mul(v[1])).add(v[2].mul(v[2])).sqrt();
+    let segment = length(d);
+    let toward = [F32x4::splat(0.0), segment.neg().mul(pull), F32x4::splat(0.0)];
+    let t = curviness.mul(alpha.sqrt());
+    let mut direction = [0, 1, 2].map(|c| d[c].add(toward[c].sub(d[c]).mul(t)));
+    let upright = direction[0].is_zero().and(direction[2].is_zero());
+    let nudge = F32x4::splat(0.0001);
+    for c in [0, 2] {
+        direction[c] = direction[c].replace_where(upright, direction[c].add(nudge));
+    }
+    let factor = segment.div(length(direction));
+    [0, 1, 2].map(|c| start[c].add(direction[c].mul(factor)).sub(end[c]))
 }
 
 pub fn execute(plant: Items, strength: Float, curviness: Float, depth: i32, out: &mut Writer) -> NodeResult {
@@ -58,21 +78,50 @@ pub fn execute(plant: Items, strength: Float, curviness: Float, depth: i32, out:
                 continue;
             }
         };
+        let item = out.open()?;
+        out.extend(&[ItemKind::Path.tag(), path.depth])?;
+        let words = out.reserve(4 * path.len())?;
+        // First what bending moves the end of each segment `i` (from point `i − 1` to point `i`),
+        // four segments at a time, into point `i`'s x, y, z words; then, point by point, the sum
+        // of the moves so far added to each point.
+        let mut segment = |_: usize| fixed.unwrap_or_else(|| {
+            let curviness = float_input(curviness.eval());
+            (curviness, pull(float_input(strength.eval()), curviness, float_input(strength.eval())))
+        });
         let last = (path.len() - 1) as f32;
-        let mut offset = [0.0f32; 3];
-        let bent = std::iter::once(path.point(0)).chain((1..path.len()).map(|i| {
+        let fours = (path.len() - 1) / 4 * 4;
+        for first in (1..1 + fours).step_by(4) {
+            let lanes = [first, first + 1, first + 2, first + 3];
+            let bends = lanes.map(&mut segment);
+            let (curviness, pull) = (F32x4::new(bends.map(|b| b.0)), F32x4::new(bends.map(|b| b.1)));
+            let coordinate = |point: usize, c: usize| path.point(point)[c];
+            let starts = [0, 1, 2].map(|c| F32x4::new(lanes.map(|i| coordinate(i - 1, c))));
+            let ends = [0, 1, 2].map(|c| F32x4::new(lanes.map(|i| coordinate(i, c))));
+            let alpha = F32x4::new(lanes.map(|i| (i - 1) as f32)).div(F32x4::splat(last));
+            let moved = moved4(starts, ends, alpha, pull, curviness).map(F32x4::to_array);
+            for (k, i) in lanes.into_iter().enumerate() {
+                words[4 * i..4 * i + 3].copy_from_slice(&[0, 1, 2].map(|c| encode_float(moved[c][k])));
+            }
+        }
+        for i in 1 + fours..path.len() {
+            let (curviness, pull) = segment(i);
             let (start, end) = (xyz(path.point(i - 1)), xyz(path.point(i)));
-            let (curviness, pull) = fixed.unwrap_or_else(|| {
-                let curviness = float_input(curviness.eval());
-                (curviness, pull(float_input(strength.eval()), curviness, float_input(strength.eval())))
-            });
             let moved = sub(add(start, bend(sub(end, start), (i - 1) as f32 / last, pull, curviness)), end);
-            let before = offset;
-            offset = add(offset, moved);
-            let [x, y, z] = add(end, if late { before } else { offset });
-            [x, y, z, path.point(i)[3]]
-        }));
-        write_path(out, path.depth, bent)?;
+            words[4 * i..4 * i + 3].copy_from_slice(&moved.map(encode_float));
+        }
+        words[..4].copy_from_slice(&path.point(0).map(encode_float));
+        // The offset in three scalars: as an array, the compiler kept it in memory and read it
+        // back eight bytes at a time from four-byte stores, which stalls store forwarding.
+        let (mut x, mut y, mut z) = (0.0f32, 0.0f32, 0.0f32);
+        for (i, words) in words.chunks_exact_mut(4).enumerate().skip(1) {
+            let point = path.point(i);
+            let moved = [0, 1, 2].map(|c| decode_float(words[c]));
+            let before = [x, y, z];
+            (x, y, z) = (x + moved[0], y + moved[1], z + moved[2]);
+            let shift = if late { before } else { [x, y, z] };
+            words.copy_from_slice(&[point[0] + shift[0], point[1] + shift[1], point[2] + shift[2], point[3]].map(encode_float));
+        }
+        out.close(item)?;
     }
     out.close_list()
 }
