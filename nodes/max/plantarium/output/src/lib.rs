@@ -72,29 +72,33 @@ fn ring_turn(toward: Vec3, compat: bool) -> Mat4 {
     }
 }
 
-/// The quads between ring `first / ring` and the next, as two triangles each. Quad `k` joins
-/// vertices `a = first + k`, `b = a + 1` and the next ring's `c = a + ring`, `d = b + ring`, so its
-/// words are `a + [ring + 1, 1, 0, 0, ring, ring + 1]`: two quads at a time are three 4-lane
-/// adds. The last quad wraps around (`b = first`).
-fn write_ring_faces(faces: &mut [i32], first: usize, ring: usize) {
-    let quad = |a: i32, b: i32| [b + ring as i32, b, a, a, a + ring as i32, b + ring as i32];
+/// The tube's faces. Its quad `q` (of ring `q / ring`) joins the vertices `a = q` and `b = a + 1`
+/// (`b = a + 1 − ring` for a ring's last quad, which closes the circle) to the next ring's
+/// `c = a + ring` and `d = b + ring`, so its words are `a + [ring + 1, 1, 0, 0, ring, ring + 1]`
+/// everywhere but at the closing quads. The faces are written as one stream over every quad of the
+/// tube, eight quads (twelve 4-lane adds) at a time, and each ring's closing quad is then corrected
+/// (its three words holding `b`), so a ring's faces need no loop of their own.
+fn write_faces(faces: &mut [i32], ring: usize) {
     let r = ring as i32;
-    let steps = [I32x4::new([r + 1, 1, 0, 0]), I32x4::new([r, r + 1, r + 2, 2]), I32x4::new([1, 1, r + 1, r + 2])];
-    let pairs = (ring - 1) / 2;
-    let (paired, rest) = faces.split_at_mut(12 * pairs);
-    for (k, words) in paired.chunks_exact_mut(12).enumerate() {
-        let a = I32x4::splat((first + 2 * k) as i32);
-        for (lane, step) in steps.iter().enumerate() {
-            a.add(*step).store(&mut words[4 * lane..4 * lane + 4]);
+    let pair = [[r + 1, 1, 0, 0], [r, r + 1, r + 2, 2], [1, 1, r + 1, r + 2]];
+    let steps: [I32x4; 12] = std::array::from_fn(|k| I32x4::new(pair[k % 3].map(|word| word + 2 * (k / 3) as i32)));
+    let (eights, rest) = faces.split_at_mut(faces.len() / 48 * 48);
+    for (n, words) in eights.chunks_exact_mut(48).enumerate() {
+        let a = I32x4::splat(8 * n as i32);
+        for (step, words) in steps.iter().zip(words.chunks_exact_mut(4)) {
+            a.add(*step).store(words);
         }
     }
-    let first = first as i32;
-    let last = first + r - 1;
-    if rest.len() == 12 {
-        rest[..6].copy_from_slice(&quad(last - 1, last));
+    let first = eights.len() / 6;
+    for (k, words) in rest.chunks_exact_mut(6).enumerate() {
+        let a = (first + k) as i32;
+        words.copy_from_slice(&[a + r + 1, a + 1, a, a, a + r, a + r + 1]);
     }
-    let at = rest.len() - 6;
-    rest[at..].copy_from_slice(&quad(last, first));
+    for (s, words) in faces.chunks_exact_mut(6 * ring).enumerate() {
+        let b = (s * ring) as i32;
+        let closing = &mut words[6 * (ring - 1)..];
+        (closing[0], closing[1], closing[5]) = (b + r, b, b + r);
+    }
 }
 
 fn write_tube(path: &Path, circle: &Circle, compat: bool, out: &mut Writer) -> NodeResult {
@@ -105,9 +109,7 @@ fn write_tube(path: &Path, circle: &Circle, compat: bool, out: &mut Writer) -> N
     out.extend(&[ItemKind::Geometry.tag(), (points * ring) as i32, (2 * segments * ring) as i32])?;
     let too_many = NodeError::Invalid("the tube has too many vertices");
     let faces = out.reserve(segments.checked_mul(6 * ring).ok_or(too_many)?)?;
-    for (s, faces) in faces.chunks_exact_mut(6 * ring).enumerate() {
-        write_ring_faces(faces, s * ring, ring);
-    }
+    write_faces(faces, ring);
     // Positions and normals in one pass over the rings, each turned circle vector computed once
     // for both: the positions block first, the normals block right after it.
     let block = points.checked_mul(3 * ring).ok_or(too_many)?;
@@ -145,12 +147,6 @@ fn write_nodarium_ring(m: Mat4, point: [f32; 4], radius: f32, circle: &Circle, p
 /// every target, four words at a time. Word `j` of the ring is component `j % 3`, so the axes and
 /// the point are laid out in that pattern too, which repeats every 12 words (4 vertices).
 fn write_ring(m: Mat4, point: [f32; 4], radius: f32, circle: &Circle, positions: &mut [i32], normals: &mut [i32]) {
-    let (x_axis, z_axis) = ([m[0], m[1], m[2]], [m[8], m[9], m[10]]);
-    let word = |j: usize| {
-        let c = j % 3;
-        let n = x_axis[c] * circle.cos[j] + z_axis[c] * circle.sin[j];
-        (encode_float(point[c] + n * radius), encode_float(n))
-    };
     let pattern = |v: [f32; 4]| [0, 1, 2].map(|q| F32x4::new([0, 1, 2, 3].map(|i| v[(4 * q + i) % 3])));
     let (xs, zs, at) = (pattern(m[..4].try_into().unwrap()), pattern(m[8..12].try_into().unwrap()), pattern(point));
     let radius4 = F32x4::splat(radius);
@@ -168,12 +164,10 @@ fn write_ring(m: Mat4, point: [f32; 4], radius: f32, circle: &Circle, positions:
             four(q, &cos[lanes.clone()], &sin[lanes.clone()], &mut positions[lanes.clone()], &mut normals[lanes]);
         }
     }
-    let fours = words / 4 * 4;
-    for j in (whole..fours).step_by(4) {
-        four((j - whole) / 4, &circle.cos[j..], &circle.sin[j..], &mut positions[j..], &mut normals[j..]);
-    }
-    for j in fours..words {
-        (positions[j], normals[j]) = word(j);
+    // The rest four words at a time, the last four ending at the ring's end (so it may write up
+    // to three words again, with the same values).
+    for j in (whole..words).step_by(4).map(|j| j.min(words - 4)) {
+        four(j % 3, &circle.cos[j..], &circle.sin[j..], &mut positions[j..], &mut normals[j..]);
     }
 }
 
@@ -238,17 +232,20 @@ mod tests {
 
     #[test]
     fn four_words_at_a_time_is_vertex_by_vertex_and_quad_by_quad() {
-        let points = [[0.0, 0.0, 0.0, 0.3], [0.4, 1.0, -0.2, 0.2], [0.5, 1.7, 0.6, 0.1]];
+        let points = [[0.0, 0.0, 0.0, 0.3], [0.4, 1.0, -0.2, 0.2], [0.5, 1.7, 0.6, 0.1], [0.2, 2.5, 0.7, 0.05], [-0.3, 3.0, 0.4, 0.0]];
         let mut path = vec![0; 6 + 4 * points.len()];
         write_path(&mut Writer::new(&mut path), 1, points.iter().copied()).unwrap();
         let item = Items::new(&path, 0).unwrap().next().unwrap();
         let path = Path::of(&item).unwrap();
+        let segments = points.len() - 1;
         for ring in 3..=14 {
             let circle = Circle::new(ring as i32);
-            let mut slot = vec![0; 7 + 6 * 2 * ring + 6 * 3 * ring];
+            let mut slot = vec![0; 7 + 6 * segments * ring + 6 * points.len() * ring];
             write_tube(&path, &circle, false, &mut Writer::new(&mut slot)).unwrap();
-            let mut expected = vec![0, slot.len() as i32 - 3, ItemKind::Geometry.tag(), 3 * ring as i32, 4 * ring as i32];
-            for s in 0..2 {
+            let header = [ItemKind::Geometry.tag(), (points.len() * ring) as i32, (2 * segments * ring) as i32];
+            let mut expected = vec![0, slot.len() as i32 - 3];
+            expected.extend(header);
+            for s in 0..segments {
                 for k in 0..ring {
                     let (a, b) = ((s * ring + k) as i32, (s * ring + (k + 1) % ring) as i32);
                     let (c, d) = (a + ring as i32, b + ring as i32);
@@ -263,7 +260,7 @@ mod tests {
                     for c in 0..3 {
                         let n = m[c] * cos + m[8 + c] * sin;
                         normals.push(encode_float(n));
-                        expected.push(encode_float(point[c] + n * point[3]));
+                        expected.push(encode_float(point[c] + n * point[3].max(0.000001)));
                     }
                 }
             }
