@@ -52,24 +52,59 @@ fn segment_length(path: &Path, i: usize) -> f32 {
     length(sub(xyz(path.point(i + 1)), xyz(path.point(i))))
 }
 
-/// The path's arc length, summed segment by segment as Nodarium sums it.
-fn arc_length(path: &Path) -> f32 {
-    (0..path.len().saturating_sub(1)).fold(0.0f32, |sum, i| sum + segment_length(path, i))
+/// Paths of up to this many points keep their arc lengths up to every point (a KiB on the stack);
+/// longer ones are walked again for each branch.
+const KEPT: usize = 256;
+
+/// A path's arc length up to each of its points, summed segment by segment as Nodarium sums it
+/// (`walked[i]`: the first `i` segments), worked out once per path instead of once per branch.
+struct Walked {
+    to_point: [f32; KEPT],
+    kept: bool,
+    total: f32,
+}
+
+impl Walked {
+    fn new(path: &Path) -> Walked {
+        let mut to_point = [0.0f32; KEPT];
+        let kept = path.len() <= KEPT;
+        let total = if kept {
+            for i in 1..path.len() {
+                to_point[i] = to_point[i - 1] + segment_length(path, i - 1);
+            }
+            to_point[path.len().saturating_sub(1)]
+        } else {
+            (0..path.len() - 1).fold(0.0f32, |sum, i| sum + segment_length(path, i))
+        };
+        Walked { to_point, kept, total }
+    }
+
+    /// The first segment whose end is at least `target` along the path, and the length walked up
+    /// to its start: Nodarium's walk, which adds each segment's length in turn.
+    fn segment_reaching(&self, path: &Path, target: f32) -> Option<(usize, f32)> {
+        let segments = 0..path.len() - 1;
+        if self.kept {
+            return segments.into_iter().find(|&i| self.to_point[i + 1] >= target).map(|i| (i, self.to_point[i]));
+        }
+        let mut walked = 0.0f32;
+        for i in segments {
+            let length = segment_length(path, i);
+            if walked + length >= target {
+                return Some((i, walked));
+            }
+            walked += length;
+        }
+        None
+    }
 }
 
 /// Nodarium's `interpolate_along_path`: the frame at fraction `alpha` (clamped to
-/// 1e−6..0.999999) of the path's arc length `total`. The path has at least two points.
-fn frame_at(path: &Path, total: f32, alpha: f32) -> Frame {
+/// 1e−6..0.999999) of the path's arc length. The path has at least two points.
+fn frame_at(path: &Path, walked: &Walked, alpha: f32) -> Frame {
     let alpha = alpha.min(0.999999).max(0.000001);
-    let segment = |i: usize| segment_length(path, i);
-    let target = alpha * total;
-    let mut walked = 0.0f32;
-    for i in 0..path.len() - 1 {
-        let length = segment(i);
-        if walked + length >= target {
-            return segment_frame(path.point(i), path.point(i + 1), (target - walked) / length);
-        }
-        walked += length;
+    let target = alpha * walked.total;
+    if let Some((i, before)) = walked.segment_reaching(path, target) {
+        return segment_frame(path.point(i), path.point(i + 1), (target - before) / segment_length(path, i));
     }
     let (a, b) = (path.point(path.len() - 2), path.point(path.len() - 1));
     let tangent = unit(sub(xyz(b), xyz(a)));
@@ -77,15 +112,15 @@ fn frame_at(path: &Path, total: f32, alpha: f32) -> Frame {
 }
 
 /// The frame where a branch starts, or None where Nodarium drops the branch (compatibility mode).
-/// `total` is the path's arc length: Nodarium sums it for every branch, here it is summed once
-/// per path, with the same bits.
-fn branch_frame(path: &Path, total: f32, alpha: f32, compat: bool) -> Option<Frame> {
+/// `walked` holds the path's arc lengths: Nodarium sums them for every branch, here they are summed
+/// once per path, with the same bits.
+fn branch_frame(path: &Path, walked: &Walked, alpha: f32, compat: bool) -> Option<Frame> {
     if path.len() < 2 {
         // Nodarium stops with an assertion here; a lone point branches along X.
         let point = if path.is_empty() { [0.0; 4] } else { path.point(0) };
         return Some(Frame { point, tangent: Y, ortho: X });
     }
-    let frame = frame_at(path, total, alpha);
+    let frame = frame_at(path, walked, alpha);
     if is_finite(frame.ortho) {
         Some(frame)
     } else if compat {
@@ -121,13 +156,13 @@ pub fn execute(
         if let Some(path) = Path::of(&item).filter(|p| levels.contains(p)) {
             let tag = if compat { depth.wrapping_add(1) } else { path.depth + 1 };
             let (lowest_branch, highest_branch) = (float_input(lowest_branch.eval()), float_input(highest_branch.eval()));
-            let total = arc_length(&path);
+            let walked = Walked::new(&path);
             for i in 0..count {
                 let a = i as f32 / (count - 1).max(1) as f32;
                 let (length, thickness) = (float_input(length.eval()), float_input(thickness.eval()));
                 let offset = if i % 2 == 0 { float_input(offset_single.eval()) } else { 0.0 };
                 let root = (a * (highest_branch - lowest_branch) + lowest_branch).min(1.0).max(0.0);
-                let frame = branch_frame(&path, total, root + (offset - 0.5) * 6.0 / points as f32, compat);
+                let frame = branch_frame(&path, &walked, root + (offset - 0.5) * 6.0 / points as f32, compat);
                 let angle = (float_input(rotation.eval()) * std::f32::consts::PI / 180.0) * i as f32;
                 let frame = match frame {
                     Some(frame) => frame,
@@ -169,7 +204,24 @@ mod tests {
         let words = path_along(direction);
         let item = Items::new(&words, 0).unwrap().next().unwrap();
         let path = Path::of(&item).unwrap();
-        branch_frame(&path, arc_length(&path), 0.5, compat)
+        branch_frame(&path, &Walked::new(&path), 0.5, compat)
+    }
+
+    #[test]
+    fn kept_arc_lengths_find_the_segments_the_walk_finds() {
+        let points: Vec<Point> = (0..40).map(|i| [i as f32 * 0.1, (i * i) as f32 * 0.013, (i % 7) as f32 * 0.2, 1.0]).collect();
+        let mut words = vec![0; 6 + 4 * points.len()];
+        write_path(&mut Writer::new(&mut words), 1, points.into_iter()).unwrap();
+        let item = Items::new(&words, 0).unwrap().next().unwrap();
+        let path = Path::of(&item).unwrap();
+        let kept = Walked::new(&path);
+        let total = (0..path.len() - 1).fold(0.0f32, |sum, i| sum + segment_length(&path, i));
+        let walking = Walked { kept: false, total, ..kept };
+        assert_eq!(kept.total.to_bits(), total.to_bits());
+        for step in 0..=1000 {
+            let target = step as f32 / 1000.0 * 1.01 * total;
+            assert_eq!(kept.segment_reaching(&path, target), walking.segment_reaching(&path, target), "{}", target);
+        }
     }
 
     #[test]
