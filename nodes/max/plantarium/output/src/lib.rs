@@ -35,6 +35,7 @@ const DOWN: Vec3 = [0.0, -1.0, 0.0];
 
 /// The way a ring at point `i` faces, towards the base of the path: `previous − next` (one-sided
 /// at the ends), not yet a unit vector; −y on a path of one point.
+#[inline(always)]
 fn ring_toward_base(path: &Path, i: usize) -> Vec3 {
     let n = path.len();
     if n < 2 {
@@ -118,7 +119,7 @@ fn write_tube(path: &Path, circle: &Circle, compat: bool, out: &mut Writer) -> N
     for (i, (positions, normals)) in positions.chunks_exact_mut(block).zip(normals.chunks_exact_mut(block)).enumerate() {
         let m = ring_turn(ring_toward_base(path, i), compat);
         let point = path.point(i);
-        let radius = point[3].max(0.000001);
+        let radius = ring_radius(point);
         if compat {
             write_nodarium_ring(m, point, radius, circle, positions, normals);
         } else {
@@ -126,6 +127,16 @@ fn write_tube(path: &Path, circle: &Circle, compat: bool, out: &mut Writer) -> N
         }
     }
     out.close_overcounted(item, compat as usize)
+}
+
+/// A ring's radius: its point's thickness, at least 1e−6 (a comparison rather than `f32::max`,
+/// which is a call into compiler-builtins on wasm; the same value, NaN included).
+fn ring_radius(point: [f32; 4]) -> f32 {
+    if point[3] > 0.000001 {
+        point[3]
+    } else {
+        0.000001
+    }
 }
 
 /// One ring as Nodarium computes it: the circle scaled, turned by glam's `transform_vector3`,
@@ -260,7 +271,7 @@ mod tests {
                     for c in 0..3 {
                         let n = m[c] * cos + m[8 + c] * sin;
                         normals.push(encode_float(n));
-                        expected.push(encode_float(point[c] + n * point[3].max(0.000001)));
+                        expected.push(encode_float(point[c] + n * ring_radius(*point)));
                     }
                 }
             }
