@@ -99,6 +99,34 @@ mod imp {
             [f32x4_extract_lane::<0>(self.0), f32x4_extract_lane::<1>(self.0), f32x4_extract_lane::<2>(self.0), f32x4_extract_lane::<3>(self.0)]
         }
 
+        /// The floats whose bit patterns are `words[..4]`.
+        #[inline(always)]
+        pub fn load_bits(words: &[i32]) -> Self {
+            let words = &words[..4];
+            // SAFETY: `words` holds four i32 (16 bytes); wasm loads need no alignment.
+            F32x4(unsafe { v128_load(words.as_ptr() as *const v128) })
+        }
+
+        /// `[self[3], next[0], next[1], next[2]]`: the lanes one place on, across two vectors.
+        #[inline(always)]
+        pub fn shift_in(self, next: Self) -> Self {
+            F32x4(i32x4_shuffle::<3, 4, 5, 6>(self.0, next.0))
+        }
+
+        /// Four rows as four columns (the first of the result holds every row's lane 0, …).
+        #[inline(always)]
+        pub fn transpose(rows: [Self; 4]) -> [Self; 4] {
+            let [a, b, c, d] = rows.map(|row| row.0);
+            let (ab_low, cd_low) = (i32x4_shuffle::<0, 4, 1, 5>(a, b), i32x4_shuffle::<0, 4, 1, 5>(c, d));
+            let (ab_high, cd_high) = (i32x4_shuffle::<2, 6, 3, 7>(a, b), i32x4_shuffle::<2, 6, 3, 7>(c, d));
+            [
+                F32x4(i32x4_shuffle::<0, 1, 4, 5>(ab_low, cd_low)),
+                F32x4(i32x4_shuffle::<2, 3, 6, 7>(ab_low, cd_low)),
+                F32x4(i32x4_shuffle::<0, 1, 4, 5>(ab_high, cd_high)),
+                F32x4(i32x4_shuffle::<2, 3, 6, 7>(ab_high, cd_high)),
+            ]
+        }
+
         /// Writes the four lanes' bit patterns (the word encoding of floats) to `words[..4]`.
         #[inline(always)]
         pub fn store_bits(self, words: &mut [i32]) {
@@ -131,7 +159,7 @@ mod imp {
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 mod imp {
-    use crate::encoding::encode_float;
+    use crate::encoding::{decode_float, encode_float};
 
     #[derive(Clone, Copy)]
     pub struct F32x4([f32; 4]);
@@ -211,6 +239,21 @@ mod imp {
         }
 
         #[inline(always)]
+        pub fn load_bits(words: &[i32]) -> Self {
+            F32x4([0, 1, 2, 3].map(|i| decode_float(words[i])))
+        }
+
+        #[inline(always)]
+        pub fn shift_in(self, next: Self) -> Self {
+            F32x4([self.0[3], next.0[0], next.0[1], next.0[2]])
+        }
+
+        #[inline(always)]
+        pub fn transpose(rows: [Self; 4]) -> [Self; 4] {
+            [0, 1, 2, 3].map(|lane| F32x4(rows.map(|row| row.0[lane])))
+        }
+
+        #[inline(always)]
         pub fn store_bits(self, words: &mut [i32]) {
             words[..4].copy_from_slice(&self.0.map(encode_float));
         }
@@ -256,5 +299,16 @@ mod tests {
         assert_eq!(words[4], 0);
         I32x4::new([1, 2, 3, i32::MAX]).add(I32x4::splat(1)).store(&mut words[1..]);
         assert_eq!(words, [expected[0], 2, 3, 4, i32::MIN]);
+    }
+
+    #[test]
+    fn lanes_move_between_vectors_as_documented() {
+        let rows = [0, 1, 2, 3].map(|r| F32x4::new([0, 1, 2, 3].map(|c| (4 * r + c) as f32)));
+        let columns = F32x4::transpose(rows).map(F32x4::to_array);
+        assert_eq!(columns[1], [1.0, 5.0, 9.0, 13.0]);
+        assert_eq!(columns[3], [3.0, 7.0, 11.0, 15.0]);
+        assert_eq!(rows[0].shift_in(rows[1]).to_array(), [3.0, 4.0, 5.0, 6.0]);
+        let words = [encode_float(-0.0), encode_float(1.5), 7, encode_float(f32::INFINITY), 9];
+        assert_eq!(F32x4::load_bits(&words).to_array().map(f32::to_bits), [(-0.0f32).to_bits(), 1.5f32.to_bits(), 7, f32::INFINITY.to_bits()]);
     }
 }

@@ -42,6 +42,11 @@ impl<'a> Path<'a> {
         [decode_float(w[0]), decode_float(w[1]), decode_float(w[2]), decode_float(w[3])]
     }
 
+    /// Point `index`'s four words (x, y, z and thickness, as float bit patterns).
+    pub fn point_words(&self, index: usize) -> &'a [i32] {
+        &self.words[4 * index..4 * index + 4]
+    }
+
     pub fn points(&self) -> impl Iterator<Item = Point> + 'a {
         let words = self.words;
         words.chunks_exact(4).map(|w| [decode_float(w[0]), decode_float(w[1]), decode_float(w[2]), decode_float(w[3])])

@@ -17,7 +17,7 @@
 //! for every segment (in that order), so a `random` strength bends each segment its own way.
 
 use ndg_util::expr::{reset_call_count, Float};
-use ndg_util::encoding::{decode_float, encode_float};
+use ndg_util::encoding::encode_float;
 use ndg_util::lanes::F32x4;
 use ndg_util::paths::{Levels, Path};
 use ndg_util::vecmath::{add, length, lerp, scale, sub, xyz, Vec3};
@@ -90,36 +90,39 @@ pub fn execute(plant: Items, strength: Float, curviness: Float, depth: i32, out:
         });
         let last = (path.len() - 1) as f32;
         let fours = (path.len() - 1) / 4 * 4;
+        // `after[c]`: coordinate c of the last four points read, one a lane (lane 3 starts the
+        // next segment).
+        let mut after = [0, 1, 2].map(|c| F32x4::splat(path.point(0)[c]));
         for first in (1..1 + fours).step_by(4) {
             let lanes = [first, first + 1, first + 2, first + 3];
             let bends = lanes.map(&mut segment);
             let (curviness, pull) = (F32x4::new(bends.map(|b| b.0)), F32x4::new(bends.map(|b| b.1)));
-            let coordinate = |point: usize, c: usize| path.point(point)[c];
-            let starts = [0, 1, 2].map(|c| F32x4::new(lanes.map(|i| coordinate(i - 1, c))));
-            let ends = [0, 1, 2].map(|c| F32x4::new(lanes.map(|i| coordinate(i, c))));
+            let ends = F32x4::transpose(lanes.map(|i| F32x4::load_bits(path.point_words(i))));
+            let starts = [0, 1, 2].map(|c| after[c].shift_in(ends[c]));
+            after = [ends[0], ends[1], ends[2]];
             let alpha = F32x4::new(lanes.map(|i| (i - 1) as f32)).div(F32x4::splat(last));
-            let moved = moved4(starts, ends, alpha, pull, curviness).map(F32x4::to_array);
-            for (k, i) in lanes.into_iter().enumerate() {
-                words[4 * i..4 * i + 3].copy_from_slice(&[0, 1, 2].map(|c| encode_float(moved[c][k])));
+            let moved = moved4(starts, after, alpha, pull, curviness);
+            let [x, y, z, w] = F32x4::transpose([moved[0], moved[1], moved[2], F32x4::splat(0.0)]);
+            for (i, moved) in lanes.into_iter().zip([x, y, z, w]) {
+                moved.store_bits(&mut words[4 * i..]);
             }
         }
         for i in 1 + fours..path.len() {
             let (curviness, pull) = segment(i);
             let (start, end) = (xyz(path.point(i - 1)), xyz(path.point(i)));
             let moved = sub(add(start, bend(sub(end, start), (i - 1) as f32 / last, pull, curviness)), end);
-            words[4 * i..4 * i + 3].copy_from_slice(&moved.map(encode_float));
+            words[4 * i..4 * i + 4].copy_from_slice(&[moved[0], moved[1], moved[2], 0.0].map(encode_float));
         }
-        words[..4].copy_from_slice(&path.point(0).map(encode_float));
-        // The offset in three scalars: as an array, the compiler kept it in memory and read it
-        // back eight bytes at a time from four-byte stores, which stalls store forwarding.
-        let (mut x, mut y, mut z) = (0.0f32, 0.0f32, 0.0f32);
+        // Each point moved by the sum of the moves so far (lane 3, the thickness, by 0 and then
+        // put back as it was).
+        words[..4].copy_from_slice(path.point_words(0));
+        let mut offset = F32x4::splat(0.0);
         for (i, words) in words.chunks_exact_mut(4).enumerate().skip(1) {
-            let point = path.point(i);
-            let moved = [0, 1, 2].map(|c| decode_float(words[c]));
-            let before = [x, y, z];
-            (x, y, z) = (x + moved[0], y + moved[1], z + moved[2]);
-            let shift = if late { before } else { [x, y, z] };
-            words.copy_from_slice(&[point[0] + shift[0], point[1] + shift[1], point[2] + shift[2], point[3]].map(encode_float));
+            let before = offset;
+            offset = offset.add(F32x4::load_bits(words));
+            let point = path.point_words(i);
+            F32x4::load_bits(point).add(if late { before } else { offset }).store_bits(words);
+            words[3] = point[3];
         }
         out.close(item)?;
     }
