@@ -156,7 +156,8 @@ fn write_nodarium_ring(m: Mat4, point: [f32; 4], radius: f32, circle: &Circle, p
 /// a unit vector since `m` is a rotation, so it is not made one again; the vertex is the point plus
 /// the normal times the radius. Per word: 3 multiplications and 2 additions, in this order on
 /// every target, four words at a time. Word `j` of the ring is component `j % 3`, so the axes and
-/// the point are laid out in that pattern too, which repeats every 12 words (4 vertices).
+/// the point are laid out in that pattern too, which repeats every 12 words (4 vertices); the loop
+/// takes 24 words a turn (fewer loop heads, each with its stop check, per ring).
 fn write_ring(m: Mat4, point: [f32; 4], radius: f32, circle: &Circle, positions: &mut [i32], normals: &mut [i32]) {
     let pattern = |v: [f32; 4]| [0, 1, 2].map(|q| F32x4::new([0, 1, 2, 3].map(|i| v[(4 * q + i) % 3])));
     let (xs, zs, at) = (pattern(m[..4].try_into().unwrap()), pattern(m[8..12].try_into().unwrap()), pattern(point));
@@ -167,12 +168,12 @@ fn write_ring(m: Mat4, point: [f32; 4], radius: f32, circle: &Circle, positions:
         at[q].add(n.mul(radius4)).store_bits(positions);
     };
     let words = positions.len();
-    let whole = words / 12 * 12;
-    let twelves = circle.cos[..whole].chunks_exact(12).zip(circle.sin[..whole].chunks_exact(12));
-    for ((cos, sin), (positions, normals)) in twelves.zip(positions[..whole].chunks_exact_mut(12).zip(normals[..whole].chunks_exact_mut(12))) {
-        for q in 0..3 {
-            let lanes = 4 * q..4 * q + 4;
-            four(q, &cos[lanes.clone()], &sin[lanes.clone()], &mut positions[lanes.clone()], &mut normals[lanes]);
+    let whole = words / 24 * 24;
+    let chunks = circle.cos[..whole].chunks_exact(24).zip(circle.sin[..whole].chunks_exact(24));
+    for ((cos, sin), (positions, normals)) in chunks.zip(positions[..whole].chunks_exact_mut(24).zip(normals[..whole].chunks_exact_mut(24))) {
+        for k in 0..6 {
+            let lanes = 4 * k..4 * k + 4;
+            four(k % 3, &cos[lanes.clone()], &sin[lanes.clone()], &mut positions[lanes.clone()], &mut normals[lanes]);
         }
     }
     // The rest four words at a time, the last four ending at the ring's end (so it may write up
