@@ -17,7 +17,7 @@
 //!   a path leans (to 0.075× the thickness in its default plant), and where a path grows straight
 //!   down (`d` = +y, axis zero, angle π) its matrix is −I, mirroring the ring so every face winds
 //!   inwards. Here a zero axis is taken as x, which turns such rings by a true half turn, and the
-//!   turn's sine and cosine come from `d` itself rather than through `acos` (see `ring_turn`);
+//!   turn's sine and cosine come from `d` itself rather than through `acos` (see `ring_axes`);
 //! - where two neighbouring points coincide, `d` is NaN and so is Nodarium's ring; here it faces
 //!   −y;
 //! - the tube's opening count is `L − 3` (Nodarium's `create_geometry_data` writes `L − 2`, one
@@ -45,24 +45,27 @@ fn ring_toward_base(path: &Path, i: usize) -> Vec3 {
     sub(xyz(path.point(before)), xyz(path.point(after)))
 }
 
-/// The matrix turning a ring from −y onto `unit(toward)`.
-///
-/// Nodarium's arithmetic (compatibility mode): glam's `from_axis_angle(−y × d, acos(−y · d))`.
-/// Default mode: the unit axis `(−z, 0, x)/h` and the turn's sine `h/l` and cosine `−y/l` (`h`
-/// the length of `toward`'s sideways part, `l` its length) straight from `toward`, not through
-/// `acos` and back through `sin` and `cos`: the same rotation, within 1e−6 of the exact one (and
-/// closer to it where `acos` of a cosine near 1 quantised the angle), with two independent square
-/// roots and reciprocals instead of three calls into libm and a chain of two.
-fn ring_turn(toward: Vec3, compat: bool) -> Mat4 {
-    if compat {
-        let direction = unit(toward);
-        return mat4::from_axis_angle(cross(DOWN, direction), libm::acos(dot(DOWN, direction)));
-    }
+/// Nodarium's matrix turning a ring from −y onto `unit(toward)` (compatibility mode): glam's
+/// `from_axis_angle(−y × d, acos(−y · d))`.
+fn nodarium_ring_turn(toward: Vec3) -> Mat4 {
+    let direction = unit(toward);
+    mat4::from_axis_angle(cross(DOWN, direction), libm::acos(dot(DOWN, direction)))
+}
+
+/// The turned x and z axes (columns 0 and 2) of the rotation from −y onto `unit(toward)`, in the
+/// default mode: `mat4::from_axis_sin_cos` of the unit axis `(−z, 0, x)/h` and the turn's sine
+/// `h/l` and cosine `−y/l` (`h` the length of `toward`'s sideways part, `l` its length) straight
+/// from `toward`, not through `acos` and back through `sin` and `cos`: the same rotation, within
+/// 1e−6 of the exact one (and closer to it where `acos` of a cosine near 1 quantised the angle),
+/// with two independent square roots and reciprocals instead of three calls into libm and a chain
+/// of two. Inlined, so that the axes stay in registers rather than pass through memory.
+#[inline(always)]
+fn ring_axes(toward: Vec3) -> [Vec3; 2] {
     let [x, y, z] = toward;
     let sideways = (x * x + z * z).sqrt();
     let (across, along) = (1.0 / sideways, 1.0 / (x * x + y * y + z * z).sqrt());
     let (sin, cos) = (sideways * along, -y * along);
-    if across.is_finite() && along.is_finite() {
+    let m = if across.is_finite() && along.is_finite() {
         mat4::from_axis_sin_cos([-z * across, 0.0, x * across], sin, cos)
     } else if y > 0.0 {
         // Straight down (`d` = +y): a half turn about x.
@@ -70,7 +73,8 @@ fn ring_turn(toward: Vec3, compat: bool) -> Mat4 {
     } else {
         // Straight up, or no direction at all (two points in one place): no turn.
         mat4::IDENTITY
-    }
+    };
+    [[m[0], m[1], m[2]], [m[8], m[9], m[10]]]
 }
 
 /// The tube's faces. Its quad `q` (of ring `q / ring`) joins the vertices `a = q` and `b = a + 1`
@@ -115,18 +119,24 @@ fn write_tube(path: &Path, circle: &Circle, compat: bool, out: &mut Writer) -> N
     // for both: the positions block first, the normals block right after it.
     let block = points.checked_mul(3 * ring).ok_or(too_many)?;
     let (positions, normals) = out.reserve(block.checked_mul(2).ok_or(too_many)?)?.split_at_mut(block);
-    let block = 3 * ring;
-    for (i, (positions, normals)) in positions.chunks_exact_mut(block).zip(normals.chunks_exact_mut(block)).enumerate() {
-        let m = ring_turn(ring_toward_base(path, i), compat);
-        let point = path.point(i);
-        let radius = ring_radius(point);
-        if compat {
-            write_nodarium_ring(m, point, radius, circle, positions, normals);
-        } else {
-            write_ring(m, point, radius, circle, positions, normals);
+    let mut rings = positions.chunks_exact_mut(3 * ring).zip(normals.chunks_exact_mut(3 * ring)).enumerate();
+    if compat {
+        for (i, (positions, normals)) in rings {
+            let point = path.point(i);
+            write_nodarium_ring(nodarium_ring_turn(ring_toward_base(path, i)), point, ring_radius(point), circle, positions, normals);
         }
+        return out.close_overcounted(item, 1);
     }
-    out.close_overcounted(item, compat as usize)
+    // Each ring's axes are worked out while the ring before it is written: their square roots and
+    // divisions then run beside that ring's stores instead of holding up its own.
+    let mut next = ring_axes(ring_toward_base(path, 0));
+    for (i, (positions, normals)) in rings.by_ref() {
+        let axes = next;
+        next = ring_axes(ring_toward_base(path, (i + 1).min(points - 1)));
+        let point = path.point(i);
+        write_ring(axes, point, ring_radius(point), circle, positions, normals);
+    }
+    out.close(item)
 }
 
 /// A ring's radius: its point's thickness, at least 1e−6 (a comparison rather than `f32::max`,
@@ -152,15 +162,15 @@ fn write_nodarium_ring(m: Mat4, point: [f32; 4], radius: f32, circle: &Circle, p
 }
 
 /// One ring in the default mode: the normal is the unit circle vector turned, `cos·x' + sin·z'`
-/// (x', z': the turned x and z axes, the matrix's columns 0 and 2; the circle's y is zero), already
-/// a unit vector since `m` is a rotation, so it is not made one again; the vertex is the point plus
+/// (x', z': the turned x and z axes from `ring_axes`; the circle's y is zero), already a unit vector
+/// since the turn is a rotation, so it is not made one again; the vertex is the point plus
 /// the normal times the radius. Per word: 3 multiplications and 2 additions, in this order on
 /// every target, four words at a time. Word `j` of the ring is component `j % 3`, so the axes and
 /// the point are laid out in that pattern too, which repeats every 12 words (4 vertices); the loop
 /// takes 24 words a turn (fewer loop heads, each with its stop check, per ring).
-fn write_ring(m: Mat4, point: [f32; 4], radius: f32, circle: &Circle, positions: &mut [i32], normals: &mut [i32]) {
-    let pattern = |v: [f32; 4]| [0, 1, 2].map(|q| F32x4::new([0, 1, 2, 3].map(|i| v[(4 * q + i) % 3])));
-    let (xs, zs, at) = (pattern(m[..4].try_into().unwrap()), pattern(m[8..12].try_into().unwrap()), pattern(point));
+fn write_ring(axes: [Vec3; 2], point: [f32; 4], radius: f32, circle: &Circle, positions: &mut [i32], normals: &mut [i32]) {
+    let pattern = |v: &[f32]| [0, 1, 2].map(|q| F32x4::new([0, 1, 2, 3].map(|i| v[(4 * q + i) % 3])));
+    let (xs, zs, at) = (pattern(&axes[0]), pattern(&axes[1]), pattern(&point));
     let radius4 = F32x4::splat(radius);
     let four = |q: usize, cos: &[f32], sin: &[f32], positions: &mut [i32], normals: &mut [i32]| {
         let n = xs[q].mul(F32x4::load(cos)).add(zs[q].mul(F32x4::load(sin)));
@@ -266,11 +276,11 @@ mod tests {
             }
             let mut normals = vec![];
             for (i, point) in points.iter().enumerate() {
-                let m = ring_turn(ring_toward_base(&path, i), false);
+                let [x_axis, z_axis] = ring_axes(ring_toward_base(&path, i));
                 for k in 0..ring {
                     let (cos, sin) = (circle.cos[3 * k], circle.sin[3 * k]);
                     for c in 0..3 {
-                        let n = m[c] * cos + m[8 + c] * sin;
+                        let n = x_axis[c] * cos + z_axis[c] * sin;
                         normals.push(encode_float(n));
                         expected.push(encode_float(point[c] + n * ring_radius(*point)));
                     }
@@ -315,14 +325,15 @@ mod tests {
         let mut draw = || rng.below(2001) as f32 / 1000.0 - 1.0;
         for _ in 0..1000 {
             let toward = [draw(), draw(), draw()];
-            let m = ring_turn(toward, false);
-            let columns = [m[0], m[1], m[2], m[8], m[9], m[10]];
+            let columns = ring_axes(toward).concat();
             let worst = columns.iter().zip(exact_turn(toward)).map(|(a, b)| (*a as f64 - b).abs()).fold(0.0, f64::max);
             assert!(worst < 1e-6, "{:?} {}", toward, worst);
         }
-        assert_eq!(ring_turn([0.0, -2.0, 0.0], false), mat4::IDENTITY);
-        assert_eq!(ring_turn([0.0; 3], false), mat4::IDENTITY);
-        assert_eq!(mat4::transform_vector(ring_turn([0.0, 3.0, 0.0], false), [0.0, 0.0, 1.0]), [0.0, 0.0, -1.0]);
+        let no_turn = [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]];
+        assert_eq!(ring_axes([0.0, -2.0, 0.0]), no_turn);
+        assert_eq!(ring_axes([0.0; 3]), no_turn);
+        // A half turn about x: z goes to −z.
+        assert_eq!(ring_axes([0.0, 3.0, 0.0]), [[1.0, 0.0, 0.0], [0.0, 0.0, -1.0]]);
     }
 
     #[test]
