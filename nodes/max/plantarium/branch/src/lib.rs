@@ -25,10 +25,11 @@
 //!   parents and the levels of the plant run together.
 
 use ndg_util::expr::Float;
-use ndg_util::paths::{write_path, Levels, Path, Point};
+use ndg_util::encoding::encode_float;
+use ndg_util::paths::{Levels, Path, Point};
 use ndg_util::quat;
 use ndg_util::vecmath::{cross, is_finite, length, lerp4, scale, sub, unit, xyz, Vec3};
-use ndg_util::{compat, float_input, Items, NodeResult, Writer};
+use ndg_util::{compat, float_input, ItemKind, Items, NodeResult, Writer};
 
 const X: Vec3 = [1.0, 0.0, 0.0];
 const Y: Vec3 = [0.0, 1.0, 0.0];
@@ -151,6 +152,9 @@ pub fn execute(
     let count = amount.max(1);
     let points = resolution_curve.max(4);
     let last = (points - 1) as f32;
+    // Where each point of a branch lies along it, the same for every branch: divided out once
+    // (up to the definition's 64 points; any further ones as they are written).
+    let alongs: [f32; 64] = std::array::from_fn(|j| j as f32 / last);
     out.open_list()?;
     for item in plant {
         if let Some(path) = Path::of(&item).filter(|p| levels.contains(p)) {
@@ -170,17 +174,20 @@ pub fn execute(
                 };
                 let direction = quat::rotate(quat::from_axis_angle(unit(frame.tangent), angle), frame.ortho);
                 let base = frame.point;
-                let branch = (0..points).map(|j| {
-                    let along = j as f32 / last;
+                let item = out.open()?;
+                out.extend(&[ItemKind::Path.tag(), tag])?;
+                for (j, words) in out.reserve(4 * points as usize)?.chunks_exact_mut(4).enumerate() {
+                    let along = alongs.get(j).copied().unwrap_or_else(|| j as f32 / last);
                     let step = scale(direction, along);
-                    [
+                    let point = [
                         base[0] + step[0] * length,
                         base[1] + step[1] * length,
                         base[2] + step[2] * length,
                         base[3] * thickness * (1.0 - along),
-                    ]
-                });
-                write_path(out, tag, branch)?;
+                    ];
+                    words.copy_from_slice(&point.map(encode_float));
+                }
+                out.close(item)?;
             }
         }
         out.extend(item.words)?;
@@ -191,6 +198,7 @@ pub fn execute(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ndg_util::paths::write_path;
     use ndg_util::vecmath::dot;
 
     fn path_along(direction: Vec3) -> Vec<i32> {
