@@ -52,29 +52,69 @@ fn nodarium_ring_turn(toward: Vec3) -> Mat4 {
     mat4::from_axis_angle(cross(DOWN, direction), libm::acos(dot(DOWN, direction)))
 }
 
-/// The turned x and z axes (columns 0 and 2) of the rotation from −y onto `unit(toward)`, in the
-/// default mode: `mat4::from_axis_sin_cos` of the unit axis `(−z, 0, x)/h` and the turn's sine
-/// `h/l` and cosine `−y/l` (`h` the length of `toward`'s sideways part, `l` its length) straight
-/// from `toward`, not through `acos` and back through `sin` and `cos`: the same rotation, within
-/// 1e−6 of the exact one (and closer to it where `acos` of a cosine near 1 quantised the angle),
-/// with two independent square roots and reciprocals instead of three calls into libm and a chain
-/// of two. Inlined, so that the axes stay in registers rather than pass through memory.
-#[inline(always)]
-fn ring_axes(toward: Vec3) -> [Vec3; 2] {
-    let [x, y, z] = toward;
-    let sideways = (x * x + z * z).sqrt();
-    let (across, along) = (1.0 / sideways, 1.0 / (x * x + y * y + z * z).sqrt());
-    let (sin, cos) = (sideways * along, -y * along);
-    let m = if across.is_finite() && along.is_finite() {
-        mat4::from_axis_sin_cos([-z * across, 0.0, x * across], sin, cos)
-    } else if y > 0.0 {
-        // Straight down (`d` = +y): a half turn about x.
-        mat4::from_axis_sin_cos([1.0, 0.0, 0.0], 0.0, -1.0)
-    } else {
-        // Straight up, or no direction at all (two points in one place): no turn.
-        mat4::IDENTITY
+/// The turned x and z axes (columns 0 and 2) of the rotations from −y onto `unit(toward)` of
+/// four rings at once (lane k: the ring whose `toward` is `(x, y, z)`'s lane k), in the default
+/// mode: `mat4::from_axis_sin_cos`'s arithmetic, operation for operation, for the unit axis
+/// `(−z, 0, x)/h` and the turn's sine `h/l` and cosine `−y/l` (`h` the length of `toward`'s
+/// sideways part, `l` its length), straight from `toward` rather than through `acos` and back
+/// through `sin` and `cos`: the same rotation, within 1e−6 of the exact one (and closer to it
+/// where `acos` of a cosine near 1 quantised the angle). The four rings share each square root and
+/// division.
+fn ring_axes([x, y, z]: [F32x4; 3]) -> RingAxes {
+    let (zero, one) = (F32x4::splat(0.0), F32x4::splat(1.0));
+    let sideways = x.mul(x).add(z.mul(z)).sqrt();
+    let (across, along) = (one.div(sideways), one.div(x.mul(x).add(y.mul(y)).add(z.mul(z)).sqrt()));
+    let (sin, cos) = (sideways.mul(along), y.neg().mul(along));
+    let (ax, ay, az) = (z.neg().mul(across), zero, x.mul(across));
+    let (x_sin, y_sin, z_sin) = (ax.mul(sin), ay.mul(sin), az.mul(sin));
+    let omc = one.sub(cos);
+    let (xy, xz, yz) = (ax.mul(ay).mul(omc), ax.mul(az).mul(omc), ay.mul(az).mul(omc));
+    let mut axes = RingAxes {
+        x: [ax.mul(ax).mul(omc).add(cos), xy.add(z_sin), xz.sub(y_sin)].map(F32x4::to_array),
+        z: [xz.add(y_sin), yz.sub(x_sin), az.mul(az).mul(omc).add(cos)].map(F32x4::to_array),
     };
-    [[m[0], m[1], m[2]], [m[8], m[9], m[10]]]
+    let (across, along, y) = (across.to_array(), along.to_array(), y.to_array());
+    for k in 0..4 {
+        if across[k].is_finite() && along[k].is_finite() {
+            continue;
+        }
+        let m = if y[k] > 0.0 {
+            // Straight down (`d` = +y): a half turn about x.
+            mat4::from_axis_sin_cos([1.0, 0.0, 0.0], 0.0, -1.0)
+        } else {
+            // Straight up, or no direction at all (two points in one place): no turn.
+            mat4::IDENTITY
+        };
+        for c in 0..3 {
+            (axes.x[c][k], axes.z[c][k]) = (m[c], m[8 + c]);
+        }
+    }
+    axes
+}
+
+/// Four rings' turned x and z axes, component by component (`x[c][k]`: component c of ring k's).
+#[derive(Clone, Copy)]
+struct RingAxes {
+    x: [[f32; 4]; 3],
+    z: [[f32; 4]; 3],
+}
+
+impl RingAxes {
+    /// Ring k's two axes.
+    fn of(&self, k: usize) -> [Vec3; 2] {
+        [[0, 1, 2].map(|c| self.x[c][k]), [0, 1, 2].map(|c| self.z[c][k])]
+    }
+}
+
+/// `ring_toward_base` of rings `first..first + 4` (past the last point: the last ring's), as the
+/// x, y and z lanes `ring_axes` takes. A path of one point gives a zero `toward`, whose axes are
+/// those of −y's: no turn.
+fn towards_base(path: &Path, first: usize) -> [F32x4; 3] {
+    let last = path.len() - 1;
+    let rings = [0, 1, 2, 3].map(|k| (first + k).min(last));
+    let rows = |points: [usize; 4]| F32x4::transpose(points.map(|i| F32x4::load_bits(path.point_words(i))));
+    let (before, after) = (rows(rings.map(|i| i.saturating_sub(1))), rows(rings.map(|i| (i + 1).min(last))));
+    [0, 1, 2].map(|c| before[c].sub(after[c]))
 }
 
 /// The tube's faces. Its quad `q` (of ring `q / ring`) joins the vertices `a = q` and `b = a + 1`
@@ -119,7 +159,7 @@ fn write_tube(path: &Path, circle: &Circle, compat: bool, out: &mut Writer) -> N
     // for both: the positions block first, the normals block right after it.
     let block = points.checked_mul(3 * ring).ok_or(too_many)?;
     let (positions, normals) = out.reserve(block.checked_mul(2).ok_or(too_many)?)?.split_at_mut(block);
-    let mut rings = positions.chunks_exact_mut(3 * ring).zip(normals.chunks_exact_mut(3 * ring)).enumerate();
+    let rings = positions.chunks_exact_mut(3 * ring).zip(normals.chunks_exact_mut(3 * ring)).enumerate();
     if compat {
         for (i, (positions, normals)) in rings {
             let point = path.point(i);
@@ -127,14 +167,20 @@ fn write_tube(path: &Path, circle: &Circle, compat: bool, out: &mut Writer) -> N
         }
         return out.close_overcounted(item, 1);
     }
-    // Each ring's axes are worked out while the ring before it is written: their square roots and
-    // divisions then run beside that ring's stores instead of holding up its own.
-    let mut next = ring_axes(ring_toward_base(path, 0));
-    for (i, (positions, normals)) in rings.by_ref() {
-        let axes = next;
-        next = ring_axes(ring_toward_base(path, (i + 1).min(points - 1)));
+    // Four rings' axes at a time, each four worked out while the four before them are written:
+    // their square roots and divisions then run beside those rings' stores.
+    if points == 0 {
+        return out.close(item);
+    }
+    let mut next = ring_axes(towards_base(path, 0));
+    let mut axes = next;
+    for (i, (positions, normals)) in rings {
+        if i % 4 == 0 {
+            axes = next;
+            next = ring_axes(towards_base(path, i + 4));
+        }
         let point = path.point(i);
-        write_ring(axes, point, ring_radius(point), circle, positions, normals);
+        write_ring(axes.of(i % 4), point, ring_radius(point), circle, positions, normals);
     }
     out.close(item)
 }
@@ -276,7 +322,7 @@ mod tests {
             }
             let mut normals = vec![];
             for (i, point) in points.iter().enumerate() {
-                let [x_axis, z_axis] = ring_axes(ring_toward_base(&path, i));
+                let [x_axis, z_axis] = ring_axes(ring_toward_base(&path, i).map(F32x4::splat)).of(0);
                 for k in 0..ring {
                     let (cos, sin) = (circle.cos[3 * k], circle.sin[3 * k]);
                     for c in 0..3 {
@@ -325,15 +371,31 @@ mod tests {
         let mut draw = || rng.below(2001) as f32 / 1000.0 - 1.0;
         for _ in 0..1000 {
             let toward = [draw(), draw(), draw()];
-            let columns = ring_axes(toward).concat();
+            let columns = ring_axes(toward.map(F32x4::splat)).of(0).concat();
             let worst = columns.iter().zip(exact_turn(toward)).map(|(a, b)| (*a as f64 - b).abs()).fold(0.0, f64::max);
             assert!(worst < 1e-6, "{:?} {}", toward, worst);
         }
+        let lanes = |towards: [Vec3; 4]| [0, 1, 2].map(|c| F32x4::new(towards.map(|t| t[c])));
         let no_turn = [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]];
-        assert_eq!(ring_axes([0.0, -2.0, 0.0]), no_turn);
-        assert_eq!(ring_axes([0.0; 3]), no_turn);
         // A half turn about x: z goes to −z.
-        assert_eq!(ring_axes([0.0, 3.0, 0.0]), [[1.0, 0.0, 0.0], [0.0, 0.0, -1.0]]);
+        let half_turn = [[1.0, 0.0, 0.0], [0.0, 0.0, -1.0]];
+        let towards = [[0.0, -2.0, 0.0], [0.3, -1.0, 0.2], [0.0, 3.0, 0.0], [0.0; 3]];
+        let together = ring_axes(lanes(towards));
+        assert_eq!([together.of(0), together.of(2), together.of(3)], [no_turn, half_turn, no_turn]);
+        // Each lane is its own ring: the degenerate rings beside it change nothing.
+        assert_eq!(together.of(1), ring_axes(lanes([towards[1]; 4])).of(0));
+    }
+
+    #[test]
+    fn a_path_of_one_point_gets_an_unturned_ring() {
+        let mut path = vec![0; 6 + 4];
+        write_path(&mut Writer::new(&mut path), 1, [[1.0, 2.0, 3.0, 0.5]].into_iter()).unwrap();
+        let item = Items::new(&path, 0).unwrap().next().unwrap();
+        let mut slot = vec![0; 7 + 6 * 4];
+        write_tube(&Path::of(&item).unwrap(), &Circle::new(4), false, &mut Writer::new(&mut slot)).unwrap();
+        let circle = Circle::new(4);
+        let expected: Vec<i32> = (0..4).flat_map(|k| [1.0 + circle.cos[3 * k] * 0.5, 2.0, 3.0 + circle.sin[3 * k] * 0.5]).map(encode_float).collect();
+        assert_eq!(slot[5..17], expected[..]);
     }
 
     #[test]
