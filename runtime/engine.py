@@ -64,9 +64,8 @@ DEFAULT_TIMEOUT = 30.0
 START_FUEL = 100_000_000
 PROVIDED_IMPORTS = (("env", "memory"), ("env", "ndg_panic"))
 FIXED_KINDS = (RegionKind.CONSTANTS, RegionKind.PARAMS, RegionKind.STEPS, RegionKind.RECORDS)
-_memcmp = ctypes.CDLL(None).memcmp
-_memcmp.argtypes = (ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
-_memcmp.restype = ctypes.c_int
+# Keeps the GIL: releasing and taking it back costs more than comparing a small plan's tables.
+_memcmp = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)(("memcmp", ctypes.CDLL(None)))
 
 
 # Node ids of ndg's own library: a fault in one of these is ndg's to fix, in any other its author's.
@@ -115,6 +114,10 @@ class _MemoryBuffer:
                                     "data": (address, False), "version": 3}
 
 
+# Plain ints for the per-run path: arithmetic with an IntEnum member costs a lookup each time.
+_LEN_FIELD = int(ValueEntryField.LEN)
+
+
 def run_flags(plan: Plan, run: int) -> int:
     """The control block's flags for run number `run`: compatibility mode, and the run number by
     which node code restarts its per-use call counters."""
@@ -125,7 +128,7 @@ def held_words(words: np.ndarray, value_table: int, plan: Plan, index: int) -> n
     """The words value `index` holds now in a memory image (`words` its int32 view, `value_table`
     the value table's first word): as many as its `len` entry says, never past its slot."""
     value = plan.values[index]
-    length = int(words[value_table + VALUE_ENTRY_WORDS * index + ValueEntryField.LEN]) & 0xFFFFFFFF
+    length = words.item(value_table + VALUE_ENTRY_WORDS * index + _LEN_FIELD) & 0xFFFFFFFF
     start = value.offset // WORD_BYTES
     return words[start : start + min(length, value.capacity)]
 
@@ -171,6 +174,7 @@ class Runner:
                                    for index, data in enumerate(node_modules))
         self._node_steps: tuple[FastCall, ...] = ()
         self._control = plan.region(RegionKind.CONTROL).offset
+        self._flags_word = self._control // WORD_BYTES + int(ControlField.FLAGS)
         self._value_table = plan.region(RegionKind.VALUES).offset // WORD_BYTES
         self._guards = [r for r in plan.regions if r.kind == RegionKind.GUARD]
         self._params = {p.name: p for p in plan.params}
@@ -235,6 +239,9 @@ class Runner:
         self._bytes = np.asarray(_MemoryBuffer(self.store, self.memory))
         self._words = self._bytes.view("<i4")
         self._u32 = self._bytes.view("<u4")
+        # What `value()` slices: its slices are read-only with no flag to set on each.
+        self._read_only_words = self._words.view()
+        self._read_only_words.flags.writeable = False
         self._current = False
 
     def _instance(self, module: wasmtime.Module, provided: dict, what: str) -> wasmtime.Instance:
@@ -516,7 +523,7 @@ class Runner:
         block's flags."""
         self._bound(self.budget)
         self._runs += 1
-        self._u32[self._control // 4 + ControlField.FLAGS] = run_flags(self.plan, self._runs)
+        self._u32[self._flags_word] = run_flags(self.plan, self._runs)
 
     def _bound(self, fuel: int | None) -> None:
         """Start the bound of what runs next: `fuel` units, or the timeout from now."""
@@ -611,9 +618,7 @@ class Runner:
     def value(self, index: int) -> np.ndarray:
         """A read-only view of the words value `index` holds now."""
         self._ensure_open()
-        view = held_words(self._words, self._value_table, self.plan, index)
-        view.flags.writeable = False
-        return view
+        return held_words(self._read_only_words, self._value_table, self.plan, index)
 
     def memory_image(self) -> np.ndarray:
         """A copy of the whole memory: the plan's tables, constants and parameters as written for
@@ -635,7 +640,8 @@ class Runner:
         """Release the instance and the memory now (views still held keep the memory until they go)."""
         if not self._closed:
             self._closed = True
-            del self.instance, self._run, self._node_steps, self.memory, self._bytes, self._words, self._u32, self._stop, self.store
+            del (self.instance, self._run, self._node_steps, self.memory, self._bytes, self._words, self._u32,
+                 self._read_only_words, self._stop, self.store)
 
     def __enter__(self) -> Runner:
         return self
