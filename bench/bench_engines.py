@@ -9,7 +9,8 @@ tree and a 10,000-step math chain, fused, under
 
 every result checked byte-identical before timing; engines take turns batch by batch, and each
 keeps its best run. Ratios are to the native build. wasmtime is timed through ndg's `Runner.run`
-(its after-run checks included) and through its `ndg_run` call alone, the native build through
+(its after-run checks included, as users call it) and through its `ndg_run` call alone
+(`Runner.call_module`, a diagnostic), the native build through
 one ctypes call.
 
 Run: taskset -c 1 .venv/bin/python bench/bench_engines.py [--rounds N] [--batch N]
@@ -69,19 +70,6 @@ def graphs() -> dict[str, Compiled]:
     return compiled
 
 
-def module_call_only(runner: Runner):
-    """The engine's part of `runner.run()`: the run's number and bound, then one `ndg_run` call
-    for every step, without the runtime's checks after the run. It reads the runner's private
-    parts, here only, to take the runtime's own work out of the comparison."""
-    steps = len(runner.plan.steps)
-
-    def run():
-        runner._begin_run()
-        runner._call(0, steps)
-
-    return run
-
-
 def python_engines(compiled: Compiled) -> tuple[dict[str, Callable], dict[str, Callable]]:
     """The engines of this process: functions that run the plan once and return its words, and
     the module calls alone (checked through the runners the first ones use)."""
@@ -95,8 +83,8 @@ def python_engines(compiled: Compiled) -> tuple[dict[str, Callable], dict[str, C
                 "wasmtime, no bound": functools.partial(unbounded.run, full=True),
                 "wasmtime, fuel (--budget)": functools.partial(fuel.run, full=True),
                 NATIVE: native.run}
-    calls = {"ndg_run alone: wasmtime, default deadline": module_call_only(default),
-             "ndg_run alone: wasmtime, no bound": module_call_only(unbounded)}
+    calls = {"ndg_run alone: wasmtime, default deadline": default.call_module,
+             "ndg_run alone: wasmtime, no bound": unbounded.call_module}
     return complete, calls
 
 

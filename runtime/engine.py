@@ -560,6 +560,15 @@ class Runner:
         self._current = True
         return self.value(self.plan.output)
 
+    def call_module(self) -> None:
+        """Every step in one call into the module, bounded and numbered as `run()` does, but
+        without `run()`'s checks after the call and without its result: what the engine itself
+        takes, for benchmarks (bench/bench_engines.py). The next `run()` runs every step."""
+        self._ensure_open()
+        self._begin_run()
+        self._current = False
+        self._invoke(self._run, self._control, 0, len(self.plan.steps))
+
     def profile(self, repeats: int = 5) -> list[int]:
         """Each step's own time in nanoseconds: the best of `repeats` stepped runs, one host call
         per step, less the cost of an empty call (`call_cost()`), which would otherwise dwarf a

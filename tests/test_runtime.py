@@ -108,6 +108,15 @@ def test_stepped_and_checked_runs_give_the_fused_bytes(basics):
         assert len(runner.profile()) == len(runner.plan.steps)
 
 
+def test_the_module_call_alone_computes_the_run_and_leaves_the_next_run_complete(with_size_param):
+    plan, module = with_size_param
+    with Runner(plan, module) as runner, Runner(plan, module) as fresh:
+        expected = fresh.run().tolist()
+        runner.call_module()
+        assert runner.value(plan.output).tolist() == expected
+        assert runner.steps_to_update() == list(range(len(plan.steps)))
+
+
 def test_second_load_uses_cached_machine_code(basics, tmp_path, monkeypatch):
     monkeypatch.setenv("NDG_CACHE_DIR", str(tmp_path))
     first, second = Runner(*basics), Runner(*basics)
