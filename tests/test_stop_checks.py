@@ -65,29 +65,31 @@ def expressions(draw, depth: int = 2) -> str:
     return draw(leaf)
 
 
+# Statements without a body, by kind: `value` an expression, `address` one masked into the memory.
+STATEMENTS = {
+    "set": "(local.set $acc {value})",
+    "store": "(v128.store offset=16 {address} (i32x4.splat (local.get $acc)))",
+    "call": "(local.set $acc (call $leaf {value}))",
+    "call_indirect": "(local.set $acc (call_indirect (type $unary) {value} (i32.and (local.get $acc) (i32.const 1))))",
+    "fill": "(memory.fill {address} (local.get $acc) (i32.const 8))",
+}
+
+
 @st.composite
 def statements(draw, depth: int) -> str:
     """Statements that change `$acc` or the memory; a loop runs a few times, counted by the local
     of its nesting depth (`$c0` to `$c2`; `$c3` counts the outermost loop's turns)."""
-    kinds = ["set", "store", "if", "br_table", "call", "call_indirect", "fill"] + (["loop", "block"] if depth else [])
+    kinds = [*STATEMENTS, "if", "br_table"] + (["loop", "block"] if depth else [])
     parts = []
     for _ in range(draw(st.integers(1, 3))):
         kind = draw(st.sampled_from(kinds))
         value = draw(expressions())
-        if kind == "set":
-            parts.append(f"(local.set $acc {value})")
-        elif kind == "store":
-            parts.append(f"(v128.store offset=16 {_address(value)} (i32x4.splat (local.get $acc)))")
+        if kind in STATEMENTS:
+            parts.append(STATEMENTS[kind].format(value=value, address=_address(value)))
         elif kind == "if":
             parts.append(f"(if {value} (then {draw(statements(0))}) (else {draw(statements(0))}))")
         elif kind == "br_table":
             parts.append(f"(block $b (block $a (br_table $a $b $a (i32.and {value} (i32.const 3)))) {draw(statements(0))})")
-        elif kind == "call":
-            parts.append(f"(local.set $acc (call $leaf {value}))")
-        elif kind == "call_indirect":
-            parts.append(f"(local.set $acc (call_indirect (type $unary) {value} (i32.and (local.get $acc) (i32.const 1))))")
-        elif kind == "fill":
-            parts.append(f"(memory.fill {_address(value)} (local.get $acc) (i32.const 8))")
         elif kind == "loop":
             counter = f"$c{depth}"
             times = draw(st.integers(1, 4))
