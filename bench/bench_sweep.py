@@ -1,22 +1,35 @@
 """Variants per second to .glb for plant.ndg and tree.ndg, side by side in one run:
 `ndg run --set` in a shell loop, an in-process sweep (`ndg.sweep` without a client: what run_batch
-was), and `ndg.sweep` on a local Dask cluster of 1 and 2 worker processes (started before timing).
-The last column is the per-variant overhead beyond run + write: wall time × workers / variants
-minus the mean run and write seconds the manifest records.
+was), and `ndg.sweep` on a local Dask cluster of 1 and 2 worker processes (`ndg sweep`'s own
+cluster, started before timing), each writing its manifest as `ndg sweep` does.
+
+Overhead is the time per variant beyond its run and write: wall time × workers / variants minus the
+mean run + write seconds the manifest records (run + write is shown too: on 2 cores, 2 workers share
+them with the sweeping process and with each other, which makes each variant slower without being
+overhead). Then the write throughput of the output folder alone against /dev/shm (tmpfs), with the
+MB/s the fastest plant row wrote, to show whether it was bound by the file system.
 
 Every worker process is warmed first by a short sweep (its Python imports are a once-per-process
 cost, not per sweep); each timed sweep still ships and loads its plan. Rows are the best of
-`--repeats` rounds, the configurations interleaved within each round.
+`--repeats` rounds, the configurations interleaved within each round; the shell loop (0.4 s a run)
+runs once, `--shell-runs` times. Both clusters stay up throughout: the idle one costs ~1 % of a core.
 
 Each example gets an integer parameter `variant` feeding one random seed, so every variant differs.
 
-Run: taskset -c 0,1 .venv/bin/python bench/bench_sweep.py [--variants N] [--shell-runs N] [--repeats N]
+Measured 2026-12-01, 2 cores shared with other work (not idle), 100 plant and 400 tree variants, best of 3:
+
+| example | ndg run loop | in process | 1 worker | 2 workers | 2 / 1 | overhead ms (here, 1, 2) | run + write ms (here, 1, 2) |
+|---|---|---|---|---|---|---|---|
+| plant.ndg | MEASURE |
+
+Run: taskset -c 0,1 .venv/bin/python bench/bench_sweep.py [--variants N] [--shell-runs N] [--repeats N] [--folder DIR]
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
+import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -27,10 +40,15 @@ from rich.console import Console
 from rich.table import Table
 
 import ndg
+from ndg.outputs import write_output
+from ndg.sweep_dask import local_cluster
+from ndg.sweep_variants import file_bytes
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NDG = Path(sys.executable).parent / "ndg"
 SEEDED = {"plant.ndg": "seed: 2)", "tree.ndg": "seed: 7)"}  # the seed each variant replaces
+VARIANTS = {"plant.ndg": 100, "tree.ndg": 400}  # ~10 s for one worker each
+WRITES = 40  # files in the write-throughput test
 
 
 def variant_program(name: str):
@@ -47,59 +65,97 @@ def shell_loop(plan: Path, runs: int, folder: Path) -> float:
     return runs / (time.perf_counter() - started)
 
 
-def swept(program, count: int, folder: Path, client, label: str) -> tuple[float, float]:
-    """Variants per second, and the milliseconds per variant beyond its run and write."""
+def swept(program, count: int, folder: Path, client, label: str) -> tuple[float, float, float, float]:
+    """Variants per second, the milliseconds per variant beyond its run and write, run + write, and
+    the MB/s of files written."""
     sets = [{"variant": index} for index in range(count)]
+    manifest = folder / f"{label}.parquet"
+    manifest.unlink(missing_ok=True)  # else the sweep would resume, skipping every variant
     started = time.perf_counter()
-    table = ndg.sweep(program, sets, [str(folder / f"{label}-{{index:05d}}.glb")], client)
+    table = ndg.sweep(program, sets, [str(folder / f"{label}-{{index:05d}}.glb")], client, manifest)
     wall = time.perf_counter() - started
     workers = 1 if client is None else len(client.nthreads())
     assert table["error"].null_count == count, "a variant failed"
     work = (sum(table["run_seconds"].to_pylist()) + sum(table["write_seconds"].to_pylist())) / count
-    return count / wall, (wall * workers / count - work) * 1000
+    written = sum(entry["bytes"] for files in table["files"].to_pylist() for entry in json.loads(files))
+    return count / wall, (wall * workers / count - work) * 1000, work * 1000, written / wall / 1e6
+
+
+def write_throughput(data: bytes, folder: Path, repeats: int) -> float:
+    """MB/s writing `data` as WRITES files into `folder` the way a sweep does, best of `repeats`."""
+    best = 0.0
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for index in range(WRITES):
+            write_output(folder / f"throughput-{index}.glb", data)
+        best = max(best, WRITES * len(data) / (time.perf_counter() - started) / 1e6)
+    for index in range(WRITES):
+        (folder / f"throughput-{index}.glb").unlink()
+    return best
 
 
 def main() -> None:
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--variants", type=int, default=400)
+    parser.add_argument("--variants", type=int, help="variants per sweep (default: 100 plant, 400 tree)")
     parser.add_argument("--shell-runs", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--folder", type=Path, help="where the variants are written (default: a temporary folder)")
     arguments = parser.parse_args()
-    table = Table(title=f"variants per second to .glb ({arguments.variants} variants, best of "
-                        f"{arguments.repeats}; `ndg run` loop: {arguments.shell_runs} runs)")
-    for column in ("example", "ndg run loop", "in process", "1 worker", "2 workers", "2 / 1",
-                   "overhead ms/variant (in process, 1, 2)"):
+    table = Table(title=f"variants per second to .glb (best of {arguments.repeats}; "
+                        f"`ndg run` loop: {arguments.shell_runs} runs)")
+    for column in ("example", "variants", "ndg run loop", "in process", "1 worker", "2 workers", "2 / 1",
+                   "overhead ms/variant (here, 1, 2)", "run + write ms (here, 1, 2)"):
         table.add_column(column, justify="right")
-    clusters = {n: LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                dashboard_address=":0", silence_logs=logging.ERROR) for n in (1, 2)}
+    clusters = {n: local_cluster(n) for n in (1, 2)}
     clients = {n: Client(cluster) for n, cluster in clusters.items()}
+    plant_two: tuple[float, ...] = ()
     try:
-        with tempfile.TemporaryDirectory() as temporary:
+        with tempfile.TemporaryDirectory(dir=arguments.folder) as temporary:
             folder = Path(temporary)
             for name in SEEDED:
+                count = arguments.variants or VARIANTS[name]
                 program = variant_program(name)
                 plan = folder / f"{name}.ndp"
                 program.save(plan)
                 shell = shell_loop(plan, arguments.shell_runs, folder)
                 for client in clients.values():
                     swept(program, 20, folder, client, "warm")
-                best: dict[str, tuple[float, float]] = {}
+                best: dict[str, tuple[float, float, float, float]] = {}
                 for _ in range(arguments.repeats):
                     for label, client in (("here", None), ("one", clients[1]), ("two", clients[2])):
-                        rate, overhead = swept(program, arguments.variants, folder, client, label)
-                        if rate > best.get(label, (0.0, 0.0))[0]:
-                            best[label] = (rate, overhead)
-                (here, here_overhead), (one, one_overhead), (two, two_overhead) = (
-                    best["here"], best["one"], best["two"])
-                table.add_row(name, f"{shell:.1f}", f"{here:.1f}", f"{one:.1f}", f"{two:.1f}", f"{two / one:.2f}×",
-                              f"{here_overhead:.2f}, {one_overhead:.2f}, {two_overhead:.2f}")
+                        measured = swept(program, count, folder, client, label)
+                        if measured[0] > best.get(label, (0.0,))[0]:
+                            best[label] = measured
+                here, one, two = best["here"], best["one"], best["two"]
+                table.add_row(name, str(count), f"{shell:.1f}", f"{here[0]:.1f}", f"{one[0]:.1f}", f"{two[0]:.1f}",
+                              f"{two[0] / one[0]:.2f}×", f"{here[1]:.2f}, {one[1]:.2f}, {two[1]:.2f}",
+                              f"{here[2]:.1f}, {one[2]:.1f}, {two[2]:.1f}")
+                if name == "plant.ndg":
+                    plant_two, data = two, file_bytes(program.run(variant=0), "plant.glb")
+            Console(width=200).print(table)
+            throughput = Table(title=f"writing {WRITES} plant .glb files of {len(data) / 1e6:.1f} MB "
+                                     f"(the 2-worker plant sweep wrote {plant_two[3]:.0f} MB/s)")
+            for column in ("folder", "MB/s"):
+                throughput.add_column(column, justify="right")
+            with tempfile.TemporaryDirectory(dir="/dev/shm") as memory:
+                for where in (folder, Path(memory)):
+                    throughput.add_row(f"{where} ({_file_system(where)})",
+                                       f"{write_throughput(data, where, arguments.repeats):.0f}")
+            Console(width=200).print(throughput)
     finally:
         for n in clusters:
             clients[n].close()
             clusters[n].close()
-    Console().print(table)
+
+
+def _file_system(folder: Path) -> str:
+    """The file system type of `folder`, from /proc/mounts (the longest mount point above it)."""
+    resolved = os.path.realpath(folder)
+    mounts = [line.split()[1:3] for line in Path("/proc/mounts").read_text().splitlines()]
+    above = [(point, kind) for point, kind in mounts if resolved == point or resolved.startswith(point.rstrip("/") + "/")]
+    return max(above, key=lambda mount: len(mount[0]))[1] if above else "?"
 
 
 if __name__ == "__main__":

@@ -1,0 +1,126 @@
+"""A sweep on Dask: the plan goes once to each worker, and variants go out in chunks sized so that
+every task lasts long enough for its scheduling to be cheap, yet the chunks shrink towards the end
+so that no worker is left running a long chunk while the others wait (guided self-scheduling).
+
+The sweeping process keeps a few chunks in flight per worker thread and hands out the next one as
+each comes back; a chunk's rows come back as one Arrow block, so per variant it does next to nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ndg.program import Program
+from ndg.sweep_variants import Variant, manifest_schema, run_block
+
+IN_FLIGHT_PER_THREAD = 2  # one running and one waiting, so a worker never waits for the next chunk
+GUIDED_SHARES = 2  # a chunk is at most remaining / (this × worker threads): chunks shrink to 1 at the end
+TASK_SECONDS = 0.25  # a chunk's target duration: Dask spends ~1 ms per task, progress shows 4× a second
+SWEEPER_TASKS_PER_SECOND = 100  # longer chunks on large clusters, so the sweeping process keeps up
+# Background work Dask does in every process, which on a small machine competes with the variants:
+# a stack sample of every server's threads every 10 ms, an event loop check every 20 ms, and a
+# resource sample every 0.5 s (together 5 % of a core per idle process here).
+QUIET = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
+         "distributed.admin.system-monitor.interval": "1s"}
+
+
+@dataclass(frozen=True)
+class ShippedPlan:
+    """What travels to each worker once: the plan, its module, and a token naming this sweep's plan."""
+    plan: Any
+    module: bytes
+    token: str
+
+
+def local_cluster(workers: int):
+    """A Dask cluster on this machine: `workers` processes of one thread each, quiet in the background."""
+    import logging
+
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set(QUIET):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                            dashboard_address=":0", silence_logs=logging.ERROR)
+
+
+class ChunkSizes:
+    """How many variants the next chunk gets, from what the chunks so far took per variant."""
+
+    def __init__(self, threads: int):
+        self.threads = threads
+        self.task_seconds = max(TASK_SECONDS, threads / SWEEPER_TASKS_PER_SECOND)
+        self.variants = 0
+        self.seconds = 0.0
+
+    def learn(self, block) -> None:
+        import pyarrow.compute as pc
+
+        self.variants += block.num_rows
+        self.seconds += sum(pc.sum(block.column(c)).as_py() or 0.0 for c in ("run_seconds", "write_seconds"))
+
+    def next(self, remaining: int) -> int:
+        guided = math.ceil(remaining / (GUIDED_SHARES * self.threads))
+        if self.seconds <= 0:
+            return 1  # nothing measured yet: the first chunks measure
+        return max(1, min(guided, int(self.task_seconds * self.variants / self.seconds)))
+
+
+def run_on_dask(client, program: Program, variants: list[Variant], patterns: list[str],
+                record: Callable[[Any], None]) -> None:
+    """Run `variants` on `client`'s workers; `record` gets each chunk's rows as a RecordBatch."""
+    from distributed import as_completed
+
+    if not variants:
+        return
+    shipped = ShippedPlan(program.plan, program.module, uuid.uuid4().hex)
+    # Broadcast: every worker holds the plan before the first task, so no task carries it.
+    plan_future = client.scatter(shipped, broadcast=True, hash=False)
+    threads = max(1, sum(client.nthreads().values()))
+    sizes = ChunkSizes(threads)
+    folder = str(Path.cwd())
+    queued = iter(variants)
+    remaining = len(variants)
+    in_flight = set()
+    running = as_completed(loop=client.loop)
+
+    def submit(size: int) -> None:
+        nonlocal remaining
+        chunk = [next(queued) for _ in range(size)]
+        remaining -= size
+        future = client.submit(run_chunk, plan_future, chunk, patterns, folder, pure=False)
+        in_flight.add(future)
+        running.add(future)
+
+    try:
+        for _ in range(min(remaining, IN_FLIGHT_PER_THREAD * threads)):
+            submit(1)
+        for future in running:
+            in_flight.discard(future)
+            block = future.result()
+            sizes.learn(block)
+            if remaining:
+                submit(sizes.next(remaining))
+            record(block)
+    finally:
+        client.cancel(list(in_flight))
+        client.cancel([plan_future])
+
+
+_loaded = threading.local()  # per worker thread: the program of the last plan it ran, and its schema
+
+
+def run_chunk(shipped: ShippedPlan, variants: list[Variant], patterns: list[str], folder: str):
+    """A task on a worker: run `variants` on the plan, loaded once per worker thread."""
+    from distributed import get_worker
+
+    if getattr(_loaded, "token", None) != shipped.token:
+        _loaded.program, _loaded.token = Program(shipped.plan, shipped.module), shipped.token
+        _loaded.schema = manifest_schema(shipped.plan)
+    return run_block(_loaded.program, variants, patterns, Path(folder), get_worker().address, _loaded.schema)
