@@ -6,7 +6,8 @@ cluster, started before timing), each writing its manifest as `ndg sweep` does.
 Overhead is the time per variant beyond its run and write: wall time × workers / variants minus the
 mean run + write seconds the manifest records (run + write is shown too: on 2 cores, 2 workers share
 them with the sweeping process and with each other, which makes each variant slower without being
-overhead). Then the write throughput of the output folder alone against /dev/shm (tmpfs), with the
+overhead), and the CPU per variant of the sweeping process (Dask's client, scheduler and nannies)
+and of the workers, which unlike times on a shared machine do not depend on what else runs. Then the write throughput of the output folder alone against /dev/shm (tmpfs), with the
 MB/s the fastest plant row wrote, to show whether it was bound by the file system.
 
 Every worker process is warmed first by a short sweep (its Python imports are a once-per-process
@@ -34,8 +35,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 from rich.console import Console
 from rich.table import Table
 
@@ -65,20 +68,37 @@ def shell_loop(plan: Path, runs: int, folder: Path) -> float:
     return runs / (time.perf_counter() - started)
 
 
-def swept(program, count: int, folder: Path, client, label: str) -> tuple[float, float, float, float]:
-    """Variants per second, the milliseconds per variant beyond its run and write, run + write, and
-    the MB/s of files written."""
+@dataclass(frozen=True)
+class Swept:
+    rate: float  # variants per second
+    overhead_ms: float  # per variant, beyond its run and write
+    work_ms: float  # run + write per variant, as the manifest records them
+    sweeper_cpu_ms: float  # CPU per variant of this process (the Dask client, scheduler and nannies)
+    workers_cpu_ms: float  # CPU per variant of the worker processes together
+    written_mb_s: float  # files written
+
+
+def swept(program, count: int, folder: Path, client, label: str) -> Swept:
     sets = [{"variant": index} for index in range(count)]
     manifest = folder / f"{label}.parquet"
     manifest.unlink(missing_ok=True)  # else the sweep would resume, skipping every variant
+    workers = [] if client is None else [psutil.Process(pid) for pid in client.run(os.getpid).values()]
+    sweeper = psutil.Process()
+    cpu = [_cpu_seconds(p) for p in (sweeper, *workers)]
     started = time.perf_counter()
     table = ndg.sweep(program, sets, [str(folder / f"{label}-{{index:05d}}.glb")], client, manifest)
     wall = time.perf_counter() - started
-    workers = 1 if client is None else len(client.nthreads())
+    cpu = [_cpu_seconds(p) - before for p, before in zip((sweeper, *workers), cpu)]
     assert table["error"].null_count == count, "a variant failed"
     work = (sum(table["run_seconds"].to_pylist()) + sum(table["write_seconds"].to_pylist())) / count
     written = sum(entry["bytes"] for files in table["files"].to_pylist() for entry in json.loads(files))
-    return count / wall, (wall * workers / count - work) * 1000, work * 1000, written / wall / 1e6
+    return Swept(count / wall, (wall * max(1, len(workers)) / count - work) * 1000, work * 1000,
+                 cpu[0] / count * 1000, sum(cpu[1:]) / count * 1000, written / wall / 1e6)
+
+
+def _cpu_seconds(process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
 
 
 def write_throughput(data: bytes, folder: Path, repeats: int) -> float:
@@ -106,11 +126,12 @@ def main() -> None:
     table = Table(title=f"variants per second to .glb (best of {arguments.repeats}; "
                         f"`ndg run` loop: {arguments.shell_runs} runs)")
     for column in ("example", "variants", "ndg run loop", "in process", "1 worker", "2 workers", "2 / 1",
-                   "overhead ms/variant (here, 1, 2)", "run + write ms (here, 1, 2)"):
+                   "overhead ms/variant (here, 1, 2)", "run + write ms (here, 1, 2)",
+                   "CPU ms/variant: here; 1, 2: sweeper + workers"):
         table.add_column(column, justify="right")
     clusters = {n: local_cluster(n) for n in (1, 2)}
     clients = {n: Client(cluster) for n, cluster in clusters.items()}
-    plant_two: tuple[float, ...] = ()
+    plant_mb_s, data = 0.0, b""
     try:
         with tempfile.TemporaryDirectory(dir=arguments.folder) as temporary:
             folder = Path(temporary)
@@ -122,21 +143,24 @@ def main() -> None:
                 shell = shell_loop(plan, arguments.shell_runs, folder)
                 for client in clients.values():
                     swept(program, 20, folder, client, "warm")
-                best: dict[str, tuple[float, float, float, float]] = {}
+                best: dict[str, Swept] = {}
                 for _ in range(arguments.repeats):
                     for label, client in (("here", None), ("one", clients[1]), ("two", clients[2])):
                         measured = swept(program, count, folder, client, label)
-                        if measured[0] > best.get(label, (0.0,))[0]:
+                        if label not in best or measured.rate > best[label].rate:
                             best[label] = measured
                 here, one, two = best["here"], best["one"], best["two"]
-                table.add_row(name, str(count), f"{shell:.1f}", f"{here[0]:.1f}", f"{one[0]:.1f}", f"{two[0]:.1f}",
-                              f"{two[0] / one[0]:.2f}×", f"{here[1]:.2f}, {one[1]:.2f}, {two[1]:.2f}",
-                              f"{here[2]:.1f}, {one[2]:.1f}, {two[2]:.1f}")
+                table.add_row(name, str(count), f"{shell:.1f}", f"{here.rate:.1f}", f"{one.rate:.1f}",
+                              f"{two.rate:.1f}", f"{two.rate / one.rate:.2f}×",
+                              f"{here.overhead_ms:.2f}, {one.overhead_ms:.2f}, {two.overhead_ms:.2f}",
+                              f"{here.work_ms:.1f}, {one.work_ms:.1f}, {two.work_ms:.1f}",
+                              f"{here.sweeper_cpu_ms:.1f}; {one.sweeper_cpu_ms:.2f} + {one.workers_cpu_ms:.1f}, "
+                              f"{two.sweeper_cpu_ms:.2f} + {two.workers_cpu_ms:.1f}")
                 if name == "plant.ndg":
-                    plant_two, data = two, file_bytes(program.run(variant=0), "plant.glb")
+                    plant_mb_s, data = two.written_mb_s, file_bytes(program.run(variant=0), "plant.glb")
             Console(width=200).print(table)
             throughput = Table(title=f"writing {WRITES} plant .glb files of {len(data) / 1e6:.1f} MB "
-                                     f"(the 2-worker plant sweep wrote {plant_two[3]:.0f} MB/s)")
+                                     f"(the 2-worker plant sweep wrote {plant_mb_s:.0f} MB/s)")
             for column in ("folder", "MB/s"):
                 throughput.add_column(column, justify="right")
             with tempfile.TemporaryDirectory(dir="/dev/shm") as memory:

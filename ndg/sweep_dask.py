@@ -20,9 +20,11 @@ from ndg.program import Program
 from ndg.sweep_variants import Variant, manifest_schema, run_block
 
 IN_FLIGHT_PER_THREAD = 2  # one running and one waiting, so a worker never waits for the next chunk
-GUIDED_SHARES = 2  # a chunk is at most remaining / (this × worker threads): chunks shrink to 1 at the end
-TASK_SECONDS = 0.25  # a chunk's target duration: Dask spends ~1 ms per task, progress shows 4× a second
-SWEEPER_TASKS_PER_SECOND = 100  # longer chunks on large clusters, so the sweeping process keeps up
+FIRST_CHUNK = 2  # variants per chunk until one has come back and told how long a variant takes
+GUIDED_SHARES = 2  # a chunk is at most remaining / (this × worker threads), so chunks shrink at the end …
+MIN_TASK_SECONDS = 0.05  # … but not below this: the sweeping process spends 3-5 ms of CPU on each task
+TASK_SECONDS = 0.5  # the longest chunk's duration: progress (and Ctrl-C's loss) in steps of about this
+SWEEPER_TASKS_PER_SECOND = 50  # longer chunks on large clusters, so the sweeping process keeps up
 # Background work Dask does in every process, which on a small machine competes with the variants:
 # a stack sample of every server's threads every 10 ms, an event loop check every 20 ms, and a
 # resource sample every 0.5 s (together 5 % of a core per idle process here).
@@ -66,10 +68,13 @@ class ChunkSizes:
         self.seconds += sum(pc.sum(block.column(c)).as_py() or 0.0 for c in ("run_seconds", "write_seconds"))
 
     def next(self, remaining: int) -> int:
-        guided = math.ceil(remaining / (GUIDED_SHARES * self.threads))
         if self.seconds <= 0:
-            return 1  # nothing measured yet: the first chunks measure
-        return max(1, min(guided, int(self.task_seconds * self.variants / self.seconds)))
+            return min(remaining, FIRST_CHUNK)
+        per_variant = self.seconds / self.variants
+        guided = math.ceil(remaining / (GUIDED_SHARES * self.threads))
+        longest = max(1, int(self.task_seconds / per_variant))
+        shortest = max(1, math.ceil(MIN_TASK_SECONDS / per_variant))
+        return min(remaining, max(shortest, min(guided, longest)))
 
 
 def run_on_dask(client, program: Program, variants: list[Variant], patterns: list[str],
@@ -99,8 +104,9 @@ def run_on_dask(client, program: Program, variants: list[Variant], patterns: lis
         running.add(future)
 
     try:
-        for _ in range(min(remaining, IN_FLIGHT_PER_THREAD * threads)):
-            submit(1)
+        for _ in range(IN_FLIGHT_PER_THREAD * threads):
+            if remaining:
+                submit(sizes.next(remaining))
         for future in running:
             in_flight.discard(future)
             block = future.result()
