@@ -22,9 +22,9 @@ from ndg.sweep_variants import Variant, manifest_schema, run_block
 IN_FLIGHT_PER_THREAD = 2  # one running and one waiting, so a worker never waits for the next chunk
 FIRST_CHUNK = 2  # variants per chunk until one has come back and told how long a variant takes
 GUIDED_SHARES = 2  # a chunk is at most remaining / (this × worker threads), so chunks shrink at the end …
-MIN_TASK_SECONDS = 0.05  # … but not below this: the sweeping process spends 3-5 ms of CPU on each task
-TASK_SECONDS = 0.5  # the longest chunk's duration: progress (and Ctrl-C's loss) in steps of about this
-SWEEPER_TASKS_PER_SECOND = 50  # longer chunks on large clusters, so the sweeping process keeps up
+SHORTEST_SHARE = 10  # … but not below a tenth of the longest: the sweeping process spends 3-5 ms of CPU a task
+TASK_SECONDS = 0.5  # the longest chunk's duration: progress (and Ctrl-C's loss) in steps of about this …
+SWEEPER_TASKS_PER_SECOND = 50  # … or longer on large clusters, so that the sweeping process keeps up
 # Background work Dask does in every process, which on a small machine competes with the variants:
 # a stack sample of every server's threads every 10 ms, an event loop check every 20 ms, and a
 # resource sample every 0.5 s (together 5 % of a core per idle process here).
@@ -57,7 +57,7 @@ class ChunkSizes:
 
     def __init__(self, threads: int):
         self.threads = threads
-        self.task_seconds = max(TASK_SECONDS, threads / SWEEPER_TASKS_PER_SECOND)
+        self.longest_seconds = max(TASK_SECONDS, threads / SWEEPER_TASKS_PER_SECOND)
         self.variants = 0
         self.seconds = 0.0
 
@@ -72,8 +72,8 @@ class ChunkSizes:
             return min(remaining, FIRST_CHUNK)
         per_variant = self.seconds / self.variants
         guided = math.ceil(remaining / (GUIDED_SHARES * self.threads))
-        longest = max(1, int(self.task_seconds / per_variant))
-        shortest = max(1, math.ceil(MIN_TASK_SECONDS / per_variant))
+        longest = max(1, int(self.longest_seconds / per_variant))
+        shortest = max(1, math.ceil(self.longest_seconds / SHORTEST_SHARE / per_variant))
         return min(remaining, max(shortest, min(guided, longest)))
 
 

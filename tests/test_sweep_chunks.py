@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from ndg.sweep_dask import (
     FIRST_CHUNK,
     IN_FLIGHT_PER_THREAD,
-    MIN_TASK_SECONDS,
+    SHORTEST_SHARE,
     SWEEPER_TASKS_PER_SECOND,
     TASK_SECONDS,
     ChunkSizes,
@@ -50,4 +50,4 @@ def test_chunks_cover_every_variant_and_last_between_the_shortest_and_longest_ta
     assert all(size <= FIRST_CHUNK for size in sizes[:IN_FLIGHT_PER_THREAD * threads])
     assert all(size * seconds <= longest or size == 1 for size in measured)
     # Only the very last chunk may be shorter than the shortest task (it is what is left).
-    assert all(size * seconds >= MIN_TASK_SECONDS - seconds for size in measured[:-1])
+    assert all(size * seconds >= longest / SHORTEST_SHARE - seconds for size in measured[:-1])
