@@ -25,11 +25,17 @@ GUIDED_SHARES = 2  # a chunk is at most remaining / (this × worker threads), so
 SHORTEST_SHARE = 10  # … but not below a tenth of the longest: the sweeping process spends 3-5 ms of CPU a task
 TASK_SECONDS = 0.5  # the longest chunk's duration: progress (and Ctrl-C's loss) in steps of about this …
 SWEEPER_TASKS_PER_SECOND = 50  # … or longer on large clusters, so that the sweeping process keeps up
-# Background work Dask does in every process, which on a small machine competes with the variants:
-# a stack sample of every server's threads every 10 ms, an event loop check every 20 ms, and a
-# resource sample every 0.5 s (together 5 % of a core per idle process here).
-QUIET = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
-         "distributed.admin.system-monitor.interval": "1s"}
+LOCAL_CLUSTER = {
+    # Background work Dask does in every process, which on a small machine competes with the
+    # variants: a stack sample of every server's threads every 10 ms, an event loop check every 20
+    # ms, and a resource sample every 0.5 s (together 5 % of a core per idle process here).
+    "distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "1s",
+    # Dask sets it to give memory back to the system sooner; it also turns off glibc's moving mmap
+    # threshold, so every large array a variant decodes is a fresh mmap, faulted in page by page
+    # (a plant variant cost 104 ms of CPU on a worker against 63 ms in-process). Unset, as in `ndg run`.
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+}
 
 
 @dataclass(frozen=True)
@@ -41,13 +47,13 @@ class ShippedPlan:
 
 
 def local_cluster(workers: int):
-    """A Dask cluster on this machine: `workers` processes of one thread each, quiet in the background."""
+    """A Dask cluster on this machine: `workers` processes of one thread each, configured for sweeps."""
     import logging
 
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set(QUIET):
+    with dask.config.set(LOCAL_CLUSTER):
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                             dashboard_address=":0", silence_logs=logging.ERROR)
 
