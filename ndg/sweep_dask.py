@@ -28,9 +28,11 @@ SWEEPER_TASKS_PER_SECOND = 50  # … or longer on large clusters, so that the sw
 LOCAL_CLUSTER = {
     # Background work Dask does in every process, which on a small machine competes with the
     # variants: a stack sample of every server's threads every 10 ms, an event loop check every 20
-    # ms, and a resource sample every 0.5 s (together 5 % of a core per idle process here).
+    # ms, a resource sample every 0.5 s and a look at each worker's memory every 0.1 s (together
+    # 5 % of a core per idle process here; 1 % with these). The memory limit still holds, checked
+    # once a second.
     "distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
-    "distributed.admin.system-monitor.interval": "1s",
+    "distributed.admin.system-monitor.interval": "1s", "distributed.worker.memory.monitor-interval": "1s",
     # Dask sets it to give memory back to the system sooner; it also turns off glibc's moving mmap
     # threshold, so every large array a variant decodes is a fresh mmap, faulted in page by page
     # (a plant variant cost 104 ms of CPU on a worker against 63 ms in-process). Unset, as in `ndg run`.
