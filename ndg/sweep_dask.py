@@ -25,6 +25,7 @@ GUIDED_SHARES = 2  # a chunk is at most remaining / (this × worker threads), so
 SHORTEST_SHARE = 10  # … but not below a tenth of the longest: the sweeping process spends 3-5 ms of CPU a task
 TASK_SECONDS = 0.5  # the longest chunk's duration: progress (and Ctrl-C's loss) in steps of about this …
 SWEEPER_TASKS_PER_SECOND = 50  # … or longer on large clusters, so that the sweeping process keeps up
+FASTEST_VARIANT_SECONDS = 1e-5
 LOCAL_CLUSTER = {
     # Background work Dask does in every process, which on a small machine competes with the
     # variants: a stack sample of every server's threads every 10 ms, an event loop check every 20
@@ -76,9 +77,10 @@ class ChunkSizes:
         self.seconds += sum(pc.sum(block.column(c)).as_py() or 0.0 for c in ("run_seconds", "write_seconds"))
 
     def next(self, remaining: int) -> int:
-        if self.seconds <= 0:
+        if not self.variants:
             return min(remaining, FIRST_CHUNK)
-        per_variant = self.seconds / self.variants
+        # A variant that fails records no time: a sweep of failures goes out in guided chunks alone.
+        per_variant = max(self.seconds / self.variants, FASTEST_VARIANT_SECONDS)
         guided = math.ceil(remaining / (GUIDED_SHARES * self.threads))
         longest = max(1, int(self.longest_seconds / per_variant))
         shortest = max(1, math.ceil(self.longest_seconds / SHORTEST_SHARE / per_variant))

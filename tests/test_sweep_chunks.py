@@ -51,3 +51,8 @@ def test_chunks_cover_every_variant_and_last_between_the_shortest_and_longest_ta
     assert all(size * seconds <= longest or size == 1 for size in measured)
     # Only the very last chunk may be shorter than the shortest task (it is what is left).
     assert all(size * seconds >= longest / SHORTEST_SHARE - seconds for size in measured[:-1])
+
+
+def test_a_sweep_of_failures_which_record_no_time_goes_out_in_a_few_large_chunks():
+    sizes = chunks(10000, 2, 0.0)
+    assert sum(sizes) == 10000 and len(sizes) < 40
