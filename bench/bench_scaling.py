@@ -46,7 +46,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import best_of
 
-from ndg.compiler import sizes
+from ndg.compiler import layout, sizes
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.driver import compile_text
 from ndg.compiler.nodarium.interchange import import_graph
@@ -94,9 +94,35 @@ def math_chain_text(n: int) -> str:
     return "\n".join(lines) + f"\noutput(input: box(size: n{n - 1}))\n"
 
 
-def validating(layout: str):
+def wide_text(n: int) -> str:
+    """n floats, read in turn by a chain of sums: all n outputs live at once (n²/2 live pairs)."""
+    lines = [f"f{i} = float(value: {i})" for i in range(n)] + ["s1 = math(op_type: 0, a: f0, b: f1)"]
+    lines += [f"s{i} = math(op_type: 0, a: s{i - 1}, b: f{i})" for i in range(2, n)]
+    return "\n".join(lines) + f"\noutput(input: box(size: s{n - 1}))\n"
+
+
+def compiling_wide(pairs_limit: int):
     def make(n: int):
-        plan = compile_text(math_chain_text(n), "chain.ndg", layout=layout).plan
+        text = wide_text(n)
+
+        def run():
+            saved, layout.OVERLAPPING_PAIRS_LIMIT = layout.OVERLAPPING_PAIRS_LIMIT, pairs_limit
+            try:
+                compile_text(text, "wide.ndg", layout="reuse")
+            finally:
+                layout.OVERLAPPING_PAIRS_LIMIT = saved
+        return run
+    return make
+
+
+def validating_wide(n: int):
+    plan = compile_text(wide_text(n), "wide.ndg", layout="reuse").plan
+    return lambda: validate_plan(plan)
+
+
+def validating(policy: str):
+    def make(n: int):
+        plan = compile_text(math_chain_text(n), "chain.ndg", layout=policy).plan
         return lambda: validate_plan(plan)
     return make
 
@@ -111,6 +137,9 @@ def main():
         ("import", "nodes", 2000, importing),
         ("validate a plan", "steps", 2000, validating("keep")),
         ("validate a plan, slots reused", "steps", 2000, validating("reuse")),
+        ("compile --layout reuse, outputs live at once, greedy only (before)", "floats", 600, compiling_wide(10**18)),
+        ("compile --layout reuse, outputs live at once", "floats", 600, compiling_wide(layout.OVERLAPPING_PAIRS_LIMIT)),
+        ("validate a plan, outputs live at once", "floats", 1000, validating_wide),
     ]
     table = Table(title="time at n and at 10n (best of runs)")
     for column in ("path", "input", "n", "time at n", "time at 10n", "ratio"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cached_property
 from importlib import resources
@@ -61,6 +61,13 @@ class NodeDef:
     size: str | None = None
     framing: OutputFraming = OutputFraming.LIST
     description: str | None = None  # from the definition's `meta`, as Nodarium's definitions keep it
+    # The size rule in compatibility mode, where the node reproduces a Nodarium bug that changes
+    # what it writes (branch tags its paths from its `depth` input); None: `size` holds in both.
+    compat_size: str | None = None
+
+    def size_rule(self, compat: bool) -> NodeDef:
+        """This definition with the size rule of the mode in force."""
+        return replace(self, size=self.compat_size) if compat and self.compat_size else self
 
     @property
     def short_name(self) -> str:
@@ -163,6 +170,9 @@ def load_definition(path: Path) -> NodeDef:
         raise _definition_error(path, f"a node that outputs {output} must declare its `size` rule")
     if size is not None and not isinstance(size, str):
         raise _definition_error(path, "`size` must be a string (a size rule)")
+    compat_size = data.get("compat_size")
+    if compat_size is not None and not (isinstance(compat_size, str) and size is not None):
+        raise _definition_error(path, "`compat_size` must be a string (a size rule), beside a `size` rule")
     if "layout" in data:
         raise _definition_error(path, "`layout` is now called `framing`; rename the field")
     framing = data.get("framing", OutputFraming.LIST)
@@ -172,7 +182,7 @@ def load_definition(path: Path) -> NodeDef:
     if meta is not None and not isinstance(meta, dict):
         raise _definition_error(path, "`meta` must be an object")
     return NodeDef(data["id"], tuple(inputs), output, path.parent, size, OutputFraming(framing),
-                   _text_field(path, "`meta`", meta or {}))
+                   _text_field(path, "`meta`", meta or {}), compat_size)
 
 
 def builtin_node_dir() -> Path:

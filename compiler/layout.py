@@ -17,6 +17,8 @@ for it is an error that gives the numbers, never a wrapped-around offset.
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import random
 from dataclasses import dataclass
 
@@ -140,8 +142,51 @@ SEARCH_PLACEMENTS = 200_000
 SEARCH_ORDERS = 64
 
 
+# Greedy by size costs one step per pair of slots live together: quadratic when a graph keeps
+# many outputs live at once (ten thousand `float`s summed in turn). Past this many pairs (about
+# two seconds of placing), slots are placed by lifetime instead, in linear time.
+OVERLAPPING_PAIRS_LIMIT = 2_000_000
+
+
+def overlapping_pairs(slots: list[Slot]) -> int:
+    """How many pairs of non-empty slots have overlapping lifetimes, counted without listing them:
+    each slot overlaps those live when it starts that started before it."""
+    sized = sorted((s.start, s.end) for s in slots if s.size)
+    ends = sorted(end for _, end in sized)
+    pairs = 0
+    for started_before, (start, _) in enumerate(sized):
+        pairs += started_before - bisect.bisect_left(ends, start)
+    return pairs
+
+
+def by_lifetime(slots: list[Slot]) -> list[int]:
+    """Offsets placing slots as they start, each in a freed block of its exact size if one is
+    free (slots that ended at an earlier step), else above every block so far. Graphs that keep
+    many outputs live at once have few distinct slot sizes, which is what this relies on."""
+    offsets, top = [0] * len(slots), 0
+    free: dict[int, list[int]] = {}
+    live: list[tuple[int, int]] = []  # a heap of (last step, slot)
+    for index in sorted(range(len(slots)), key=lambda i: slots[i].start):
+        slot = slots[index]
+        if not slot.size:
+            continue
+        while live and live[0][0] < slot.start:
+            ended = heapq.heappop(live)[1]
+            free.setdefault(slots[ended].size, []).append(offsets[ended])
+        blocks = free.get(slot.size)
+        if blocks:
+            offsets[index] = blocks.pop()
+        else:
+            offsets[index], top = top, top + slot.size
+        heapq.heappush(live, (slot.end, index))
+    return offsets
+
+
 def reuse_offsets(slots: list[Slot]) -> list[int]:
-    """Offsets for the shared region: the smallest layout found, greedy by size first."""
+    """Offsets for the shared region: the smallest layout found, greedy by size first (by
+    lifetime when greedy by size would take too long)."""
+    if overlapping_pairs(slots) > OVERLAPPING_PAIRS_LIMIT:
+        return by_lifetime(slots)
     order = size_order(slots)
     best = place_in_order(slots, order)
     best_extent, peak = extent(slots, best), peak_live_bytes(slots)

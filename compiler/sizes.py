@@ -587,7 +587,7 @@ def graph_shapes(graph: Graph) -> dict[str, BulkValue]:
         env.update({name: shapes[arg.node] for name, arg in node.args.items()
                     if isinstance(arg, Use) and arg.node in shapes})
         try:
-            shapes[node.name] = output_shape(node.definition, env, node.name)
+            shapes[node.name] = output_shape(node.definition.size_rule(graph.compat), env, node.name)
         except UnboundedSize as error:
             span = getattr(node.args[error.input], "span", None) or node.span
             raise SourceErrors(graph.source, [Diagnostic("E402", error.message, span, error.hint)]) from None

@@ -19,9 +19,12 @@ class Result:
     """The words one run produced (a copy: later runs do not change it) and what they decode to."""
 
     def __init__(self, words: np.ndarray, source: str, names: dict[str, list[str]] | None = None,
-                 name_items: Callable[[], dict[str, list[str]] | None] | None = None):
+                 name_items: Callable[[], dict[str, list[str]] | None] | None = None, compat: bool = False):
         self.words = np.array(words, dtype="<i4", copy=True)
         self.source = source
+        # Compatibility mode writes Nodarium's words, each tube's opening count one too high:
+        # saved raw as they are, read for meshes and summaries with the counts set right.
+        self.compat = compat
         self._names = names
         # Naming items looks into the run's memory, so it is left until asked for or until the
         # program runs again (Program.run settles it first), whichever comes first.
@@ -42,7 +45,15 @@ class Result:
         """Geometry items, instance blocks and paths (ndg.runtime.meshes.Shapes)."""
         from ndg.export import decode_result
 
-        return decode_result(self.words)
+        return decode_result(self.readable_words)
+
+    @property
+    def readable_words(self) -> np.ndarray:
+        """The words as the item format reads them (Nodarium's geometry counts set right in
+        compatibility mode)."""
+        from ndg.runtime.format import repair_geometry_counts
+
+        return repair_geometry_counts(self.words) if self.compat else self.words
 
     def meshes(self) -> list:
         """One Mesh per geometry item and per instance block (its instances written out)."""
@@ -67,9 +78,10 @@ class Result:
         tools that do not read EXT_mesh_gpu_instancing."""
         from ndg.export import WORD_FORMATS, output_format, save
 
-        # Raw words are written even when they do not decode.
-        shapes = None if output_format(path, format) in WORD_FORMATS else self.shapes
-        return save(self.words, path, format, self.names, gltf_instancing, shapes)
+        # Raw words are written as the run left them, even when they do not decode.
+        if output_format(path, format) in WORD_FORMATS:
+            return save(self.words, path, format, self.names, gltf_instancing)
+        return save(self.readable_words, path, format, self.names, gltf_instancing, self.shapes)
 
     def render(self, width: int = 800, height: int = 600, azimuth: float = 35.0, elevation: float = 20.0):
         """A shaded preview as a PIL image, framed on the whole result."""
@@ -102,7 +114,7 @@ class Result:
     def __repr__(self) -> str:
         from ndg.runtime.decode import describe_result
 
-        return f"<ndg.Result of {self.source}: {describe_result(self.words)}>"
+        return f"<ndg.Result of {self.source}: {describe_result(self.readable_words)}>"
 
 
 @dataclass(frozen=True)
@@ -155,7 +167,7 @@ class Program:
 
         words = self.runner.run()
         runner = self.runner
-        result = Result(words, self.plan.source, name_items=lambda: node_names(runner))
+        result = Result(words, self.plan.source, name_items=lambda: node_names(runner), compat=self.plan.compat)
         self._last_result = weakref.ref(result)
         return result
 

@@ -45,7 +45,7 @@ from ndg.runtime.file_kinds import file_kind
 LEN_FIELD_BYTES = WORD_BYTES * ValueEntryField.LEN
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Region:
     """A named range of the memory; `kind` is static, module (a per-node module's static region,
     named by its node id), control, values, steps, records, constants, params, slot or guard."""
@@ -60,7 +60,7 @@ class Region:
         return self.offset + self.size
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Value:
     """A constant or a parameter (its `words` given: a parameter's are its default), or a node's
     output slot (`producer` is its step; `live_until` the last step that reads it, or the number of
@@ -86,7 +86,7 @@ class Param:
     max: float | int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """One node's run: its kind, its output value, its input values (named as in its definition)."""
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import bisect
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from sortedcontainers import SortedList
 
 from ndg.errors import UserError
 from ndg.runtime.abi import (
@@ -410,20 +410,17 @@ def _check_live_ranges(columns: _Columns, slots: np.ndarray, expected: np.ndarra
     order = np.argsort(times, kind="stable")
     offsets = columns.offset[slots]
     entries = list(zip(offsets.tolist(), (offsets + 4 * columns.capacity[slots]).tolist(), slots.tolist()))
-    live: list[tuple[int, int, int]] = []
+    live = SortedList()  # a list's inserts would make this quadratic in the slots live at once
     for event in order.tolist():
         if event < len(entries):
             entry = entries[event]
-            at = bisect.bisect(live, entry)
+            at = live.bisect(entry)
             for neighbour in live[max(at - 1, 0) : at + 1]:
                 _require(neighbour[1] <= entry[0] or entry[1] <= neighbour[0],
                          f"slots {neighbour[2]} and {entry[2]} share memory while both are live")
-            live.insert(at, entry)
+            live.add(entry)
         else:
-            entry = entries[event - len(entries)]
-            at = bisect.bisect_left(live, entry)
-            if at < len(live) and live[at] == entry:
-                del live[at]
+            live.discard(entries[event - len(entries)])
 
 
 def _as_f32(value: float) -> float:

@@ -40,6 +40,7 @@ def _node_folder(root, definition: dict, name: str = "c"):
     ({"outputs": "float"}, "`outputs` must list at most one type"),
     ({"size": 3, "outputs": ["path"]}, "must declare its `size` rule"),
     ({"size": ["x"]}, "`size` must be a string"),
+    ({"compat_size": 4}, "`compat_size` must be a string (a size rule), beside a `size` rule"),
     ({"inputs": {"x": {"type": "float", "min": "0"}}}, "the `min` of input `x` must be a finite number, not '0'"),
     ({"inputs": {"x": {"type": "select", "options": "ab"}}}, "the `options` of input `x` must be a list of strings"),
     ({"inputs": {"x": {"type": "float", "value": "s"}}}, "the `value` of input `x` is not a float: 's'"),

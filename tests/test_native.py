@@ -50,12 +50,7 @@ def assert_same_runs(plan, wasm: bytes, runs: int = 2) -> None:
             assert np.array_equal(comparable(native.memory(), plan), comparable(runner.memory_image(), plan))
 
 
-# On main, tree.ndg in compatibility mode overruns the slot planned for its leaves under wasmtime
-# already (compatibility planning is issue 13's): strict, so that the fix shows here.
-COMPAT_CASES = [pytest.param(name, True, id=f"{name}-compat",
-                             marks=[pytest.mark.xfail(strict=True, reason="compat tree overruns its leaves slot")]
-                             if name == "tree.ndg" else [])
-                for name in EXAMPLE_NAMES]
+COMPAT_CASES = [pytest.param(name, True, id=f"{name}-compat") for name in EXAMPLE_NAMES]
 
 
 @pytest.mark.parametrize(("name", "compat"), [*((name, False) for name in EXAMPLE_NAMES), *COMPAT_CASES])

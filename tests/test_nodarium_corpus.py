@@ -21,9 +21,16 @@ import pytest
 from ndg.compiler.definitions import NodeLibrary
 from ndg.compiler.diagnostics import SourceErrors
 from ndg.compiler.driver import check, compile_text
-from ndg.compiler.nodarium.interchange import import_graph
+from ndg.compiler.nodarium.interchange import export_graph, import_graph
 from ndg.runtime.engine import Runner
-from ndg.runtime.format import GEOMETRY, INSTANCES, PATH, repair_geometry_counts, split_items
+from ndg.runtime.format import (
+    GEOMETRY,
+    INSTANCES,
+    PATH,
+    FormatError,
+    repair_geometry_counts,
+    split_items,
+)
 
 CASES = json.loads(gzip.decompress((Path(__file__).parent / "fixtures" / "nodarium_corpus.json.gz").read_bytes()))
 # The cases Nodarium runs to the end, and those on which its run stops.
@@ -153,3 +160,39 @@ def test_import_warns_when_the_result_depends_on_the_run_seed():
     assert any("depends on the run's seed" in w and "--seed N" in w and "seed: N" in w for w in warnings)
     assert not import_graph(CASES["stem_default"]["graph"], library(), "stem.json").warnings
 
+
+
+# Nodarium's own run (the oracle's js/run.mjs, seed 0) of examples/tree.ndg as `ndg export` writes
+# it: 131,719 words. Its second branch node tags its twigs like the limbs (depth + 1 from the node's
+# input), so the instance node puts leaves on limbs and twigs alike: 120, not 96. The size rules
+# follow that in compatibility mode (branch's `compat_size`), or the leaves would overrun their slot.
+TREE_UPSTREAM = (131_719, "0f06f4576682ab33d9af18850b4ec6d64408aa5ef1bc60890b3069a06d01683c")
+
+
+def test_the_example_tree_exported_and_imported_in_compatibility_mode_is_nodariums_word_for_word():
+    source = Path(__file__).parent.parent / "examples" / "tree.ndg"
+    exported, _ = export_graph(check(source.read_text(), str(source), library()))
+    compiled_tree = compile_text(import_graph(exported, library(), "tree.json", compat=True).text, "tree.ndg")
+    with Runner(compiled_tree.plan, compiled_tree.module.wasm) as runner:
+        words = runner.run()
+        assert (len(words), hashlib.sha256(words.astype("<i4").tobytes()).hexdigest()) == TREE_UPSTREAM
+        leaves = split_items(runner.node_value("instance"))
+    assert [int(item.body[3]) for item in leaves if item.kind == INSTANCES] == [120]
+
+
+def test_a_compatibility_result_is_saved_raw_as_nodarium_wrote_it_and_as_meshes_with_its_counts_set_right(tmp_path):
+    import trimesh
+
+    import ndg
+
+    program = ndg.compile_string(imported("default_template_0", True), "template.ndg")
+    result = program.run()
+    result.save(tmp_path / "raw.bin")
+    assert (tmp_path / "raw.bin").read_bytes() == result.words.tobytes()
+    with pytest.raises(FormatError, match="not closed"):
+        split_items(result.words)  # Nodarium's tube counts, one too high
+    result.save(tmp_path / "plant.glb")
+    tubes = [item for item in split_items(repair_geometry_counts(result.words)) if item.kind == GEOMETRY]
+    scene = trimesh.load(tmp_path / "plant.glb")
+    faces = sum(len(mesh.faces) for mesh in scene.geometry.values() if isinstance(mesh, trimesh.Trimesh))
+    assert faces == sum(int(tube.body[2]) for tube in tubes) > 0

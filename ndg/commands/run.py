@@ -99,7 +99,7 @@ def command(source, outputs, output_format, gltf_instancing, png, turntable, siz
     with runner:
         with stages.stage("run", f"running {len(plan.steps)} nodes"):
             words = runner.run(stepped=stepped, check=check)
-            result = Result(words, plan.source, node_names(runner))
+            result = Result(words, plan.source, node_names(runner), compat=plan.compat)
         written = []
         for output, target, suffix in destinations:
             with stages.stage("write", f"writing {output}"):
@@ -164,7 +164,7 @@ def _print_summary(runner, result, written):
             table.add_row(Text(step.node), Text(value.type), Text(describe_value(value.type, runner.value(step.output))))
     if table.row_count:
         console.print(table)
-    console.print(Text(f"result: {describe_result(result.words)}"))
+    console.print(Text(f"result: {describe_result(result.readable_words)}"))
     for entry in written:
         console.print(Text(f"wrote {entry['path']}"))
         for note in entry["notes"]:
