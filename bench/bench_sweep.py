@@ -4,16 +4,17 @@ was), and `ndg.sweep` on a local Dask cluster of 1 and 2 worker processes (`ndg 
 cluster, started before timing), each writing its manifest as `ndg sweep` does.
 
 Overhead is the time per variant beyond its run and write: wall time × workers / variants minus the
-mean run + write seconds the manifest records (run + write is shown too: on 2 cores, 2 workers share
+mean run + write seconds the manifest records. Run + write is shown too (on 2 cores, 2 workers share
 them with the sweeping process and with each other, which makes each variant slower without being
-overhead), and the CPU per variant of the sweeping process (Dask's client, scheduler and nannies)
-and of the workers, which unlike times on a shared machine do not depend on what else runs. Then the write throughput of the output folder alone against /dev/shm (tmpfs), with the
-MB/s the fastest plant row wrote, to show whether it was bound by the file system.
+overhead), and so is the CPU per variant of the sweeping process (Dask's client, scheduler and
+nannies) and of the workers, which unlike times do not depend much on what else the machine runs.
+Then the write throughput of the output folder alone against /dev/shm (tmpfs), with the MB/s the
+fastest 2-worker plant sweep wrote, to show whether it was bound by the file system.
 
 Every worker process is warmed first by a short sweep (its Python imports are a once-per-process
 cost, not per sweep); each timed sweep still ships and loads its plan. Rows are the best of
-`--repeats` rounds, the configurations interleaved within each round; the shell loop (0.4 s a run)
-runs once, `--shell-runs` times. Both clusters stay up throughout: the idle one costs ~1 % of a core.
+`--repeats` rounds, the configurations interleaved within each round; the shell loop (a Python start
+a run) runs once, `--shell-runs` times. Both clusters stay up throughout: the idle one costs ~1 % of a core.
 
 Each example gets an integer parameter `variant` feeding one random seed, so every variant differs.
 
@@ -50,7 +51,7 @@ from ndg.sweep_variants import file_bytes
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NDG = Path(sys.executable).parent / "ndg"
 SEEDED = {"plant.ndg": "seed: 2)", "tree.ndg": "seed: 7)"}  # the seed each variant replaces
-VARIANTS = {"plant.ndg": 100, "tree.ndg": 400}  # ~10 s for one worker each
+VARIANTS = {"plant.ndg": 200, "tree.ndg": 400}  # ~20 s and ~3 s for one worker on an idle machine
 WRITES = 40  # files in the write-throughput test
 
 
@@ -118,7 +119,7 @@ def main() -> None:
     from distributed import Client
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--variants", type=int, help="variants per sweep (default: 100 plant, 400 tree)")
+    parser.add_argument("--variants", type=int, help="variants per sweep (default: 200 plant, 400 tree)")
     parser.add_argument("--shell-runs", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--folder", type=Path, help="where the variants are written (default: a temporary folder)")
