@@ -5,11 +5,14 @@ tree and a 10,000-step math chain, fused, under
 - wasmtime with no bound at all, and with fuel (`--budget`),
 - V8 (Node) running the same module, loaded by the JavaScript runtime (web/src): its `ndg_run`
   alone, one call per node instead, and the runtime's complete `run` (with its checks after it),
-- a native x86-64 build of the same generated crate on the same memory image (ndg/native.py),
+- a native x86-64 build of the same generated crate on the same memory image (ndg/native.py), for
+  the baseline x86-64 CPU (SSE2: the yardstick, as Rust builds by default) and tuned for this CPU
+  (`-C target-cpu=native`: AVX2 and more, as wasmtime's and V8's compilers use them),
 
 every result checked byte-identical before timing; engines take turns batch by batch, and each
 keeps its best run. Ratios are to the native build. wasmtime is timed through ndg's `Runner.run`
-(its after-run checks included) and through its `ndg_run` call alone, the native build through
+(its after-run checks included, as users call it) and through its `ndg_run` call alone
+(`Runner.call_module`, a diagnostic), the native build through
 one ctypes call.
 
 Run: taskset -c 1 .venv/bin/python bench/bench_engines.py [--rounds N] [--batch N]
@@ -37,6 +40,7 @@ from ndg.runtime.engine import Runner
 from ndg.runtime.plan import encode_plan
 
 NATIVE = "native x86-64 build, same crate"
+TUNED = "native build tuned for this CPU (target-cpu=native)"
 # The V8 columns' modes (bench/engines-v8.mjs): the module's ndg_run alone, and the JS runtime's run.
 V8 = {"V8 (Node), same module": "call", "V8, one call per node (seed 000's design)": "per-node",
       "V8, the JS runtime's complete run": "run"}
@@ -69,19 +73,6 @@ def graphs() -> dict[str, Compiled]:
     return compiled
 
 
-def module_call_only(runner: Runner):
-    """The engine's part of `runner.run()`: the run's number and bound, then one `ndg_run` call
-    for every step, without the runtime's checks after the run. It reads the runner's private
-    parts, here only, to take the runtime's own work out of the comparison."""
-    steps = len(runner.plan.steps)
-
-    def run():
-        runner._begin_run()
-        runner._call(0, steps)
-
-    return run
-
-
 def python_engines(compiled: Compiled) -> tuple[dict[str, Callable], dict[str, Callable]]:
     """The engines of this process: functions that run the plan once and return its words, and
     the module calls alone (checked through the runners the first ones use)."""
@@ -91,12 +82,13 @@ def python_engines(compiled: Compiled) -> tuple[dict[str, Callable], dict[str, C
         unbounded = Runner(plan, module)
     fuel = Runner(plan, module, budget=10**12)
     native = NativeRunner(default, native_library(plan))
+    tuned = NativeRunner(default, native_library(plan, tuned=True))
     complete = {"ndg fused (wasmtime, default deadline)": functools.partial(default.run, full=True),
                 "wasmtime, no bound": functools.partial(unbounded.run, full=True),
                 "wasmtime, fuel (--budget)": functools.partial(fuel.run, full=True),
-                NATIVE: native.run}
-    calls = {"ndg_run alone: wasmtime, default deadline": module_call_only(default),
-             "ndg_run alone: wasmtime, no bound": module_call_only(unbounded)}
+                TUNED: tuned.run, NATIVE: native.run}
+    calls = {"ndg_run alone: wasmtime, default deadline": default.call_module,
+             "ndg_run alone: wasmtime, no bound": unbounded.call_module}
     return complete, calls
 
 
@@ -134,11 +126,9 @@ def main():
     table.add_column("engine")
     for name in compiled:
         table.add_column(name, justify="right")
-    for engine in next(iter(best.values())):
-        if engine == NATIVE:
-            continue
+    engines = [engine for engine in next(iter(best.values())) if engine not in (TUNED, NATIVE)]
+    for engine in [*engines, TUNED, NATIVE]:
         table.add_row(engine, *(cell(name, best[name][engine], best[name][NATIVE]) for name in compiled))
-    table.add_row(NATIVE, *(cell(name, best[name][NATIVE], best[name][NATIVE]) for name in compiled))
     Console(width=200).print(table)
 
 

@@ -1,36 +1,65 @@
 """Variants per second to .glb for plant.ndg and tree.ndg, side by side in one run:
 `ndg run --set` in a shell loop, an in-process sweep (`ndg.sweep` without a client: what run_batch
-was), and `ndg.sweep` on a local Dask cluster of 1 and 2 worker processes (started before timing).
-The last column is the per-variant overhead beyond run + write: wall time × workers / variants
-minus the mean run and write seconds the manifest records.
+was), and `ndg.sweep` on a local Dask cluster of 1 and 2 worker processes (`ndg sweep`'s own
+cluster, started before timing), each writing its manifest as `ndg sweep` does.
+
+Overhead is the time per variant beyond its run and write: wall time × workers / variants minus the
+mean run + write seconds the manifest records. Run + write is shown too (on 2 cores, 2 workers share
+them with the sweeping process and with each other, which makes each variant slower without being
+overhead), and so is the CPU per variant of the sweeping process (Dask's client, scheduler and
+nannies) and of the workers, which unlike times do not depend much on what else the machine runs.
+Then the write throughput of the output folder alone against /dev/shm (tmpfs), with the MB/s the
+fastest 2-worker plant sweep wrote, to show whether it was bound by the file system.
 
 Every worker process is warmed first by a short sweep (its Python imports are a once-per-process
 cost, not per sweep); each timed sweep still ships and loads its plan. Rows are the best of
-`--repeats` rounds, the configurations interleaved within each round.
+`--repeats` rounds, the configurations interleaved within each round; the shell loop (a Python start
+a run) runs once, `--shell-runs` times. Both clusters stay up throughout: the idle one costs ~1 % of a core.
 
 Each example gets an integer parameter `variant` feeding one random seed, so every variant differs.
 
-Run: taskset -c 0,1 .venv/bin/python bench/bench_sweep.py [--variants N] [--shell-runs N] [--repeats N]
+Measured 2026-12-01 on 2 cores other jobs kept busy (load 3-5: about one core free, so the 2-worker
+column does not show the scaling; the lead's idle-machine run before this work: plant 9.8 → 18.8/s,
+tree 154.6 → 240.8/s, overheads 1.23, 7.79 and 0.12, 0.43 ms):
+
+| example | variants | ndg run loop | in process | 1 worker | 2 workers | 2 / 1 | overhead ms (here, 1, 2) | run + write ms (here, 1, 2) | CPU ms: here; 1, 2: sweeper + workers |
+|---|---|---|---|---|---|---|---|---|---|
+| plant.ndg | 200 | 1.6 | 12.3 | 12.0 | 11.9 | 0.99× | 0.32, 0.64, 3.31 | 80.7, 82.8, 165.3 | 78.5; 3.70 + 75.8, 6.95 + 85.0 |
+| tree.ndg | 400 | 2.7 | 150.3 | 133.1 | 122.7 | 0.92× | 0.04, 0.12, 0.54 | 6.6, 7.4, 15.8 | 6.3; 0.37 + 7.0, 0.60 + 8.0 |
+
+Writing 40 plant files of 7.0 MB alone: 1862 MB/s into the temporary folder (ext4, page cache) and
+1619 MB/s into /dev/shm, against the 83 MB/s the 2-worker plant sweep wrote: not file-system bound.
+`dd` with fdatasync: 224 MB/s sustained to that disk. The whole bench took 4 minutes (9 before).
+
+Run: taskset -c 0,1 .venv/bin/python bench/bench_sweep.py [--variants N] [--shell-runs N] [--repeats N] [--folder DIR]
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
+import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 from rich.console import Console
 from rich.table import Table
 
 import ndg
+from ndg.outputs import write_output
+from ndg.sweep_dask import local_cluster
+from ndg.sweep_variants import file_bytes
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NDG = Path(sys.executable).parent / "ndg"
 SEEDED = {"plant.ndg": "seed: 2)", "tree.ndg": "seed: 7)"}  # the seed each variant replaces
+VARIANTS = {"plant.ndg": 200, "tree.ndg": 400}  # ~20 s and ~3 s for one worker on an idle machine
+WRITES = 40  # files in the write-throughput test
 
 
 def variant_program(name: str):
@@ -47,59 +76,118 @@ def shell_loop(plan: Path, runs: int, folder: Path) -> float:
     return runs / (time.perf_counter() - started)
 
 
-def swept(program, count: int, folder: Path, client, label: str) -> tuple[float, float]:
-    """Variants per second, and the milliseconds per variant beyond its run and write."""
+@dataclass(frozen=True)
+class Swept:
+    rate: float  # variants per second
+    overhead_ms: float  # per variant, beyond its run and write
+    work_ms: float  # run + write per variant, as the manifest records them
+    sweeper_cpu_ms: float  # CPU per variant of this process (the Dask client, scheduler and nannies)
+    workers_cpu_ms: float  # CPU per variant of the worker processes together
+    written_mb_s: float  # files written
+
+
+def swept(program, count: int, folder: Path, client, label: str) -> Swept:
     sets = [{"variant": index} for index in range(count)]
+    manifest = folder / f"{label}.parquet"
+    manifest.unlink(missing_ok=True)  # else the sweep would resume, skipping every variant
+    workers = [] if client is None else [psutil.Process(pid) for pid in client.run(os.getpid).values()]
+    sweeper = psutil.Process()
+    cpu = [_cpu_seconds(p) for p in (sweeper, *workers)]
     started = time.perf_counter()
-    table = ndg.sweep(program, sets, [str(folder / f"{label}-{{index:05d}}.glb")], client)
+    table = ndg.sweep(program, sets, [str(folder / f"{label}-{{index:05d}}.glb")], client, manifest)
     wall = time.perf_counter() - started
-    workers = 1 if client is None else len(client.nthreads())
+    cpu = [_cpu_seconds(p) - before for p, before in zip((sweeper, *workers), cpu)]
     assert table["error"].null_count == count, "a variant failed"
     work = (sum(table["run_seconds"].to_pylist()) + sum(table["write_seconds"].to_pylist())) / count
-    return count / wall, (wall * workers / count - work) * 1000
+    written = sum(entry["bytes"] for files in table["files"].to_pylist() for entry in json.loads(files))
+    return Swept(count / wall, (wall * max(1, len(workers)) / count - work) * 1000, work * 1000,
+                 cpu[0] / count * 1000, sum(cpu[1:]) / count * 1000, written / wall / 1e6)
+
+
+def _cpu_seconds(process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+def write_throughput(data: bytes, folder: Path, repeats: int) -> float:
+    """MB/s writing `data` as WRITES files into `folder` the way a sweep does, best of `repeats`."""
+    best = 0.0
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for index in range(WRITES):
+            write_output(folder / f"throughput-{index}.glb", data)
+        best = max(best, WRITES * len(data) / (time.perf_counter() - started) / 1e6)
+    for index in range(WRITES):
+        (folder / f"throughput-{index}.glb").unlink()
+    return best
 
 
 def main() -> None:
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--variants", type=int, default=400)
+    parser.add_argument("--variants", type=int, help="variants per sweep (default: 200 plant, 400 tree)")
     parser.add_argument("--shell-runs", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--folder", type=Path, help="where the variants are written (default: a temporary folder)")
     arguments = parser.parse_args()
-    table = Table(title=f"variants per second to .glb ({arguments.variants} variants, best of "
-                        f"{arguments.repeats}; `ndg run` loop: {arguments.shell_runs} runs)")
-    for column in ("example", "ndg run loop", "in process", "1 worker", "2 workers", "2 / 1",
-                   "overhead ms/variant (in process, 1, 2)"):
+    table = Table(title=f"variants per second to .glb (best of {arguments.repeats}; "
+                        f"`ndg run` loop: {arguments.shell_runs} runs)")
+    for column in ("example", "variants", "ndg run loop", "in process", "1 worker", "2 workers", "2 / 1",
+                   "overhead ms/variant (here, 1, 2)", "run + write ms (here, 1, 2)",
+                   "CPU ms/variant: here; 1, 2: sweeper + workers"):
         table.add_column(column, justify="right")
-    clusters = {n: LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                dashboard_address=":0", silence_logs=logging.ERROR) for n in (1, 2)}
+    clusters = {n: local_cluster(n) for n in (1, 2)}
     clients = {n: Client(cluster) for n, cluster in clusters.items()}
+    plant_mb_s, data = 0.0, b""
     try:
-        with tempfile.TemporaryDirectory() as temporary:
+        with tempfile.TemporaryDirectory(dir=arguments.folder) as temporary:
             folder = Path(temporary)
             for name in SEEDED:
+                count = arguments.variants or VARIANTS[name]
                 program = variant_program(name)
                 plan = folder / f"{name}.ndp"
                 program.save(plan)
                 shell = shell_loop(plan, arguments.shell_runs, folder)
                 for client in clients.values():
                     swept(program, 20, folder, client, "warm")
-                best: dict[str, tuple[float, float]] = {}
+                best: dict[str, Swept] = {}
                 for _ in range(arguments.repeats):
                     for label, client in (("here", None), ("one", clients[1]), ("two", clients[2])):
-                        rate, overhead = swept(program, arguments.variants, folder, client, label)
-                        if rate > best.get(label, (0.0, 0.0))[0]:
-                            best[label] = (rate, overhead)
-                (here, here_overhead), (one, one_overhead), (two, two_overhead) = (
-                    best["here"], best["one"], best["two"])
-                table.add_row(name, f"{shell:.1f}", f"{here:.1f}", f"{one:.1f}", f"{two:.1f}", f"{two / one:.2f}×",
-                              f"{here_overhead:.2f}, {one_overhead:.2f}, {two_overhead:.2f}")
+                        measured = swept(program, count, folder, client, label)
+                        if label not in best or measured.rate > best[label].rate:
+                            best[label] = measured
+                here, one, two = best["here"], best["one"], best["two"]
+                table.add_row(name, str(count), f"{shell:.1f}", f"{here.rate:.1f}", f"{one.rate:.1f}",
+                              f"{two.rate:.1f}", f"{two.rate / one.rate:.2f}×",
+                              f"{here.overhead_ms:.2f}, {one.overhead_ms:.2f}, {two.overhead_ms:.2f}",
+                              f"{here.work_ms:.1f}, {one.work_ms:.1f}, {two.work_ms:.1f}",
+                              f"{here.sweeper_cpu_ms:.1f}; {one.sweeper_cpu_ms:.2f} + {one.workers_cpu_ms:.1f}, "
+                              f"{two.sweeper_cpu_ms:.2f} + {two.workers_cpu_ms:.1f}")
+                if name == "plant.ndg":
+                    plant_mb_s, data = two.written_mb_s, file_bytes(program.run(variant=0), "plant.glb")
+            Console(width=200).print(table)
+            throughput = Table(title=f"writing {WRITES} plant .glb files of {len(data) / 1e6:.1f} MB "
+                                     f"(the 2-worker plant sweep wrote {plant_mb_s:.0f} MB/s)")
+            for column in ("folder", "MB/s"):
+                throughput.add_column(column, justify="right")
+            with tempfile.TemporaryDirectory(dir="/dev/shm") as memory:
+                for where in (folder, Path(memory)):
+                    throughput.add_row(f"{where} ({_file_system(where)})",
+                                       f"{write_throughput(data, where, arguments.repeats):.0f}")
+            Console(width=200).print(throughput)
     finally:
         for n in clusters:
             clients[n].close()
             clusters[n].close()
-    Console().print(table)
+
+
+def _file_system(folder: Path) -> str:
+    """The file system type of `folder`, from /proc/mounts (the longest mount point above it)."""
+    resolved = os.path.realpath(folder)
+    mounts = [line.split()[1:3] for line in Path("/proc/mounts").read_text().splitlines()]
+    above = [(point, kind) for point, kind in mounts if resolved == point or resolved.startswith(point.rstrip("/") + "/")]
+    return max(above, key=lambda mount: len(mount[0]))[1] if above else "?"
 
 
 if __name__ == "__main__":

@@ -74,13 +74,17 @@ def check_module(module: bytes) -> ModuleInfo:
     return ModuleInfo(module_digest(module), len(module), (), shape.heap_base, shape.memory_min_pages or 0)
 
 
-def cargo_build(crate: Path, target_dir: Path, what: str, target: str = TARGET) -> Path:
-    """Build `crate` for `target` (wasm32 unless told) in release mode; the folder its artifacts
-    land in. `what` names the crate in the error a failed build raises."""
+def cargo_build(crate: Path, target_dir: Path, what: str, target: str = TARGET, rustflags: tuple[str, ...] = ()) -> Path:
+    """Build `crate` for `target` (wasm32 unless told) in release mode, with `rustflags` for that
+    target when given; the folder its artifacts land in. `what` names the crate in the error a
+    failed build raises."""
     toolchain = find_toolchain()
+    env = toolchain.environment()
+    if rustflags:
+        env[f"CARGO_TARGET_{target.upper().replace('-', '_')}_RUSTFLAGS"] = " ".join(rustflags)
     done = subprocess.run([str(toolchain.cargo), "build", "--release", "--offline", "--quiet", "--target", target,
                            "--target-dir", str(target_dir)],
-                          cwd=crate, env=toolchain.environment(), capture_output=True, text=True,
+                          cwd=crate, env=env, capture_output=True, text=True,
                           # Nothing for cargo to read: with some inherited stdins its rustc probe
                           # failed ("couldn't read from stdin").
                           stdin=subprocess.DEVNULL)
@@ -120,8 +124,8 @@ def build_library(nodes: tuple[NodeDef, ...]) -> BuiltModule:
     return BuiltModule(module_path, info, cached=False)
 
 
-def _build_crate(key: str, generated: dict[str, str], target: str, artifact: str) -> bytes:
-    """The generated crate `key` built for `target`: the bytes of its file `artifact`."""
+def _build_crate(key: str, generated: dict[str, str], target: str, artifact: str, rustflags: tuple[str, ...] = ()) -> bytes:
+    """The generated crate `key` built for `target` (with `rustflags`): the bytes of its file `artifact`."""
     crate = cache_folder("crates", key)
     for name, text in generated.items():
         (crate / name).parent.mkdir(parents=True, exist_ok=True)
@@ -132,16 +136,28 @@ def _build_crate(key: str, generated: dict[str, str], target: str, artifact: str
     target_dir = cache_folder("target")
     with (target_dir / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return (cargo_build(crate, target_dir, "the node library", target) / artifact).read_bytes()
+        return (cargo_build(crate, target_dir, "the node library", target, rustflags) / artifact).read_bytes()
 
 
-def build_native_library(nodes: tuple[NodeDef, ...]) -> Path:
+def build_native_library(nodes: tuple[NodeDef, ...], tuned: bool = False) -> Path:
     """The same generated crate as `build_library`'s, built for this machine as a shared library
-    (for benchmarks and cross-engine checks: bench/bench_engines.py, ndg/native.py), cached alike."""
+    (for benchmarks and cross-engine checks: bench/bench_engines.py, ndg/native.py), cached alike:
+    for the target's baseline CPU (x86-64: SSE2), or `tuned` for every feature of this one
+    (`-C target-cpu=native`: AVX2 and more, which wasmtime's compiler uses too)."""
     generated = generate(nodes).files
     key = build_key(nodes, generated)
     host = host_target()
-    library_path = cache_folder("native", host) / f"{key}.so"
+    rustflags = ("-C", "target-cpu=native") if tuned else ()
+    # A tuned build runs only on CPUs with its features: its cache folder is named by them.
+    folder = f"{host}-{_native_features()}" if tuned else host
+    library_path = cache_folder("native", folder) / f"{key}.so"
     if read_entry(library_path) is None:
-        write_entry(library_path, _build_crate(key, generated, host, "libndg_module.so"))
+        write_entry(library_path, _build_crate(key, generated, host, "libndg_module.so", rustflags))
     return library_path
+
+
+def _native_features() -> str:
+    """A short digest of the target features `-C target-cpu=native` turns on here."""
+    described = subprocess.run([str(find_toolchain().rustc), "--print", "cfg", "-C", "target-cpu=native"],
+                               capture_output=True, text=True, check=True).stdout
+    return hashlib.sha256(described.encode()).hexdigest()[:12]

@@ -34,15 +34,16 @@ from ndg.runtime.plan import Plan
 _RUN_NUMBERS = itertools.count(1)
 
 
-def native_library(plan: Plan) -> Path:
-    """The native build of the node library the plan's single module was built from."""
+def native_library(plan: Plan, tuned: bool = False) -> Path:
+    """The native build of the node library the plan's single module was built from: for the
+    baseline CPU of this machine's architecture, or `tuned` for this very CPU."""
     if plan.modules:
         raise UserError("a native build runs single-module plans only", "compile without --modules per-node")
     nodes = tuple(node for node in NodeLibrary.load().nodes if node.prebuilt_module is None)
     if tuple(node.id for node in nodes) != plan.kinds:
         raise UserError("the plan's node kinds are not those of ndg's node library",
                         "compile the graph again, with the built-in library only")
-    return build_native_library(nodes)
+    return build_native_library(nodes, tuned)
 
 
 class NativeRunner:

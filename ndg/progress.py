@@ -34,10 +34,11 @@ class Stages:
             self.console.print(f"[green]✓[/] {description} [dim]{elapsed:.2f}s[/]", highlight=False)
 
     @contextmanager
-    def bar(self, description: str, total: int) -> Iterator[Callable[[], None]]:
-        """A progress bar over `total` units; the block calls the yielded function once per unit done."""
+    def bar(self, description: str, total: int) -> Iterator[Callable[..., None]]:
+        """A progress bar over `total` units; the block calls the yielded function with the number of
+        units done since its last call (1 when left out)."""
         if not self.visible:
-            yield lambda: None
+            yield lambda count=1: None
             return
         # Imported here: only batches show a bar, and every `ndg` start would pay for it.
         from rich.progress import (
@@ -57,8 +58,8 @@ class Stages:
         with Progress(*columns, console=self.console, transient=False) as progress:
             task = progress.add_task(description, total=total, rate="…/s")
 
-            def advance() -> None:
-                progress.advance(task)
+            def advance(count: int = 1) -> None:
+                progress.advance(task, count)
                 progress.update(task, rate=rate(next(t for t in progress.tasks if t.id == task)))
 
             yield advance

@@ -64,9 +64,10 @@ DEFAULT_TIMEOUT = 30.0
 START_FUEL = 100_000_000
 PROVIDED_IMPORTS = (("env", "memory"), ("env", "ndg_panic"))
 FIXED_KINDS = (RegionKind.CONSTANTS, RegionKind.PARAMS, RegionKind.STEPS, RegionKind.RECORDS)
-_memcmp = ctypes.CDLL(None).memcmp
-_memcmp.argtypes = (ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
-_memcmp.restype = ctypes.c_int
+# The largest span of fixed tables compared by copying it (see `_remember_fixed_words`).
+COPY_COMPARE_BYTES = 64 * 1024
+# Keeps the GIL: releasing it and taking it back would cost more than the comparison of most plans.
+_memcmp = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)(("memcmp", ctypes.CDLL(None)))
 
 
 # Node ids of ndg's own library: a fault in one of these is ndg's to fix, in any other its author's.
@@ -115,6 +116,10 @@ class _MemoryBuffer:
                                     "data": (address, False), "version": 3}
 
 
+# Plain ints for the per-run path: arithmetic with an IntEnum member costs a lookup each time.
+_LEN_FIELD = int(ValueEntryField.LEN)
+
+
 def run_flags(plan: Plan, run: int) -> int:
     """The control block's flags for run number `run`: compatibility mode, and the run number by
     which node code restarts its per-use call counters."""
@@ -125,7 +130,7 @@ def held_words(words: np.ndarray, value_table: int, plan: Plan, index: int) -> n
     """The words value `index` holds now in a memory image (`words` its int32 view, `value_table`
     the value table's first word): as many as its `len` entry says, never past its slot."""
     value = plan.values[index]
-    length = int(words[value_table + VALUE_ENTRY_WORDS * index + ValueEntryField.LEN]) & 0xFFFFFFFF
+    length = words.item(value_table + VALUE_ENTRY_WORDS * index + _LEN_FIELD) & 0xFFFFFFFF
     start = value.offset // WORD_BYTES
     return words[start : start + min(length, value.capacity)]
 
@@ -171,12 +176,13 @@ class Runner:
                                    for index, data in enumerate(node_modules))
         self._node_steps: tuple[FastCall, ...] = ()
         self._control = plan.region(RegionKind.CONTROL).offset
+        self._flags_word = self._control // WORD_BYTES + int(ControlField.FLAGS)
         self._value_table = plan.region(RegionKind.VALUES).offset // WORD_BYTES
         self._guards = [r for r in plan.regions if r.kind == RegionKind.GUARD]
         self._params = {p.name: p for p in plan.params}
         self._param_indices = {p.value for p in plan.params}
         # The tables no node may change, compared after every run: adjacent ones (the planner lays
-        # them out together) as one span, each span by one memcmp, at memory speed and with no
+        # them out together) as one span, each span compared whole (`_remember_fixed_words`), with no
         # per-table overhead (numpy's comparison of four small tables cost 8 µs a run). Guard words
         # (one region per slot: thousands) are left to `--check`, which compares them after every
         # step; gathering them cost twice a 10,000-step chain's own run.
@@ -235,6 +241,9 @@ class Runner:
         self._bytes = np.asarray(_MemoryBuffer(self.store, self.memory))
         self._words = self._bytes.view("<i4")
         self._u32 = self._bytes.view("<u4")
+        # What `value()` slices: its slices are read-only with no flag to set on each.
+        self._read_only_words = self._words.view()
+        self._read_only_words.flags.writeable = False
         self._current = False
 
     def _instance(self, module: wasmtime.Module, provided: dict, what: str) -> wasmtime.Instance:
@@ -456,11 +465,15 @@ class Runner:
         """After an unchecked run: the constants, parameters and step tables (and the padding
         between them) are as written. Overruns elsewhere are found by `--check`, which compares
         every finished slot and the guard words after each step."""
-        for found, kept, size in self._fixed_comparisons:
-            if _memcmp(found, kept, size):
+        for live, kept_bytes in self._small_spans:
+            if live.tobytes() != kept_bytes:
                 break
         else:
-            return
+            for found, kept, size in self._large_spans:
+                if _memcmp(found, kept, size):
+                    break
+            else:
+                return
         for (offset, end), kept in zip(self._fixed_spans, self._fixed_bytes):
             differs = self._bytes[offset:end] != kept
             if differs.any():
@@ -479,9 +492,16 @@ class Runner:
 
     def _remember_fixed_words(self):
         self._fixed_bytes = [self._bytes[offset:end].copy() for offset, end in self._fixed_spans]
+        # Small spans (a real plant's tables) are copied and compared as bytes, 60 ns; a call to
+        # memcmp costs 280 ns on its own, but large spans (a 10,000-step chain's 480 KB) compare
+        # in place at memory speed where a copy would double the time.
+        live = memoryview(self._bytes)
+        spans = list(zip(self._fixed_spans, self._fixed_bytes))
+        self._small_spans = [(live[offset:end], kept.tobytes()) for (offset, end), kept in spans
+                             if end - offset <= COPY_COMPARE_BYTES]
         base = self._bytes.ctypes.data
-        self._fixed_comparisons = [(base + offset, kept.ctypes.data, end - offset)
-                                   for (offset, end), kept in zip(self._fixed_spans, self._fixed_bytes)]
+        self._large_spans = [(base + offset, kept.ctypes.data, end - offset) for (offset, end), kept in spans
+                             if end - offset > COPY_COMPARE_BYTES]
 
     def _slot(self, index: int) -> np.ndarray:
         value = self.plan.values[index]
@@ -516,7 +536,7 @@ class Runner:
         block's flags."""
         self._bound(self.budget)
         self._runs += 1
-        self._u32[self._control // 4 + ControlField.FLAGS] = run_flags(self.plan, self._runs)
+        self._u32[self._flags_word] = run_flags(self.plan, self._runs)
 
     def _bound(self, fuel: int | None) -> None:
         """Start the bound of what runs next: `fuel` units, or the timeout from now."""
@@ -552,6 +572,15 @@ class Runner:
         self._dirty.clear()
         self._current = True
         return self.value(self.plan.output)
+
+    def call_module(self) -> None:
+        """Every step in one call into the module, bounded and numbered as `run()` does, but
+        without `run()`'s checks after the call and without its result: what the engine itself
+        takes, for benchmarks (bench/bench_engines.py). The next `run()` runs every step."""
+        self._ensure_open()
+        self._begin_run()
+        self._current = False
+        self._invoke(self._run, self._control, 0, len(self.plan.steps))
 
     def profile(self, repeats: int = 5) -> list[int]:
         """Each step's own time in nanoseconds: the best of `repeats` stepped runs, one host call
@@ -611,9 +640,7 @@ class Runner:
     def value(self, index: int) -> np.ndarray:
         """A read-only view of the words value `index` holds now."""
         self._ensure_open()
-        view = held_words(self._words, self._value_table, self.plan, index)
-        view.flags.writeable = False
-        return view
+        return held_words(self._read_only_words, self._value_table, self.plan, index)
 
     def memory_image(self) -> np.ndarray:
         """A copy of the whole memory: the plan's tables, constants and parameters as written for
@@ -635,7 +662,8 @@ class Runner:
         """Release the instance and the memory now (views still held keep the memory until they go)."""
         if not self._closed:
             self._closed = True
-            del self.instance, self._run, self._node_steps, self.memory, self._bytes, self._words, self._u32, self._stop, self.store
+            del (self.instance, self._run, self._node_steps, self.memory, self._bytes, self._words, self._u32,
+                 self._read_only_words, self._stop, self.store)
 
     def __enter__(self) -> Runner:
         return self

@@ -16,7 +16,8 @@ FRONT_ENDS = {
     "api": ("ndg.api",),
     "cli": ("ndg.cli", "ndg.commands"),
     "server": ("ndg.serve", "ndg.server", "ndg.commands.serve"),
-    "sweeps": ("ndg.sweep", "ndg.sweeps", "ndg.commands.sweep"),
+    "sweeps": ("ndg.sweep", "ndg.sweeps", "ndg.sweep_sets", "ndg.sweep_variants", "ndg.sweep_manifest",
+               "ndg.sweep_dask", "ndg.commands.sweep"),
     "language server": ("ndg.lsp", "ndg.language_server", "ndg.commands.lsp"),
 }
 

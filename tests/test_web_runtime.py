@@ -12,6 +12,7 @@ from conftest import EXAMPLES, write_nodes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from plant_graphs import plant_graph
+from test_overruns import NODES as POKE_NODES
 from test_run_failures import NODES
 from test_untrusted_plans import encode_header, mutate, mutations
 from web_runtime import comparable, js_runs, python_runs
@@ -163,3 +164,17 @@ def test_failing_nodes_are_named_as_the_python_runtime_names_them(tmp_path, text
     [report] = js_runs([write(tmp_path, "failing.ndp", data)], [{}])
     assert comparable(report) == comparable(python_runs(data, [{}]))
     assert "failure" in report
+
+
+@pytest.mark.parametrize("table", ["records", "constants"])
+def test_a_node_writing_over_the_plans_tables_is_found_as_the_python_runtime_finds_it(tmp_path, table):
+    nodes = write_nodes(tmp_path / "nodes", POKE_NODES)
+
+    def graph(address: int) -> str:
+        return f"f = float(value: 2)\np = poke(address: {address}, word: 7)\noutput(input: box(size: f))\n"
+    # The tables' place does not depend on the address poked: learned from a first compile.
+    address = compile_text(graph(0), "g.ndg", node_paths=(nodes,)).plan.region(table).offset
+    data = compiled_bytes(graph(address), "g.ndg", node_paths=(nodes,))
+    [report] = js_runs([write(tmp_path, "poking.ndp", data)], [{}, {}])
+    assert comparable(report) == comparable(python_runs(data, [{}, {}]))
+    assert report["failure"].startswith("a node wrote ")

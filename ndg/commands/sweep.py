@@ -93,9 +93,9 @@ def _client(scheduler, workers, stages):
     if workers == 0:
         yield None
         return
-    import logging
+    from distributed import Client
 
-    from distributed import Client, LocalCluster
+    from ndg.sweep_dask import local_cluster
 
     if scheduler:
         with stages.stage("connect", f"connecting to {scheduler}"):
@@ -109,8 +109,7 @@ def _client(scheduler, workers, stages):
         return
     count = workers or os.cpu_count() or 1
     with stages.stage("cluster", f"starting {count} local worker processes"):
-        cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=":0", silence_logs=logging.ERROR)
+        cluster = local_cluster(count)
         client = Client(cluster)
     with cluster, client:
         yield client
