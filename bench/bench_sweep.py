@@ -18,18 +18,18 @@ a run) runs once, `--shell-runs` times. Both clusters stay up throughout: the id
 
 Each example gets an integer parameter `variant` feeding one random seed, so every variant differs.
 
-Measured 2026-12-01 on 2 cores other jobs kept busy (load 3-5: about one core free, so the 2-worker
-column does not show the scaling; the lead's idle-machine run before this work: plant 9.8 → 18.8/s,
-tree 154.6 → 240.8/s, overheads 1.23, 7.79 and 0.12, 0.43 ms):
+The "2 processes, no Dask" column is the ceiling: two in-process sweeps of the saved plan in
+processes of their own, one per core, at once, against the in-process sweep here.
 
-| example | variants | ndg run loop | in process | 1 worker | 2 workers | 2 / 1 | overhead ms (here, 1, 2) | run + write ms (here, 1, 2) | CPU ms: here; 1, 2: sweeper + workers |
-|---|---|---|---|---|---|---|---|---|---|
-| plant.ndg | 200 | 1.6 | 12.3 | 12.0 | 11.9 | 0.99× | 0.32, 0.64, 3.31 | 80.7, 82.8, 165.3 | 78.5; 3.70 + 75.8, 6.95 + 85.0 |
-| tree.ndg | 400 | 2.7 | 150.3 | 133.1 | 122.7 | 0.92× | 0.04, 0.12, 0.54 | 6.6, 7.4, 15.8 | 6.3; 0.37 + 7.0, 0.60 + 8.0 |
+Measured 2026-12-01 on the idle machine (best of 5):
 
-Writing 40 plant files of 7.0 MB alone: 1862 MB/s into the temporary folder (ext4, page cache) and
-1619 MB/s into /dev/shm, against the 83 MB/s the 2-worker plant sweep wrote: not file-system bound.
-`dd` with fdatasync: 224 MB/s sustained to that disk. The whole bench took 4 minutes (9 before).
+| example | variants | ndg run loop | in process | 1 worker | 2 workers | 2 / 1 | 2 processes, no Dask / in process | overhead ms (here, 1, 2) | run + write ms (here, 1, 2) | CPU ms: here; 1, 2: sweeper + workers |
+|---|---|---|---|---|---|---|---|---|---|---|
+| plant.ndg | 200 | 2.4 | 15.4 | 14.5 | 26.2 | 1.81× | 2.21× | 0.24, 0.41, 0.83 | 64.6, 68.6, 75.4 | 61.5; 3.10 + 65.2, 2.60 + 67.4 |
+| tree.ndg | 400 | 2.8 | 149.9 | 143.7 | 242.2 | 1.69× | 2.08× | 0.04, 0.11, 0.26 | 6.6, 6.8, 8.0 | 6.4; 0.43 + 6.8, 0.40 + 7.2 |
+
+Four more idle runs of the 2 / 1 ratio: plant 1.90, 1.79, 1.74, 1.92×; tree 1.79, 1.97, 1.75, 1.56×
+(the last before the chunking of `ndg/sweep_dask.py`). The whole bench takes about 6 minutes.
 
 Run: taskset -c 0,1 .venv/bin/python bench/bench_sweep.py [--variants N] [--shell-runs N] [--repeats N] [--folder DIR]
 """
@@ -104,6 +104,31 @@ def swept(program, count: int, folder: Path, client, label: str) -> Swept:
                  cpu[0] / count * 1000, sum(cpu[1:]) / count * 1000, written / wall / 1e6)
 
 
+# One in-process sweep of a saved plan in a process of its own, pinned to one core: two of these
+# at once give what this machine's two cores can do with no Dask at all (memory and caches are
+# shared: the ceiling for the 2-worker column).
+ALONE = """
+import sys, tempfile, time
+import ndg
+program, count, folder = ndg.load(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+ndg.sweep(program, [{"variant": i} for i in range(5)], [folder + "/warm-{index}.glb"])
+started = time.perf_counter()
+ndg.sweep(program, [{"variant": i} for i in range(count)], [folder + "/v{index:05d}.glb"])
+print(time.perf_counter() - started)
+"""
+
+
+def independent_processes(plan: Path, count: int, folder: Path) -> float:
+    """Variants per second of two in-process sweeps at once, one per core, `count` variants each."""
+    children = []
+    for core in (0, 1):
+        (folder / f"alone-{core}").mkdir(exist_ok=True)
+        children.append(subprocess.Popen(["taskset", "-c", str(core), sys.executable, "-c", ALONE, plan, str(count),
+                                          folder / f"alone-{core}"], stdout=subprocess.PIPE, text=True))
+    walls = [float(child.communicate()[0].split()[-1]) for child in children]
+    return 2 * count / max(walls)
+
+
 def _cpu_seconds(process) -> float:
     times = process.cpu_times()
     return times.user + times.system
@@ -134,6 +159,7 @@ def main() -> None:
     table = Table(title=f"variants per second to .glb (best of {arguments.repeats}; "
                         f"`ndg run` loop: {arguments.shell_runs} runs)")
     for column in ("example", "variants", "ndg run loop", "in process", "1 worker", "2 workers", "2 / 1",
+                   "2 processes, no Dask / in process",
                    "overhead ms/variant (here, 1, 2)", "run + write ms (here, 1, 2)",
                    "CPU ms/variant: here; 1, 2: sweeper + workers"):
         table.add_column(column, justify="right")
@@ -152,14 +178,16 @@ def main() -> None:
                 for client in clients.values():
                     swept(program, 20, folder, client, "warm")
                 best: dict[str, Swept] = {}
+                ceiling = 0.0
                 for _ in range(arguments.repeats):
                     for label, client in (("here", None), ("one", clients[1]), ("two", clients[2])):
                         measured = swept(program, count, folder, client, label)
                         if label not in best or measured.rate > best[label].rate:
                             best[label] = measured
+                    ceiling = max(ceiling, independent_processes(plan, count, folder))
                 here, one, two = best["here"], best["one"], best["two"]
                 table.add_row(name, str(count), f"{shell:.1f}", f"{here.rate:.1f}", f"{one.rate:.1f}",
-                              f"{two.rate:.1f}", f"{two.rate / one.rate:.2f}×",
+                              f"{two.rate:.1f}", f"{two.rate / one.rate:.2f}×", f"{ceiling / here.rate:.2f}×",
                               f"{here.overhead_ms:.2f}, {one.overhead_ms:.2f}, {two.overhead_ms:.2f}",
                               f"{here.work_ms:.1f}, {one.work_ms:.1f}, {two.work_ms:.1f}",
                               f"{here.sweeper_cpu_ms:.1f}; {one.sweeper_cpu_ms:.2f} + {one.workers_cpu_ms:.1f}, "
