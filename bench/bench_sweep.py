@@ -28,8 +28,8 @@ Measured 2026-12-01 on the idle machine (best of 5):
 | plant.ndg | 200 | 2.4 | 15.4 | 14.5 | 26.2 | 1.81× | 2.21× | 0.24, 0.41, 0.83 | 64.6, 68.6, 75.4 | 61.5; 3.10 + 65.2, 2.60 + 67.4 |
 | tree.ndg | 400 | 2.8 | 149.9 | 143.7 | 242.2 | 1.69× | 2.08× | 0.04, 0.11, 0.26 | 6.6, 6.8, 8.0 | 6.4; 0.43 + 6.8, 0.40 + 7.2 |
 
-Four more idle runs of the 2 / 1 ratio: plant 1.90, 1.79, 1.74, 1.92×; tree 1.79, 1.97, 1.75, 1.56×
-(the last before the chunking of `ndg/sweep_dask.py`). The whole bench takes about 6 minutes.
+Three more idle runs of the 2 / 1 ratio: plant 1.90, 1.79, 1.74×; tree 1.79, 1.97, 1.75× (before the
+chunking of `ndg/sweep_dask.py`: plant 1.92×, tree 1.56×). The whole bench takes about 6 minutes.
 
 Run: taskset -c 0,1 .venv/bin/python bench/bench_sweep.py [--variants N] [--shell-runs N] [--repeats N] [--folder DIR]
 """
