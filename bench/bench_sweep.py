@@ -180,8 +180,8 @@ def main() -> None:
                 best: dict[str, Swept] = {}
                 ceiling = 0.0
                 for _ in range(arguments.repeats):
-                    for label, client in (("here", None), ("one", clients[1]), ("two", clients[2])):
-                        measured = swept(program, count, folder, client, label)
+                    for label, cluster_client in (("here", None), ("one", clients[1]), ("two", clients[2])):
+                        measured = swept(program, count, folder, cluster_client, label)
                         if label not in best or measured.rate > best[label].rate:
                             best[label] = measured
                     ceiling = max(ceiling, independent_processes(plan, count, folder))
