@@ -149,5 +149,7 @@ class SourceErrors(UserError):
 
 def did_you_mean(name: str, candidates) -> str | None:
     """A hint naming the closest candidate, if one is close enough to be a likely typo."""
-    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    # Unsorted: ties are broken by the names themselves, so the order cannot change the hint,
+    # and sorting each time would make a file of many misspellings n log n per hint.
+    close = difflib.get_close_matches(name, set(candidates), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
