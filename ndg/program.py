@@ -47,7 +47,7 @@ class Result:
 
         return decode_result(self.readable_words)
 
-    @property
+    @cached_property
     def readable_words(self) -> np.ndarray:
         """The words as the item format reads them (Nodarium's geometry counts set right in
         compatibility mode)."""
@@ -76,12 +76,23 @@ class Result:
         .usdz .obj .stl .ply .bin .json; path `-` is standard output); returns notes on anything the
         format cannot hold. `gltf_instancing="nodes"` writes glTF instances as one node each, for
         tools that do not read EXT_mesh_gpu_instancing."""
-        from ndg.export import WORD_FORMATS, output_format, save
+        from ndg.export import check_destination
+        from ndg.outputs import write_output
+
+        target, suffix = check_destination(path, format)
+        data, notes = self.encode(suffix, gltf_instancing)
+        write_output(target, data)
+        return notes
+
+    def encode(self, suffix: str, gltf_instancing: str = "extension") -> tuple[bytes, list[str]]:
+        """The bytes of the result in format `suffix` (".glb", ".bin", …), and notes on anything the
+        format cannot hold: what `save` writes."""
+        from ndg.export import WORD_FORMATS, encode
 
         # Raw words are written as the run left them, even when they do not decode.
-        if output_format(path, format) in WORD_FORMATS:
-            return save(self.words, path, format, self.names, gltf_instancing)
-        return save(self.readable_words, path, format, self.names, gltf_instancing, self.shapes)
+        if suffix in WORD_FORMATS:
+            return encode(self.words, suffix)
+        return encode(self.readable_words, suffix, self.names, gltf_instancing, self.shapes)
 
     def render(self, width: int = 800, height: int = 600, azimuth: float = 35.0, elevation: float = 20.0):
         """A shaded preview as a PIL image, framed on the whole result."""

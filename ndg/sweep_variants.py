@@ -116,12 +116,9 @@ def _write(result, name: str, folder: Path) -> dict[str, Any]:
 
 def file_bytes(result, name: str) -> bytes:
     """The bytes `ndg run -o NAME` (or `--png NAME`) writes for this result."""
-    from ndg.export import WORD_FORMATS, encode, output_format
+    from ndg.export import output_format
     from ndg.render import PICTURE_FORMATS, picture_bytes
 
-    suffix = Path(name).suffix.lower()
-    if suffix in PICTURE_FORMATS:
+    if Path(name).suffix.lower() in PICTURE_FORMATS:
         return picture_bytes([result.render()], name)
-    suffix = output_format(name)
-    shapes = None if suffix in WORD_FORMATS else result.shapes
-    return encode(result.words, suffix, result.names, "extension", shapes)[0]
+    return result.encode(output_format(name))[0]

@@ -184,6 +184,7 @@ def test_a_compatibility_result_is_saved_raw_as_nodarium_wrote_it_and_as_meshes_
     import trimesh
 
     import ndg
+    from ndg.sweep_variants import file_bytes
 
     program = ndg.compile_string(imported("default_template_0", True), "template.ndg")
     result = program.run()
@@ -192,6 +193,7 @@ def test_a_compatibility_result_is_saved_raw_as_nodarium_wrote_it_and_as_meshes_
     with pytest.raises(FormatError, match="not closed"):
         split_items(result.words)  # Nodarium's tube counts, one too high
     result.save(tmp_path / "plant.glb")
+    assert file_bytes(result, "plant.glb") == (tmp_path / "plant.glb").read_bytes()  # what a sweep writes
     tubes = [item for item in split_items(repair_geometry_counts(result.words)) if item.kind == GEOMETRY]
     scene = trimesh.load(tmp_path / "plant.glb")
     faces = sum(len(mesh.faces) for mesh in scene.geometry.values() if isinstance(mesh, trimesh.Trimesh))
