@@ -42,6 +42,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +82,8 @@ class Swept:
     rate: float  # variants per second
     overhead_ms: float  # per variant, beyond its run and write
     work_ms: float  # run + write per variant, as the manifest records them
-    sweeper_cpu_ms: float  # CPU per variant of this process (the Dask client, scheduler and nannies)
+    sweeper_main_ms: float  # CPU per variant of the sweeping process's main thread (ndg's own loop)
+    sweeper_rest_ms: float  # … and of its other threads: Dask's event loop (client, scheduler, nannies)
     workers_cpu_ms: float  # CPU per variant of the worker processes together
     written_mb_s: float  # files written
 
@@ -92,16 +94,49 @@ def swept(program, count: int, folder: Path, client, label: str) -> Swept:
     manifest.unlink(missing_ok=True)  # else the sweep would resume, skipping every variant
     workers = [] if client is None else [psutil.Process(pid) for pid in client.run(os.getpid).values()]
     sweeper = psutil.Process()
-    cpu = [_cpu_seconds(p) for p in (sweeper, *workers)]
+    before = _thread_cpu_seconds(sweeper), [_cpu_seconds(p) for p in workers]
     started = time.perf_counter()
     table = ndg.sweep(program, sets, [str(folder / f"{label}-{{index:05d}}.glb")], client, manifest)
     wall = time.perf_counter() - started
-    cpu = [_cpu_seconds(p) - before for p, before in zip((sweeper, *workers), cpu)]
+    (main, rest), workers_cpu = _thread_cpu_seconds(sweeper), [_cpu_seconds(p) for p in workers]
     assert table["error"].null_count == count, "a variant failed"
     work = (sum(table["run_seconds"].to_pylist()) + sum(table["write_seconds"].to_pylist())) / count
     written = sum(entry["bytes"] for files in table["files"].to_pylist() for entry in json.loads(files))
     return Swept(count / wall, (wall * max(1, len(workers)) / count - work) * 1000, work * 1000,
-                 cpu[0] / count * 1000, sum(cpu[1:]) / count * 1000, written / wall / 1e6)
+                 (main - before[0][0]) / count * 1000, (rest - before[0][1]) / count * 1000,
+                 (sum(workers_cpu) - sum(before[1])) / count * 1000, written / wall / 1e6)
+
+
+def on_cluster(program, count: int, folder: Path, workers: int, label: str) -> Swept:
+    """A sweep on a local cluster of its own, started (and its workers warmed by a short sweep)
+    before timing and closed after: the sweeping process holds this one cluster, as `ndg sweep`'s does."""
+    from distributed import Client
+
+    with local_cluster(workers) as cluster, Client(cluster) as client:
+        swept(program, 20, folder, client, "warm")
+        return swept(program, count, folder, client, label)
+
+
+# The in-process sweep runs in a process of its own: a process that has run a program keeps its
+# runtime's stop clock ticking (ndg.runtime.sandbox), which `ndg sweep`'s sweeping process, running
+# no variant itself, does not have; measured in this one it cost the Dask rows' sweeping process
+# up to 1 ms of CPU a plant variant.
+IN_PROCESS = """
+import json, sys, time
+import ndg
+sys.path.insert(0, sys.argv[4])
+from bench_sweep import swept
+program, count, folder = ndg.load(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+from pathlib import Path
+swept(program, 5, Path(folder), None, "warm-here")
+print(json.dumps(swept(program, count, Path(folder), None, "here").__dict__))
+"""
+
+
+def in_process(plan: Path, count: int, folder: Path) -> Swept:
+    output = subprocess.run([sys.executable, "-c", IN_PROCESS, plan, str(count), folder, Path(__file__).parent],
+                            check=True, stdout=subprocess.PIPE, text=True).stdout
+    return Swept(**json.loads(output.splitlines()[-1]))
 
 
 # One in-process sweep of a saved plan in a process of its own, pinned to one core: two of these
@@ -134,6 +169,18 @@ def _cpu_seconds(process) -> float:
     return times.user + times.system
 
 
+def _thread_cpu_seconds(process) -> tuple[float, float]:
+    """CPU seconds of this process's main thread and of all its other threads."""
+    main_id = threading.main_thread().native_id
+    main = rest = 0.0
+    for thread in process.threads():
+        if thread.id == main_id:
+            main += thread.user_time + thread.system_time
+        else:
+            rest += thread.user_time + thread.system_time
+    return main, rest
+
+
 def write_throughput(data: bytes, folder: Path, repeats: int) -> float:
     """MB/s writing `data` as WRITES files into `folder` the way a sweep does, best of `repeats`."""
     best = 0.0
@@ -148,8 +195,6 @@ def write_throughput(data: bytes, folder: Path, repeats: int) -> float:
 
 
 def main() -> None:
-    from distributed import Client
-
     parser = argparse.ArgumentParser()
     parser.add_argument("--variants", type=int, help="variants per sweep (default: 200 plant, 400 tree)")
     parser.add_argument("--shell-runs", type=int, default=5)
@@ -161,53 +206,50 @@ def main() -> None:
     for column in ("example", "variants", "ndg run loop", "in process", "1 worker", "2 workers", "2 / 1",
                    "2 processes, no Dask / in process",
                    "overhead ms/variant (here, 1, 2)", "run + write ms (here, 1, 2)",
-                   "CPU ms/variant: here; 1, 2: sweeper + workers"):
+                   "CPU ms/variant here", "sweeper CPU ms/variant (1, 2): main + Dask",
+                   "workers CPU ms/variant (1, 2)"):
         table.add_column(column, justify="right")
-    clusters = {n: local_cluster(n) for n in (1, 2)}
-    clients = {n: Client(cluster) for n, cluster in clusters.items()}
-    plant_mb_s, data = 0.0, b""
-    try:
-        with tempfile.TemporaryDirectory(dir=arguments.folder) as temporary:
-            folder = Path(temporary)
-            for name in SEEDED:
-                count = arguments.variants or VARIANTS[name]
-                program = variant_program(name)
-                plan = folder / f"{name}.ndp"
-                program.save(plan)
-                shell = shell_loop(plan, arguments.shell_runs, folder)
-                for client in clients.values():
-                    swept(program, 20, folder, client, "warm")
-                best: dict[str, Swept] = {}
-                ceiling = 0.0
-                for _ in range(arguments.repeats):
-                    for label, cluster_client in (("here", None), ("one", clients[1]), ("two", clients[2])):
-                        measured = swept(program, count, folder, cluster_client, label)
-                        if label not in best or measured.rate > best[label].rate:
-                            best[label] = measured
-                    ceiling = max(ceiling, independent_processes(plan, count, folder))
-                here, one, two = best["here"], best["one"], best["two"]
-                table.add_row(name, str(count), f"{shell:.1f}", f"{here.rate:.1f}", f"{one.rate:.1f}",
-                              f"{two.rate:.1f}", f"{two.rate / one.rate:.2f}×", f"{ceiling / here.rate:.2f}×",
-                              f"{here.overhead_ms:.2f}, {one.overhead_ms:.2f}, {two.overhead_ms:.2f}",
-                              f"{here.work_ms:.1f}, {one.work_ms:.1f}, {two.work_ms:.1f}",
-                              f"{here.sweeper_cpu_ms:.1f}; {one.sweeper_cpu_ms:.2f} + {one.workers_cpu_ms:.1f}, "
-                              f"{two.sweeper_cpu_ms:.2f} + {two.workers_cpu_ms:.1f}")
-                if name == "plant.ndg":
-                    plant_mb_s, data = two.written_mb_s, file_bytes(program.run(variant=0), "plant.glb")
-            Console(width=200).print(table)
-            throughput = Table(title=f"writing {WRITES} plant .glb files of {len(data) / 1e6:.1f} MB "
-                                     f"(the 2-worker plant sweep wrote {plant_mb_s:.0f} MB/s)")
-            for column in ("folder", "MB/s"):
-                throughput.add_column(column, justify="right")
-            with tempfile.TemporaryDirectory(dir="/dev/shm") as memory:
-                for where in (folder, Path(memory)):
-                    throughput.add_row(f"{where} ({_file_system(where)})",
-                                       f"{write_throughput(data, where, arguments.repeats):.0f}")
-            Console(width=200).print(throughput)
-    finally:
-        for n in clusters:
-            clients[n].close()
-            clusters[n].close()
+    plant_mb_s, plant_program = 0.0, None
+    with tempfile.TemporaryDirectory(dir=arguments.folder) as temporary:
+        folder = Path(temporary)
+        for name in SEEDED:
+            count = arguments.variants or VARIANTS[name]
+            program = variant_program(name)
+            plan = folder / f"{name}.ndp"
+            program.save(plan)
+            shell = shell_loop(plan, arguments.shell_runs, folder)
+            best: dict[int, Swept] = {}  # by workers, 0 for the in-process sweep
+            ceiling = 0.0
+            for _ in range(arguments.repeats):
+                for workers in (0, 1, 2):
+                    measured = (on_cluster(program, count, folder, workers, f"w{workers}") if workers
+                                else in_process(plan, count, folder))
+                    if workers not in best or measured.rate > best[workers].rate:
+                        best[workers] = measured
+                ceiling = max(ceiling, independent_processes(plan, count, folder))
+            here, one, two = best[0], best[1], best[2]
+            table.add_row(name, str(count), f"{shell:.1f}", f"{here.rate:.1f}", f"{one.rate:.1f}",
+                          f"{two.rate:.1f}", f"{two.rate / one.rate:.2f}×", f"{ceiling / here.rate:.2f}×",
+                          f"{here.overhead_ms:.2f}, {one.overhead_ms:.2f}, {two.overhead_ms:.2f}",
+                          f"{here.work_ms:.1f}, {one.work_ms:.1f}, {two.work_ms:.1f}",
+                          f"{here.sweeper_main_ms + here.sweeper_rest_ms:.1f}",
+                          f"{one.sweeper_main_ms:.2f} + {one.sweeper_rest_ms:.2f}, "
+                          f"{two.sweeper_main_ms:.2f} + {two.sweeper_rest_ms:.2f}",
+                          f"{one.workers_cpu_ms:.1f}, {two.workers_cpu_ms:.1f}")
+            if name == "plant.ndg":
+                plant_mb_s, plant_program = two.written_mb_s, program
+        Console(width=220).print(table)
+        # Run here only now: the first run starts the runtime's stop clock in this process.
+        data = file_bytes(plant_program.run(variant=0), "plant.glb") if plant_program else b""
+        throughput = Table(title=f"writing {WRITES} plant .glb files of {len(data) / 1e6:.1f} MB "
+                                 f"(the 2-worker plant sweep wrote {plant_mb_s:.0f} MB/s)")
+        for column in ("folder", "MB/s"):
+            throughput.add_column(column, justify="right")
+        with tempfile.TemporaryDirectory(dir="/dev/shm") as memory:
+            for where in (folder, Path(memory)):
+                throughput.add_row(f"{where} ({_file_system(where)})",
+                                   f"{write_throughput(data, where, arguments.repeats):.0f}")
+        Console(width=200).print(throughput)
 
 
 def _file_system(folder: Path) -> str:
