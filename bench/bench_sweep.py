@@ -1,27 +1,32 @@
 """Variants per second to .glb for plant.ndg and tree.ndg, side by side in one run:
 `ndg run --set` in a shell loop, an in-process sweep (`ndg.sweep` without a client: what run_batch
 was), and `ndg.sweep` on a local Dask cluster of 1 and 2 worker processes (`ndg sweep`'s own
-cluster, started before timing), each writing its manifest as `ndg sweep` does.
+cluster), each writing its manifest as `ndg sweep` does.
 
 Overhead is the time per variant beyond its run and write: wall time × workers / variants minus the
 mean run + write seconds the manifest records. Run + write is shown too (on 2 cores, 2 workers share
 them with the sweeping process and with each other, which makes each variant slower without being
-overhead), and so is the CPU per variant of the sweeping process (Dask's client, scheduler and
-nannies) and of the workers, which unlike times do not depend much on what else the machine runs.
-Then the write throughput of the output folder alone against /dev/shm (tmpfs), with the MB/s the
-fastest 2-worker plant sweep wrote, to show whether it was bound by the file system.
+overhead), and so is CPU per variant: of the in-process sweep, of the sweeping process (its main
+thread, then Dask's threads: client, scheduler and nannies) and of the workers together, which
+unlike times do not depend much on what else the machine runs. Then the write throughput of the
+output folder alone against /dev/shm (tmpfs), with the MB/s the fastest 2-worker plant sweep wrote,
+to show whether it was bound by the file system.
 
-Every worker process is warmed first by a short sweep (its Python imports are a once-per-process
-cost, not per sweep); each timed sweep still ships and loads its plan. Rows are the best of
-`--repeats` rounds, the configurations interleaved within each round; the shell loop (a Python start
-a run) runs once, `--shell-runs` times. Both clusters stay up throughout: the idle one costs ~1 % of a core.
+Each Dask row runs on a cluster of its own, started before timing, its workers warmed by a short
+sweep (a worker's Python imports are a once-per-process cost), and closed after, so that the
+sweeping process holds one cluster, as `ndg sweep`'s does; each timed sweep ships and loads its plan.
+The in-process row runs in a child process: a process that has run a program keeps the runtime's
+stop clock ticking, which would otherwise tick in the sweeping process of the Dask rows too (it
+never does in `ndg sweep`). Rows are the best of `--repeats` rounds, the configurations interleaved
+within each round; the shell loop (a Python start a run) runs once, `--shell-runs` times.
 
 Each example gets an integer parameter `variant` feeding one random seed, so every variant differs.
 
 The "2 processes, no Dask" column is the ceiling: two in-process sweeps of the saved plan in
-processes of their own, one per core, at once, against the in-process sweep here.
+processes of their own, one per core, at once, against the in-process sweep.
 
-Measured 2026-12-01 on the idle machine (best of 5):
+Measured 2026-12-01 on the idle machine (best of 5), before the setup above (both clusters up in
+the sweeping process throughout, the in-process sweeps run in it):
 
 | example | variants | ndg run loop | in process | 1 worker | 2 workers | 2 / 1 | 2 processes, no Dask / in process | overhead ms (here, 1, 2) | run + write ms (here, 1, 2) | CPU ms: here; 1, 2: sweeper + workers |
 |---|---|---|---|---|---|---|---|---|---|---|
@@ -29,7 +34,15 @@ Measured 2026-12-01 on the idle machine (best of 5):
 | tree.ndg | 400 | 2.8 | 149.9 | 143.7 | 242.2 | 1.69× | 2.08× | 0.04, 0.11, 0.26 | 6.6, 6.8, 8.0 | 6.4; 0.43 + 6.8, 0.40 + 7.2 |
 
 Three more idle runs of the 2 / 1 ratio: plant 1.90, 1.79, 1.74×; tree 1.79, 1.97, 1.75× (before the
-chunking of `ndg/sweep_dask.py`: plant 1.92×, tree 1.56×). The whole bench takes about 6 minutes.
+chunking of `ndg/sweep_dask.py`: plant 1.92×, tree 1.56×).
+
+With this setup, three runs (best of 3) on a machine shared with another session's builds and
+tests, so the rates and ratios are not comparable to the idle ones (the no-Dask ceiling, 1.20-2.04×,
+shows how much the other load took): 2 / 1 plant 1.65, 1.69, 1.35×; tree 1.12, 0.86, 1.69×. The CPU
+columns hold better: sweeping process per variant on 1 and 2 workers, main + Dask's threads,
+plant 0.35-0.40 + 1.35-1.75 and 0.30-0.45 + 1.50-2.35 ms (was 3.10 and 2.60 in all), tree
+0.05 + 0.20-0.25 and 0.08-0.28 + 0.42-1.00 ms (was 0.43 and 0.40). docs/sweeps.md has the
+measurements behind this. The whole bench takes about 7 minutes.
 
 Run: taskset -c 0,1 .venv/bin/python bench/bench_sweep.py [--variants N] [--shell-runs N] [--repeats N] [--folder DIR]
 """
