@@ -431,8 +431,10 @@ class Runner:
                             "the node recurses too deeply for these inputs: lower the amounts it works on; if it does "
                             "not recurse, report this with the graph: its code writes where it must not")
         if written is not None:
-            return RunError(f"{where} wrote {self._overwritten(written)}",
-                            "report this with the graph: the node's code writes outside its output slot")
+            index = self._fixed_value_at(written)
+            what = (f"over {self._describe_slot(index)}" if index is not None
+                    else f"outside its output slot (over {self._table_at(written)} at {written})")
+            return RunError(f"{where} wrote {what}", "report this with the graph: the node's code writes outside its output slot")
         if trap is not None and state.status == Status.SCRATCH_EXHAUSTED:
             return RunError(f"{where} ran out of its {state.detail // 1024} KiB scratch heap",
                             "the node allocates too much while it runs; lower the amounts it works on")
@@ -496,17 +498,20 @@ class Runner:
         # The next run starts from the plan's tables and constants again, and runs every step.
         self._write_tables()
         self._current = False
-        raise RunError(f"a node wrote {self._overwritten(changed)} during the run",
-                       "run with --check to find which node; report this with the graph")
+        hint = "run with --check to find which node; report this with the graph"
+        index = self._fixed_value_at(changed)
+        if index is not None:
+            raise RunError(f"a node wrote over {self._describe_slot(index)} during the run", hint)
+        raise RunError(f"a node wrote outside its output slot (over {self._table_at(changed)} at {changed})", hint)
 
-    def _overwritten(self, address: int) -> str:
-        """What a node wrote over when it wrote at `address`, in a fixed table."""
-        for index, value in enumerate(self.plan.values):
-            if value.words is not None and value.offset <= address < value.offset + WORD_BYTES * value.capacity:
-                return f"over {self._describe_slot(index)}"
+    def _fixed_value_at(self, address: int) -> int | None:
+        """The constant or parameter holding `address`, if one does."""
+        return next((index for index, value in enumerate(self.plan.values)
+                     if value.words is not None and value.offset <= address < value.offset + WORD_BYTES * value.capacity), None)
+
+    def _table_at(self, address: int) -> str:
         region = next((r for r in self._fixed_regions if r.offset <= address < r.end), None)
-        table = f"the plan's {region.kind} table" if region else "the padding between the plan's tables"
-        return f"outside its output slot (over {table} at {address})"
+        return f"the plan's {region.kind} table" if region else "the padding between the plan's tables"
 
     def _remember_fixed_words(self):
         # Copied and compared as bytes: the edges are less than two pages each, 60 ns for a real

@@ -131,7 +131,7 @@ def test_every_run_finds_a_node_writing_over_the_step_records(poke_nodes):
     for _ in range(2):  # the tables are written again after the first: the second run finds it too
         with pytest.raises(RunError) as error:
             runner.run()
-        assert error.value.message == f"a node wrote outside its output slot (over the plan's records table at {at}) during the run"
+        assert error.value.message == f"a node wrote outside its output slot (over the plan's records table at {at})"
 
 
 # Misbehaving nodes after 300 steps, whose records fill whole pages; the parameters aim them.
