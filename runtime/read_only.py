@@ -2,10 +2,12 @@
 
 Two kinds of pages are kept read-only (`mprotect`) once the host has written them:
 - page 0 (`[0, OS_PAGE)`, the bottom of the one stack at address 0 in every layout): the stop word
-  and the table of protected ranges that the bulk-memory guards read (ndg.runtime.sandboxed_code);
-- every whole page inside the fixed tables (constants, parameters, step index and records), which
+  and where the read-only pages are, which the bulk-memory guards read (ndg.runtime.sandboxed_code);
+- the whole pages inside the fixed tables (constants, parameters, step index and records), which
   no node may change: a store into one traps at the store, and the trap's address says which
-  table. Only the unaligned edges of each span of tables are left to compare after a run.
+  table. Only the unaligned edges of the tables are left to compare after a run. (The planner
+  lays the tables out as one span; of a crafted plan's several, the one with the most whole
+  pages is protected, the others compared whole: the guards check one range besides page 0.)
 
 The host writes the fixed pages only inside `writable()` and the stop word only through
 `set_stop_word()`: a host write into a read-only page would kill the Python process (SIGSEGV).
@@ -19,7 +21,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from ndg.runtime.sandboxed_code import PROTECTED_COUNT, PROTECTED_RANGES, STOP_WORD
+from ndg.runtime.sandboxed_code import FIXED_PAGES, LOWEST_PAGE_END, STOP_WORD
 from ndg.runtime.validate import OS_PAGE
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -28,22 +30,22 @@ _READ, _READ_WRITE = mmap.PROT_READ, mmap.PROT_READ | mmap.PROT_WRITE
 Span = tuple[int, int]  # [start, end) byte addresses
 
 
-def protected_ranges(fixed_spans: Sequence[Span]) -> tuple[Span, ...]:
-    """Page 0, then the whole pages inside each span of fixed tables that has any."""
-    return ((0, OS_PAGE), *((start, end) for start, end in _inner_pages(fixed_spans) if start < end))
+def fixed_pages(fixed_spans: Sequence[Span]) -> Span | None:
+    """The read-only pages of the fixed tables: the most whole pages inside one span, if any."""
+    inner = [(-(-start // OS_PAGE) * OS_PAGE, end // OS_PAGE * OS_PAGE) for start, end in fixed_spans]
+    widest = max(inner, key=lambda pages: pages[1] - pages[0], default=(0, 0))
+    return widest if widest[0] < widest[1] else None
 
 
 def compared_spans(fixed_spans: Sequence[Span]) -> tuple[Span, ...]:
-    """What of the fixed tables is left writable, and so compared after a run: each span's edges
-    outside its whole pages (the whole span when it has none)."""
-    compared: list[Span] = []
-    for (start, end), (first, last) in zip(fixed_spans, _inner_pages(fixed_spans)):
-        compared += [(start, end)] if first >= last else [(start, first), (last, end)]
+    """What of the fixed tables is left writable, and so compared after a run: the spans but for
+    their read-only pages."""
+    pages = fixed_pages(fixed_spans)
+    if pages is None:
+        return tuple(fixed_spans)
+    compared = [piece for start, end in fixed_spans
+                for piece in (((start, pages[0]), (pages[1], end)) if start <= pages[0] < end else ((start, end),))]
     return tuple((start, end) for start, end in compared if start < end)
-
-
-def _inner_pages(fixed_spans: Sequence[Span]) -> list[Span]:
-    return [(-(-start // OS_PAGE) * OS_PAGE, end // OS_PAGE * OS_PAGE) for start, end in fixed_spans]
 
 
 def _mprotect(address: int, size: int, protection: int) -> None:
@@ -60,12 +62,12 @@ class ReadOnlyPages:
         if base % OS_PAGE:
             raise RuntimeError(f"the plan's memory at {base:#x} is not page-aligned, so its pages cannot be protected")
         self._base = base
-        self.ranges = protected_ranges(fixed_spans)
-        words = (ctypes.c_uint32 * (OS_PAGE // 4)).from_address(base)
+        fixed = fixed_pages(fixed_spans)
+        self.ranges = ((0, OS_PAGE),) if fixed is None else ((0, OS_PAGE), fixed)
         self._stop = ctypes.c_uint32.from_address(base + STOP_WORD)
-        words[PROTECTED_COUNT // 4] = len(self.ranges)
-        for index, (start, end) in enumerate(self.ranges):
-            words[PROTECTED_RANGES // 4 + 2 * index : PROTECTED_RANGES // 4 + 2 * index + 2] = [start, end]
+        ctypes.c_uint32.from_address(base + LOWEST_PAGE_END).value = OS_PAGE
+        for offset, address in zip((FIXED_PAGES, FIXED_PAGES + 4), fixed or (0, 0)):
+            ctypes.c_uint32.from_address(base + offset).value = address
         for start, end in self.ranges:
             _mprotect(base + start, end - start, _READ)
 

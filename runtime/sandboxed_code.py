@@ -49,10 +49,10 @@ from ndg.runtime.wasm_sections import WASM_HEADER, unsigned_leb128
 
 # Page 0, as the host writes it and the code reads it: byte addresses of u32 words.
 STOP_WORD = 0
-PROTECTED_COUNT = 4
-PROTECTED_RANGES = 8  # PROTECTED_COUNT pairs of [start, end) byte addresses
+LOWEST_PAGE_END = 4  # page 0 is [0, LOWEST_PAGE_END)
+FIXED_PAGES = 8  # then [start, end) of the fixed tables' read-only pages ([0, 0) when there are none)
 # Part of the compiled-code cache key: a change to the rewrite must not reuse code compiled before it.
-SANDBOX_REVISION = 2
+SANDBOX_REVISION = 3
 _TYPE_SECTION, _IMPORT_SECTION, _FUNCTION_SECTION, _MEMORY_SECTION, _CODE_SECTION = 1, 2, 3, 5, 10
 _FUNCTION_IMPORT, _MEMORY_IMPORT = 0x00, 0x02
 _LOOP, _CALL, _BULK_PREFIX = 0x03, 0x10, 0xFC
@@ -61,8 +61,9 @@ _CALLS = frozenset((0x10, 0x11, 0x12, 0x13))  # call, call_indirect, return_call
 _BULK_WRITES = frozenset((8, 10, 11))
 # `if (i32.load STOP_WORD) unreachable`
 _STOP_CHECK = b"\x41" + unsigned_leb128(STOP_WORD) + b"\x28\x02\x00\x04\x40\x00\x0b"
-# The signature of every guard: the three operands of the instruction it guards.
-_GUARD_TYPE = b"\x60\x03\x7f\x7f\x7f\x00"
+# The signature of the fault function the guards call: the destination.
+_FAULT_TYPE = b"\x60\x01\x7f\x00"
+_I32 = 0x7F
 # One-byte block types: empty, i32, i64, f32, f64, v128, funcref, externref.
 _SHORT_BLOCK_TYPES = frozenset((0x40, 0x7F, 0x7E, 0x7D, 0x7C, 0x7B, 0x70, 0x6F))
 # Opcodes by the immediates that follow them.
@@ -77,29 +78,17 @@ _SIMD_MEMORY = frozenset((*range(0x0C), 0x5C, 0x5D))
 _SIMD_LANE = frozenset(range(0x15, 0x23))
 _SIMD_MEMORY_LANE = frozenset(range(0x54, 0x5C))
 _SIMD_BYTES16 = frozenset((0x0C, 0x0D))
-# A guard, written for memory.fill; the guards of the other instructions differ only in their
-# last instruction (`_guard_body`).
-_GUARD = f"""(module (import "env" "memory" (memory 1))
-  (func (param $to i32) (param $from i32) (param $n i32)
-        (local $range i32) (local $start i64) (local $end i64) (local $first i64) (local $last i64)
-    (if (local.get $n) (then
-      (local.set $start (i64.extend_i32_u (local.get $to)))
-      (local.set $end (i64.add (local.get $start) (i64.extend_i32_u (local.get $n))))
-      (local.set $range (i32.load (i32.const {PROTECTED_COUNT})))
-      (loop $ranges (if (local.get $range) (then
-        (local.set $range (i32.sub (local.get $range) (i32.const 1)))
-        (local.set $first (i64.load32_u offset={PROTECTED_RANGES} (i32.shl (local.get $range) (i32.const 3))))
-        (local.set $last (i64.load32_u offset={PROTECTED_RANGES + 4} (i32.shl (local.get $range) (i32.const 3))))
-        (if (i32.and (i64.lt_u (local.get $start) (local.get $last)) (i64.lt_u (local.get $first) (local.get $end)))
-          (then
-            ;; the first protected byte it would write: fault there as a plain store would
-            (local.set $first (select (local.get $start) (local.get $first)
-                                      (i64.gt_u (local.get $start) (local.get $first))))
-            (i32.store8 (i32.wrap_i64 (local.get $first)) (i32.load8_u (i32.wrap_i64 (local.get $first))))
-            unreachable))
-        (br $ranges))))))
-    (memory.fill (local.get $to) (local.get $from) (local.get $n))))"""
-_FILL_END = b"\xfc\x0b\x00\x0b"  # memory.fill 0, end
+# Called by a guard that found its instruction's destination on a read-only page: it writes the
+# first protected byte of it (as it was), so that the fault and its address are those of a plain
+# store there, and never returns.
+_FAULT = f"""(module (import "env" "memory" (memory 1))
+  (func (param $to i32) (local $at i32)
+    (local.set $at (i32.load (i32.const {FIXED_PAGES})))
+    (local.set $at (select (local.get $to) (local.get $at)
+                           (i32.or (i32.lt_u (local.get $to) (i32.load (i32.const {LOWEST_PAGE_END})))
+                                   (i32.gt_u (local.get $to) (local.get $at)))))
+    (i32.store8 (local.get $at) (i32.load8_u (local.get $at)))
+    unreachable))"""
 
 
 class _Reader:
@@ -237,44 +226,38 @@ _INLINE = bytes(0 if op in _NO_IMMEDIATE else 1 if op in _ONE_INDEX or op in (0x
                 2 if op in _MEMORY_ACCESS or op in _TWO_INDICES else 0xFF for op in range(256))
 
 
-class _Guards:
-    """The guards a module's bulk-memory instructions call: one function per distinct instruction
-    (its immediates included: `memory.init` names a data segment), appended after the module's own."""
-
-    def __init__(self, first_index: int):
-        self.first_index = first_index
-        self.instructions: dict[bytes, int] = {}
-
-    def call(self, instruction: bytes) -> bytes:
-        index = self.instructions.setdefault(instruction, self.first_index + len(self.instructions))
-        return bytes((_CALL,)) + unsigned_leb128(index)
-
-    def bodies(self) -> list[bytes]:
-        return [_guard_body(instruction) for instruction in self.instructions]
-
-
-@functools.cache
-def _guard_prefix() -> bytes:
-    """The guard's body up to the instruction it guards, compiled from `_GUARD`."""
-    code = next(body for section_id, body in _sections(bytes(wasmtime.wat2wasm(_GUARD))) if section_id == _CODE_SECTION)
-    (body,) = _bodies(_Reader(code), code)
-    assert body.endswith(_FILL_END)
-    return body[: -len(_FILL_END)]
+def _guard(instruction: bytes, first_local: int, fault: int) -> bytes:
+    """`instruction` (memory.fill, memory.copy or memory.init: a destination, a value or source,
+    and a length on the stack) with its guard before it, in three new locals from `first_local`:
+    when the length is not 0 and the destination range [to, to + n) (in i64) reaches page 0 or the
+    fixed pages, a call to the fault function."""
+    to, middle, n = (unsigned_leb128(first_local + index) for index in range(3))
+    get, tee, load_i32, load_u32_as_i64 = b"\x20", b"\x22", b"\x41\x00\x28\x02", b"\x41\x00\x35\x02"
+    lt_u, lt_u_64, extend_u, add_64, both, either, select = b"\x49", b"\x54", b"\xad", b"\x7c", b"\x71", b"\x72", b"\x1b"
+    set_ = b"\x21"
+    return b"".join((
+        set_ + n, set_ + middle, tee + to,
+        load_i32 + unsigned_leb128(LOWEST_PAGE_END), lt_u,  # to < the end of page 0
+        get + to, load_i32 + unsigned_leb128(FIXED_PAGES + 4), lt_u,  # to < the end of the fixed pages
+        load_u32_as_i64 + unsigned_leb128(FIXED_PAGES), get + to, extend_u, get + n, extend_u, add_64, lt_u_64,
+        both, either,  # … and the fixed pages' start < to + n
+        b"\x41\x00", get + n, select,  # not when n is 0
+        b"\x04\x40", get + to, bytes((_CALL,)), unsigned_leb128(fault), b"\x0b",
+        get + to, get + middle, get + n, instruction,
+    ))
 
 
-def _guard_body(instruction: bytes) -> bytes:
-    return _guard_prefix() + instruction + b"\x0b"
-
-
-def _checked_body(body: bytes, check: bytes, guards: _Guards) -> bytes:
-    """`body` with `check` at every loop head and at its entry when it calls, and a call to its
-    guard in place of every bulk-memory write."""
+def _checked_body(body: bytes, params: int, check: bytes, fault: int) -> tuple[bytes, bool]:
+    """`body` (of a function with `params` parameters) with `check` at every loop head and at its
+    entry when it calls, and every bulk-memory write guarded; and whether it has any."""
     reader = _Reader(body)
-    for _ in range(reader.number()):  # local declarations: a count and a type each
-        reader.number()
+    declarations = reader.number()
+    declarations_start, first_local = reader.at, params
+    for _ in range(declarations):  # local declarations: a count and a type each
+        first_local += reader.number()
         reader.byte()
     locals_end = at = reader.at
-    pieces, copied, calls, end = [], locals_end, False, len(body)
+    pieces, copied, calls, guarded, end = [], locals_end, False, False, len(body)
     try:
         while at < end:
             opcode = body[at]
@@ -289,8 +272,8 @@ def _checked_body(body: bytes, check: bytes, guards: _Guards) -> bytes:
                     pieces += [body[copied : reader.at], check]
                     copied = reader.at
                 elif opcode == _BULK_PREFIX and _Reader(body, at).number() in _BULK_WRITES:
-                    pieces += [body[copied : at - 1], guards.call(body[at - 1 : reader.at])]
-                    copied = reader.at
+                    pieces += [body[copied : at - 1], _guard(body[at - 1 : reader.at], first_local, fault)]
+                    copied, guarded = reader.at, True
                 at = reader.at
                 continue
             for _ in range(numbers):
@@ -302,7 +285,30 @@ def _checked_body(body: bytes, check: bytes, guards: _Guards) -> bytes:
     except IndexError:
         raise PlanInvalid("its module is truncated") from None
     pieces.append(body[copied:])
-    return body[:locals_end] + (check if calls else b"") + b"".join(pieces)
+    local_declarations = body[:locals_end]
+    if guarded:  # the guards' three i32 locals after the function's own
+        local_declarations = unsigned_leb128(declarations + 1) + body[declarations_start:locals_end] + b"\x03" + bytes((_I32,))
+    return local_declarations + (check if calls else b"") + b"".join(pieces), guarded
+
+
+@functools.cache
+def _fault_body() -> bytes:
+    code = next(body for section_id, body in _sections(bytes(wasmtime.wat2wasm(_FAULT))) if section_id == _CODE_SECTION)
+    (body,) = _bodies(_Reader(code), code)
+    return body
+
+
+def _param_counts(body: bytes) -> list[int]:
+    """How many parameters each function type of a type section has."""
+    reader, counts = _Reader(body), []
+    for _ in range(reader.number()):
+        if reader.byte() != 0x60:
+            raise PlanInvalid("its module has a type that is not a function type")
+        params = reader.number()
+        reader.skip(params)  # value types: one byte each with typed references off
+        counts.append(params)
+        reader.skip(reader.number())
+    return counts
 
 
 def _bodies(reader: _Reader, body: bytes) -> list[bytes]:
@@ -325,31 +331,41 @@ def sandboxed_code(module: bytes, stop_checks: bool) -> bytes:
     """`module` (validated already, with multi-memory off) with its bulk-memory writes guarded,
     and with `stop_checks` a stop check at every loop head and in every function that calls."""
     sections = _sections(bytes(module))
-    functions = memories = 0
+    imported = memories = 0
+    param_counts: list[int] = []
+    function_types: list[int] = []
     for section_id, body in sections:
-        if section_id == _IMPORT_SECTION:
-            functions, memories = _imports(body)
+        if section_id == _TYPE_SECTION:
+            param_counts = _param_counts(body)
+        elif section_id == _IMPORT_SECTION:
+            imported, memories = _imports(body)
         elif section_id == _FUNCTION_SECTION:
-            functions += _Reader(body).number()
+            reader = _Reader(body)
+            function_types = [reader.number() for _ in range(reader.number())]
         elif section_id == _MEMORY_SECTION and _Reader(body).number():
             # Page 0 and the stop word are the host's memory's: a memory of the module's own has neither.
             raise PlanInvalid("its module defines a memory of its own instead of importing env.memory")
     if memories != 1:
         raise PlanInvalid("its module does not import the plan's memory (env.memory)")
-    guards = _Guards(first_index=functions)
+    fault = imported + len(function_types)  # appended after the module's own functions
     check = _STOP_CHECK if stop_checks else b""
-    code = [[_checked_body(function, check, guards) for function in _bodies(_Reader(body), body)]
-            for section_id, body in sections if section_id == _CODE_SECTION]
-    types = next((_Reader(body).number() for section_id, body in sections if section_id == _TYPE_SECTION), 0)
+    code: list[bytes] = []
+    guarded = False
+    for section_id, body in sections:
+        if section_id == _CODE_SECTION:
+            for function, type_index in zip(_bodies(_Reader(body), body), function_types):
+                function, guards = _checked_body(function, param_counts[type_index], check, fault)
+                code.append(function)
+                guarded |= guards
     out = [WASM_HEADER]
     for section_id, body in sections:
         if section_id == _CODE_SECTION:
-            bodies = [*code[0], *guards.bodies()]
-            body = unsigned_leb128(len(bodies)) + b"".join(_sized(function) for function in bodies)
-        elif section_id == _TYPE_SECTION and guards.instructions:
-            body = _appended(body, [_GUARD_TYPE])
-        elif section_id == _FUNCTION_SECTION and guards.instructions:
-            body = _appended(body, [unsigned_leb128(types)] * len(guards.instructions))
+            functions = [*code, _fault_body()] if guarded else code
+            body = unsigned_leb128(len(functions)) + b"".join(_sized(function) for function in functions)
+        elif section_id == _TYPE_SECTION and guarded:
+            body = _appended(body, [_FAULT_TYPE])
+        elif section_id == _FUNCTION_SECTION and guarded:
+            body = _appended(body, [unsigned_leb128(len(param_counts))])
         out += [bytes((section_id,)), _sized(body)]
     return b"".join(out)
 
