@@ -332,7 +332,7 @@ class Runner:
         if tuple(int(w) for w in self._words[offset : offset + len(words)]) == tuple(words):
             return
         self._param_words[param.value] = words
-        with self._read_only.writable():
+        with self._read_only.writable(offset * 4, (offset + len(words)) * 4):
             self._write_words(offset * 4, words)
         self._remember_fixed_words()
         self._dirty.add(param.value)

@@ -72,8 +72,12 @@ class ReadOnlyPages:
             _mprotect(base + start, end - start, _READ)
 
     @contextmanager
-    def writable(self) -> Iterator[None]:
-        """The fixed tables' pages writable by the host while the block runs (no wasm runs then)."""
+    def writable(self, start: int = 0, end: int = 1 << 32) -> Iterator[None]:
+        """The fixed tables' pages writable by the host while the block runs (no wasm runs then),
+        when any of them lies in [start, end) (a parameter on an edge costs no system call)."""
+        if not any(first < end and start < last for first, last in self.ranges[1:]):
+            yield
+            return
         self._protect_fixed(_READ_WRITE)
         try:
             yield

@@ -4,8 +4,8 @@ the memory's read-only pages.
 
 Page 0 of the plan's memory (`[0, mmap.PAGESIZE)`, the bottom of the one stack every layout puts
 at address 0) is read-only to the module (ndg.runtime.read_only): the host writes it, the code
-reads it. Word 0 is the *stop word*; after it come the protected ranges, the read-only pages of
-the memory as `[start, end)` pairs (`PROTECTED_COUNT`, `PROTECTED_RANGES`).
+reads it. Word 0 is the *stop word*; after it come the end of page 0 and where the read-only
+pages of the fixed tables start and end (`LOWEST_PAGE_END`, `FIXED_PAGES`).
 
 Stop checks (`stop_checks=True`, under a deadline). wasmtime's own bounds (epoch interruption,
 fuel) check at every function entry and loop head with a call into the runtime on their slow path.
@@ -22,12 +22,14 @@ none.
 
 Bulk-memory guards (always, under fuel too). A plain store into a read-only page traps at the
 store ("memory fault at wasm address …"), but `memory.fill`, `memory.copy` and `memory.init` are
-carried out by wasmtime's host code, where the same fault kills the process. Each of them becomes
-a call to a guard appended to the module: when its destination `[to, to + n)` overlaps a protected
-range, the guard loads and stores back the first protected byte (so the fault and its address are
-those of a plain store) and does not go on; otherwise it does the original instruction. The
-ranges are read from page 0 at run time, not built into the code: compiled code is cached per
-module and node modules are shared by plans of other layouts.
+carried out by wasmtime's host code, where the same fault kills the process. So each of them is
+guarded: its operands go to three new locals, and when `n` is not 0 and the destination
+`[to, to + n)` (in i64) reaches page 0 or the fixed pages, a call to a fault function appended to
+the module loads and stores back the first protected byte (so the fault and its address are those
+of a plain store) and never returns; otherwise the original instruction runs. (A guard as a call
+around the instruction cost the plant 1.5% by the call alone.) The read-only pages are read from
+page 0 at run time, not built into the code: compiled code is cached per module, and node
+modules are shared by plans of other layouts.
 
 What the checks cost, measured (bench/bench_engines.py; README, "Speed"): 3–5% of the plant and
 the tree while the stop word lived in a one-page memory of its own (`ndg.stop`), whose base the

@@ -144,10 +144,14 @@ MISBEHAVING = "\n".join([
     "output(input: box(size: n299))", ""])
 MISBEHAVING_LINES = {node: 305 + index for index, node in enumerate("pfcr")}
 
-# In a process of its own: the plan run with `param` at `value` (fused, stepped, under fuel), each
-# failure's message, and whether the runner then runs the plan with `param` at 0 as a fresh one does.
+# In a process of its own (its address space limited to `argv[4]` bytes if given: wasmtime then
+# reserves no guard pages and checks bounds explicitly): the plan run with `param` at `value`
+# (fused, stepped, under fuel), each failure's message, and whether the runner then runs the plan
+# with `param` at 0 as a fresh one does.
 RUN_MISBEHAVING = """
-import json, sys
+import json, resource, sys
+if len(sys.argv) > 4:
+    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[4]), int(sys.argv[4])))
 from ndg.runtime.engine import RunError, Runner
 from ndg.runtime.plan import load_plan
 plan, module = load_plan(sys.argv[1])
@@ -177,8 +181,9 @@ def misbehaving_plan(poke_nodes, tmp_path_factory):
     return path, compiled.plan
 
 
-def _run_misbehaving(path, param: str, value: int) -> list:
-    ran = subprocess.run([sys.executable, "-c", RUN_MISBEHAVING, str(path), param, str(value)],
+def _run_misbehaving(path, param: str, value: int, address_space: int | None = None) -> list:
+    limit = [] if address_space is None else [str(address_space)]
+    ran = subprocess.run([sys.executable, "-c", RUN_MISBEHAVING, str(path), param, str(value), *limit],
                          capture_output=True, text=True)
     assert ran.returncode == 0, f"the process ended with {ran.returncode}: {ran.stderr[-2000:]}"
     outcome = json.loads(ran.stdout)
@@ -193,18 +198,20 @@ def _first_record_page(plan) -> int:
     return page
 
 
-def test_a_store_into_the_step_records_traps_at_the_store_and_names_the_node(misbehaving_plan):
+@pytest.mark.parametrize("address_space", [None, 5 << 29], ids=["reserved", "tight"])
+def test_a_store_into_the_step_records_traps_at_the_store_and_names_the_node(misbehaving_plan, address_space):
     path, plan = misbehaving_plan
     page = _first_record_page(plan)
     expected = f"node `p` (g.ndg:{MISBEHAVING_LINES['p']}) wrote outside its output slot (over the plan's records table at {page + 8})"
-    assert _run_misbehaving(path, "poke_at", page + 8) == [expected] * 6
+    assert _run_misbehaving(path, "poke_at", page + 8, address_space) == [expected] * 6
 
 
-def test_a_memory_fill_over_the_step_records_traps_where_it_reaches_them(misbehaving_plan):
+@pytest.mark.parametrize("address_space", [None, 5 << 29], ids=["reserved", "tight"])
+def test_a_memory_fill_over_the_step_records_traps_where_it_reaches_them(misbehaving_plan, address_space):
     path, plan = misbehaving_plan
     page = _first_record_page(plan)
     expected = f"node `f` (g.ndg:{MISBEHAVING_LINES['f']}) wrote outside its output slot (over the plan's records table at {page})"
-    assert _run_misbehaving(path, "fill_at", page - 64) == [expected] * 6
+    assert _run_misbehaving(path, "fill_at", page - 64, address_space) == [expected] * 6
 
 
 def test_a_memory_copy_onto_the_lowest_page_traps(misbehaving_plan):
