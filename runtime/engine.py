@@ -514,8 +514,9 @@ class Runner:
         return f"the plan's {region.kind} table" if region else "the padding between the plan's tables"
 
     def _remember_fixed_words(self):
-        # Copied and compared as bytes: the edges are less than two pages each, 60 ns for a real
-        # plant's tables (a call to memcmp costs 280 ns on its own).
+        # Copied and compared as bytes: in a plan the planner made, what is compared is the edges of
+        # one span, less than two pages each: 60 ns for a real plant's tables (a call to memcmp
+        # costs 280 ns on its own; the whole 480 KB of a 10,000-step chain's records took 11 µs).
         live = memoryview(self._bytes)
         self._kept_fixed_words = [(live[offset:end], live[offset:end].tobytes()) for offset, end in self._compared_spans]
 

@@ -66,7 +66,7 @@ class ReadOnlyPages:
         self.ranges = ((0, OS_PAGE),) if fixed is None else ((0, OS_PAGE), fixed)
         self._stop = ctypes.c_uint32.from_address(base + STOP_WORD)
         ctypes.c_uint32.from_address(base + LOWEST_PAGE_END).value = OS_PAGE
-        for offset, address in zip((FIXED_PAGES, FIXED_PAGES + 4), fixed or (0, 0)):
+        for offset, address in zip((FIXED_PAGES, FIXED_PAGES + 4), fixed or (OS_PAGE, OS_PAGE)):
             ctypes.c_uint32.from_address(base + offset).value = address
         for start, end in self.ranges:
             _mprotect(base + start, end - start, _READ)

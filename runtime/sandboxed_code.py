@@ -52,9 +52,9 @@ from ndg.runtime.wasm_sections import WASM_HEADER, unsigned_leb128
 # Page 0, as the host writes it and the code reads it: byte addresses of u32 words.
 STOP_WORD = 0
 LOWEST_PAGE_END = 4  # page 0 is [0, LOWEST_PAGE_END)
-FIXED_PAGES = 8  # then [start, end) of the fixed tables' read-only pages ([0, 0) when there are none)
+FIXED_PAGES = 8  # then [start, end) of the fixed tables' read-only pages (empty at page 0's end if none)
 # Part of the compiled-code cache key: a change to the rewrite must not reuse code compiled before it.
-SANDBOX_REVISION = 3
+SANDBOX_REVISION = 4
 _TYPE_SECTION, _IMPORT_SECTION, _FUNCTION_SECTION, _MEMORY_SECTION, _CODE_SECTION = 1, 2, 3, 5, 10
 _FUNCTION_IMPORT, _MEMORY_IMPORT = 0x00, 0x02
 _LOOP, _CALL, _BULK_PREFIX = 0x03, 0x10, 0xFC
@@ -231,20 +231,20 @@ _INLINE = bytes(0 if op in _NO_IMMEDIATE else 1 if op in _ONE_INDEX or op in (0x
 def _guard(instruction: bytes, first_local: int, fault: int) -> bytes:
     """`instruction` (memory.fill, memory.copy or memory.init: a destination, a value or source,
     and a length on the stack) with its guard before it, in three new locals from `first_local`:
-    when the length is not 0 and the destination range [to, to + n) (in i64) reaches page 0 or the
-    fixed pages, a call to the fault function."""
+    when the destination `to` lies below the end of the fixed pages (most writes go above it, to
+    the slots), and the length is not 0, and [to, to + n) (in i64) reaches into page 0 or the fixed
+    pages, a call to the fault function."""
     to, middle, n = (unsigned_leb128(first_local + index) for index in range(3))
-    get, tee, load_i32, load_u32_as_i64 = b"\x20", b"\x22", b"\x41\x00\x28\x02", b"\x41\x00\x35\x02"
-    lt_u, lt_u_64, extend_u, add_64, both, either, select = b"\x49", b"\x54", b"\xad", b"\x7c", b"\x71", b"\x72", b"\x1b"
-    set_ = b"\x21"
+    get, set_, tee = b"\x20", b"\x21", b"\x22"
+    load_i32, load_u32_as_i64 = b"\x41\x00\x28\x02", b"\x41\x00\x35\x02"  # (i32.const 0) and a load, offset follows
+    lt_u, lt_u_64, extend_u, add_64, either, select, if_, end = (
+        b"\x49", b"\x54", b"\xad", b"\x7c", b"\x72", b"\x1b", b"\x04\x40", b"\x0b")
     return b"".join((
-        set_ + n, set_ + middle, tee + to,
-        load_i32 + unsigned_leb128(LOWEST_PAGE_END), lt_u,  # to < the end of page 0
-        get + to, load_i32 + unsigned_leb128(FIXED_PAGES + 4), lt_u,  # to < the end of the fixed pages
-        load_u32_as_i64 + unsigned_leb128(FIXED_PAGES), get + to, extend_u, get + n, extend_u, add_64, lt_u_64,
-        both, either,  # … and the fixed pages' start < to + n
-        b"\x41\x00", get + n, select,  # not when n is 0
-        b"\x04\x40", get + to, bytes((_CALL,)), unsigned_leb128(fault), b"\x0b",
+        set_ + n, set_ + middle, tee + to, load_i32 + unsigned_leb128(FIXED_PAGES + 4), lt_u, if_,
+        get + to, load_i32 + unsigned_leb128(LOWEST_PAGE_END), lt_u,  # to < the end of page 0, or
+        load_u32_as_i64 + unsigned_leb128(FIXED_PAGES), get + to, extend_u, get + n, extend_u, add_64, lt_u_64,  # start < to + n
+        either, b"\x41\x00", get + n, select,  # … unless n is 0
+        if_, get + to, bytes((_CALL,)), unsigned_leb128(fault), end, end,
         get + to, get + middle, get + n, instruction,
     ))
 
