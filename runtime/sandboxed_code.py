@@ -31,13 +31,17 @@ around the instruction cost the plant 1.5% by the call alone.) The read-only pag
 page 0 at run time, not built into the code: compiled code is cached per module, and node
 modules are shared by plans of other layouts.
 
-What the checks cost, measured (bench/bench_engines.py; README, "Speed"): 3–5% of the plant and
-the tree while the stop word lived in a one-page memory of its own (`ndg.stop`), whose base the
-hottest loops kept spilled, so that a check was two loads; read from page 0 of the plan's memory
-it is one load. Ways to pay less that were measured and not taken: no check in innermost loops
-without calls (the tree 1.1% instead of 3.6%) is unsound: the loops whose end can be proven from
-their code are 12 of the plant module's 48 innermost loops, not the hottest, and 2^32 turns of a
-crafted body would run for minutes past the deadline.
+What the rewrite costs, measured (bench/bench_engines.py, and the same runner compiled with the
+stop checks alone, the guards alone and both, side by side; `taskset -c 1`, best of many, on a
+machine shared with other work, so ±1%): the stop checks about 1% of the plant and the tree, all
+of it at loop heads; the guards nothing measurable, most destinations being slots, above the
+fixed pages, where one load, a compare and a branch decide. Measured and not taken: the guard as
+a call around the instruction (the plant 1.5% by the call alone), or with its whole check before
+one branch (2%). The checks cost 3–5% while the stop word lived in a one-page memory of its own
+(`ndg.stop`), whose base the hottest loops kept spilled, so that a check was two loads. No check
+in innermost loops without calls (the tree 1.1% instead of 3.6% then) is unsound: the loops whose
+end can be proven from their code are 12 of the plant module's 48 innermost loops, not the
+hottest, and 2^32 turns of a crafted body would run for minutes past the deadline.
 """
 
 from __future__ import annotations
