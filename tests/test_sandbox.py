@@ -18,6 +18,8 @@ from ndg.runtime.engine import Runner
 from ndg.runtime.plan import Module, module_digest, save_plan
 from ndg.runtime.read_only import OS_PAGE
 from ndg.runtime.sandbox import MAX_TABLE_ELEMENTS
+from ndg.runtime.validate import PlanInvalid, validate_plan
+from ndg.runtime.wasm_sections import with_stack_pointer
 
 pytestmark = pytest.mark.toolchain
 
@@ -166,3 +168,17 @@ def test_stop_checks_leave_every_instruction_as_it_was(basics):
 def test_proposals_the_stop_checks_do_not_read_are_refused(basics):
     with pytest.raises(UserError, match="does not load"):  # exception handling
         Runner(*hostile(basics, "(tag $oops) (func $raise (throw $oops))"))
+
+
+def test_the_lowest_page_holds_nothing_but_stack(basics):
+    static = basics.region("static")
+    small = dataclasses.replace(basics, regions=tuple(dataclasses.replace(r, size=OS_PAGE) if r is static else r
+                                                       for r in basics.regions))
+    with pytest.raises(PlanInvalid, match=rf"static region must span at least two memory pages \({2 * OS_PAGE} bytes\)"):
+        validate_plan(small)
+    compiled = compile_text(read_source(EXAMPLES / "basics.ndg"), "basics.ndg")
+    module = with_stack_pointer(compiled.module.wasm, OS_PAGE // 2)
+    moved = dataclasses.replace(basics, module=Module(module_digest(module), len(module)))
+    with pytest.raises(PlanInvalid, match=rf"its stack pointer \({OS_PAGE // 2}\) is not at the bottom of the memory, "
+                                          rf"below its data and above the lowest page.*larger than {OS_PAGE} bytes"):
+        Runner(moved, module)
