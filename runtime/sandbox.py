@@ -4,18 +4,18 @@ A plan's modules are whatever its file holds, so everything they could use to ta
 plan promises is switched off or capped here: one memory in the whole store (the host's, exactly
 the plan's size: modules are validated with multi-memory off and may not add their own), a few
 small tables, one instance per module, a bound on every run, and a native stack bound. What
-wasmtime compiles is the module rewritten (ndg.runtime.sandboxed_code) so that it cannot write
-the memory's read-only pages (ndg.runtime.read_only) from host code, and can be stopped. When the process's address
-space is limited (`ulimit -v`), the engine reserves only the memory's own size instead of
-wasmtime's default 4 GiB reservation plus guard pages, and bounds-checks explicitly.
+wasmtime compiles is the module rewritten (ndg.runtime.sandboxed_code) so that it can be stopped
+and cannot write the memory's read-only pages (ndg.runtime.read_only) from host code. When the
+process's address space is limited (`ulimit -v`), the engine reserves only the memory's own size
+instead of wasmtime's default 4 GiB reservation plus guard pages, and bounds-checks explicitly.
 
 A run is bounded in one of two ways, each its own engine (the machine code differs):
 - "deadline" (the default): a deadline in seconds. The module is compiled with stop checks
   (ndg.runtime.sandboxed_code): at loop heads and in functions that call, a load of the stop word
   (address 0, on a read-only page) and a branch to a trap, never taken until one clock thread per
-  process, waking every `STOP_TICK`, sets the stop word of a run past its deadline. wasmtime's own epoch interruption
-  does the same job at 10-14% of the plant and the tree: its checks call into the runtime, which
-  makes the compiled code spill its float registers around every one;
+  process, waking every `STOP_TICK`, sets the stop word of a run past its deadline. wasmtime's
+  own epoch interruption does the same job at 10-14% of the plant and the tree: its checks call
+  into the runtime, which makes the compiled code spill its float registers around every one;
 - "fuel" (`--budget`): a count of about one unit per wasm instruction, the same on every machine,
   at the price of a counter update in every basic block (13% of the plant).
 """
