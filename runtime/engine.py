@@ -7,7 +7,8 @@ is allocated per run beyond the few Python objects of the call itself.
 
 Every run is bounded: by default by a deadline in seconds (`timeout`), or by a budget of wasmtime
 fuel (about one unit per wasm instruction, the same on every machine) when one is given. A node
-that runs too long traps, is named, and the runner stays usable.
+that runs too long traps, is named, and the runner stays usable. So does a node that writes the
+plan's fixed tables or runs out of stack: their pages are read-only (ndg.runtime.read_only).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import json
+import re
 import time
 import weakref
 from collections.abc import Callable
@@ -45,6 +47,7 @@ from ndg.runtime.code_cache import load_module
 from ndg.runtime.fast_call import FastCall
 from ndg.runtime.format import FormatError, split_items
 from ndg.runtime.plan import Plan, dispatcher_import, module_digest, split_modules
+from ndg.runtime.read_only import OS_PAGE, ReadOnlyPages, compared_spans
 from ndg.runtime.sandbox import (
     StopSwitch,
     engine_settings,
@@ -54,7 +57,6 @@ from ndg.runtime.sandbox import (
     untrusted_store,
 )
 from ndg.runtime.scalars import encode_scalar, scalar_problem
-from ndg.runtime.stop_checks import STOP_IMPORT
 from ndg.runtime.validate import PlanInvalid, module_layout_problem, range_problem, validate_plan
 from ndg.runtime.wasm_sections import custom_sections, data_segments, mutable_i32_globals
 
@@ -64,10 +66,8 @@ DEFAULT_TIMEOUT = 30.0
 START_FUEL = 100_000_000
 PROVIDED_IMPORTS = (("env", "memory"), ("env", "ndg_panic"))
 FIXED_KINDS = (RegionKind.CONSTANTS, RegionKind.PARAMS, RegionKind.STEPS, RegionKind.RECORDS)
-# The largest span of fixed tables compared by copying it (see `_remember_fixed_words`).
-COPY_COMPARE_BYTES = 64 * 1024
-# Keeps the GIL: releasing it and taking it back would cost more than the comparison of most plans.
-_memcmp = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)(("memcmp", ctypes.CDLL(None)))
+# How wasmtime reports a store into a read-only page (or, with guard pages, outside the memory).
+_MEMORY_FAULT = re.compile(r"memory fault at wasm address (0x[0-9a-f]+)")
 
 
 # Node ids of ndg's own library: a fault in one of these is ndg's to fix, in any other its author's.
@@ -109,11 +109,9 @@ class _MemoryBuffer:
     """The memory's bytes for numpy; every view made from it keeps the store (and so the memory)
     alive, so a view held after `close()` still reads valid memory instead of freed memory."""
 
-    def __init__(self, store: wasmtime.Store, memory: wasmtime.Memory):
+    def __init__(self, store: wasmtime.Store, address: int, size: int):
         self.store = store
-        address = ctypes.addressof(memory.data_ptr(store).contents)
-        self.__array_interface__ = {"shape": (memory.data_len(store),), "typestr": "|u1",
-                                    "data": (address, False), "version": 3}
+        self.__array_interface__ = {"shape": (size,), "typestr": "|u1", "data": (address, False), "version": 3}
 
 
 # Plain ints for the per-run path: arithmetic with an IntEnum member costs a lookup each time.
@@ -153,11 +151,15 @@ class Runner:
                             "the module was changed or swapped; compile the graph again")
         if not plan.modules and module_kinds(module) != plan.kinds:
             raise PlanInvalid("its node kinds do not match the module's")
+        static = plan.region(RegionKind.STATIC)
+        # The node modules' shared stack is the static region; a single module's lies below its stack pointer.
+        self._stack_bytes = static.end
         if not plan.modules:
-            static = plan.region(RegionKind.STATIC)
-            problem = module_layout_problem(static, static, data_segments(module), mutable_i32_globals(module))
+            stack_pointers = mutable_i32_globals(module)
+            problem = module_layout_problem(static, static, data_segments(module), stack_pointers)
             if problem:
                 raise PlanInvalid(f"the module does not keep to the plan's static region: {problem}")
+            self._stack_bytes = min(stack_pointers, default=static.end)
         if budget is not None and (not isinstance(budget, int) or budget < 1):
             raise UserError(f"a run's budget must be a positive number of fuel units, not {budget!r}")
         if not isinstance(timeout, (int, float)) or not 0 < timeout < 1e9:
@@ -181,13 +183,15 @@ class Runner:
         self._guards = [r for r in plan.regions if r.kind == RegionKind.GUARD]
         self._params = {p.name: p for p in plan.params}
         self._param_indices = {p.value for p in plan.params}
-        # The tables no node may change, compared after every run: adjacent ones (the planner lays
-        # them out together) as one span, each span compared whole (`_remember_fixed_words`), with no
-        # per-table overhead (numpy's comparison of four small tables cost 8 µs a run). Guard words
-        # (one region per slot: thousands) are left to `--check`, which compares them after every
-        # step; gathering them cost twice a 10,000-step chain's own run.
+        # The tables no node may change: adjacent ones (the planner lays them out together) as one
+        # span, whose whole pages are read-only during runs and whose edges are compared after every
+        # run, each edge whole (`_check_fixed_words`), with no per-table overhead (numpy's comparison
+        # of four small tables cost 8 µs a run). Guard words (one region per slot: thousands) are
+        # left to `--check`, which compares them after every step; gathering them cost twice a
+        # 10,000-step chain's own run.
         self._fixed_regions = [r for r in plan.regions if r.kind in FIXED_KINDS]
         self._fixed_spans = _fixed_spans(plan)
+        self._compared_spans = compared_spans(self._fixed_spans)
         self._param_words: dict[int, tuple[int, ...]] = {}
         # Partial re-runs: which parameter values changed since the last complete run.
         # Only when every output survives the whole run can a partial run reuse the others' values.
@@ -211,19 +215,18 @@ class Runner:
     # -- loading ---------------------------------------------------------------------------
 
     def _instantiate(self):
-        deadline = self.metering == "deadline"
-        self.store = untrusted_store(self.engine, self.plan.memory_bytes, 1 + len(self.plan.modules), 1 + deadline)
-        self._stop = StopSwitch(self.store) if deadline else None
-        self._bound(START_FUEL)  # the module's own start code is bounded too
+        self.store = untrusted_store(self.engine, self.plan.memory_bytes, 1 + len(self.plan.modules))
         self.memory = host_memory(self.store, self.plan.memory_pages)
+        address = ctypes.addressof(self.memory.data_ptr(self.store).contents)
+        self._read_only = ReadOnlyPages(address, self._fixed_spans)
+        self._stop = StopSwitch(self.store, self._read_only) if self.metering == "deadline" else None
+        self._bound(START_FUEL)  # the module's own start code is bounded too
         # The store keeps its host functions until it is deleted: a weak reference lets the runner
         # (and so the store) go away when the user lets go of it.
         owner = weakref.ref(self)
         panic = wasmtime.Func(self.store, wasmtime.FuncType([wasmtime.ValType.i32()] * 2, []),
                               lambda ptr, length: owner()._on_panic(ptr, length))
         provided = dict(zip(PROVIDED_IMPORTS, (self.memory, panic)))
-        if self._stop is not None:
-            provided[STOP_IMPORT] = self._stop.memory
         if self.plan.modules:
             # The node modules first: the dispatcher imports their step functions.
             steps = [self._instantiate_node(kind, provided) for kind in range(len(self.plan.kinds))]
@@ -238,7 +241,7 @@ class Runner:
             if not isinstance(heap_base, wasmtime.Global) or not 0 <= heap_base.value(self.store) <= static.end:
                 raise PlanInvalid("the module's static data does not fit the plan's static region")
         self._run = _bind(self.store, exports.get("ndg_run"), 3, "the module's ndg_run dispatcher")
-        self._bytes = np.asarray(_MemoryBuffer(self.store, self.memory))
+        self._bytes = np.asarray(_MemoryBuffer(self.store, address, self.memory.data_len(self.store)))
         self._words = self._bytes.view("<i4")
         self._u32 = self._bytes.view("<u4")
         # What `value()` slices: its slices are read-only with no flag to set on each.
@@ -282,6 +285,11 @@ class Runner:
         self._words[offset // 4 : offset // 4 + len(words)] = np.array(words, dtype=np.int64).astype("<i4")
 
     def _write_tables(self):
+        with self._read_only.writable():
+            self._write_fixed_tables()
+        self._remember_fixed_words()
+
+    def _write_fixed_tables(self):
         plan = self.plan
         values, steps, records = plan.region(RegionKind.VALUES), plan.region(RegionKind.STEPS), plan.region(RegionKind.RECORDS)
         control = [0] * CONTROL_FIELDS
@@ -305,7 +313,6 @@ class Runner:
                 self._write_words(value.offset, self._param_words.get(index, value.words))
         for guard in self._guards:
             self._u32[guard.offset // 4 : guard.end // 4] = GUARD_WORD
-        self._remember_fixed_words()
 
     # -- parameters --------------------------------------------------------------------------
 
@@ -325,7 +332,8 @@ class Runner:
         if tuple(int(w) for w in self._words[offset : offset + len(words)]) == tuple(words):
             return
         self._param_words[param.value] = words
-        self._write_words(offset * 4, words)
+        with self._read_only.writable(offset * 4, (offset + len(words)) * 4):
+            self._write_words(offset * 4, words)
         self._remember_fixed_words()
         self._dirty.add(param.value)
 
@@ -416,6 +424,17 @@ class Runner:
         if trap is not None and state.stopped:
             return RunError(f"{where} was still running when the run's {self.timeout:g}-second timeout passed",
                             "raise it with `--timeout`, or lower the amounts the node works on")
+        written = _read_only_write(trap, self._read_only) if trap is not None else None
+        if written is not None and written < OS_PAGE:
+            return RunError(f"{where} ran out of its {self._stack_bytes // 1024} KiB stack (it wrote at address {written}, "
+                            "on the stack's lowest page, which is read-only)",
+                            "the node recurses too deeply for these inputs: lower the amounts it works on; if it does "
+                            "not recurse, report this with the graph: its code writes where it must not")
+        if written is not None:
+            index = self._fixed_value_at(written)
+            what = (f"over {self._describe_slot(index)}" if index is not None
+                    else f"outside its output slot (over {self._table_at(written)} at {written})")
+            return RunError(f"{where} wrote {what}", "report this with the graph: the node's code writes outside its output slot")
         if trap is not None and state.status == Status.SCRATCH_EXHAUSTED:
             return RunError(f"{where} ran out of its {state.detail // 1024} KiB scratch heap",
                             "the node allocates too much while it runs; lower the amounts it works on")
@@ -462,46 +481,44 @@ class Runner:
                                "report this with the graph: the node's wrapper let it overrun")
 
     def _check_fixed_words(self):
-        """After an unchecked run: the constants, parameters and step tables (and the padding
-        between them) are as written. Overruns elsewhere are found by `--check`, which compares
-        every finished slot and the guard words after each step."""
-        for live, kept_bytes in self._small_spans:
-            if live.tobytes() != kept_bytes:
+        """After an unchecked run: the parts of the constants, parameters and step tables (and the
+        padding between them) that are not on read-only pages are as written. Overruns elsewhere
+        are found by `--check`, which compares every finished slot and the guard words after each
+        step."""
+        for live, kept in self._kept_fixed_words:
+            if live.tobytes() != kept:
                 break
         else:
-            for found, kept, size in self._large_spans:
-                if _memcmp(found, kept, size):
-                    break
-            else:
-                return
-        for (offset, end), kept in zip(self._fixed_spans, self._fixed_bytes):
-            differs = self._bytes[offset:end] != kept
+            return
+        for (offset, end), (_, kept) in zip(self._compared_spans, self._kept_fixed_words):
+            differs = self._bytes[offset:end] != np.frombuffer(kept, dtype=np.uint8)
             if differs.any():
                 changed = offset + int(np.argmax(differs)) // WORD_BYTES * WORD_BYTES
                 break
-        region = next((r for r in self._fixed_regions if r.offset <= changed < r.end), None)
         # The next run starts from the plan's tables and constants again, and runs every step.
         self._write_tables()
         self._current = False
         hint = "run with --check to find which node; report this with the graph"
-        for index, value in enumerate(self.plan.values):
-            if value.words is not None and value.offset <= changed < value.offset + WORD_BYTES * value.capacity:
-                raise RunError(f"a node wrote over {self._describe_slot(index)} during the run", hint)
-        table = f"the plan's {region.kind} table" if region else "the padding between the plan's tables"
-        raise RunError(f"a node wrote outside its output slot (over {table} at {changed})", hint)
+        index = self._fixed_value_at(changed)
+        if index is not None:
+            raise RunError(f"a node wrote over {self._describe_slot(index)} during the run", hint)
+        raise RunError(f"a node wrote outside its output slot (over {self._table_at(changed)} at {changed})", hint)
+
+    def _fixed_value_at(self, address: int) -> int | None:
+        """The constant or parameter holding `address`, if one does."""
+        return next((index for index, value in enumerate(self.plan.values)
+                     if value.words is not None and value.offset <= address < value.offset + WORD_BYTES * value.capacity), None)
+
+    def _table_at(self, address: int) -> str:
+        region = next((r for r in self._fixed_regions if r.offset <= address < r.end), None)
+        return f"the plan's {region.kind} table" if region else "the padding between the plan's tables"
 
     def _remember_fixed_words(self):
-        self._fixed_bytes = [self._bytes[offset:end].copy() for offset, end in self._fixed_spans]
-        # Small spans (a real plant's tables) are copied and compared as bytes, 60 ns; a call to
-        # memcmp costs 280 ns on its own, but large spans (a 10,000-step chain's 480 KB) compare
-        # in place at memory speed where a copy would double the time.
+        # Copied and compared as bytes: in a plan the planner made, what is compared is the edges of
+        # one span, less than two pages each: 60 ns for a real plant's tables (a call to memcmp
+        # costs 280 ns on its own; the whole 480 KB of a 10,000-step chain's records took 11 µs).
         live = memoryview(self._bytes)
-        spans = list(zip(self._fixed_spans, self._fixed_bytes))
-        self._small_spans = [(live[offset:end], kept.tobytes()) for (offset, end), kept in spans
-                             if end - offset <= COPY_COMPARE_BYTES]
-        base = self._bytes.ctypes.data
-        self._large_spans = [(base + offset, kept.ctypes.data, end - offset) for (offset, end), kept in spans
-                             if end - offset > COPY_COMPARE_BYTES]
+        self._kept_fixed_words = [(live[offset:end], live[offset:end].tobytes()) for offset, end in self._compared_spans]
 
     def _slot(self, index: int) -> np.ndarray:
         value = self.plan.values[index]
@@ -663,7 +680,7 @@ class Runner:
         if not self._closed:
             self._closed = True
             del (self.instance, self._run, self._node_steps, self.memory, self._bytes, self._words, self._u32,
-                 self._read_only_words, self._stop, self.store)
+                 self._read_only_words, self._kept_fixed_words, self._stop, self._read_only, self.store)
 
     def __enter__(self) -> Runner:
         return self
@@ -679,6 +696,14 @@ def _describe_trap(trap: wasmtime.Trap) -> str:
     if trap.trap_code is not None:
         return trap.trap_code.name.lower().replace("_", " ")
     return trap.message.splitlines()[0]
+
+
+def _read_only_write(trap: wasmtime.Trap, pages: ReadOnlyPages) -> int | None:
+    """The address of a store into one of `pages`' read-only ranges that made `trap`, if it did."""
+    fault = _MEMORY_FAULT.search(trap.message)
+    if fault is None or pages.range_of(int(fault.group(1), 16)) is None:
+        return None
+    return int(fault.group(1), 16)
 
 
 def _load_node_module(engine: wasmtime.Engine, metering: str, plan: Plan, index: int, data: bytes) -> wasmtime.Module:

@@ -1,27 +1,27 @@
 """The one place that configures wasmtime for the untrusted code a plan carries.
 
 A plan's modules are whatever its file holds, so everything they could use to take more than the
-plan promises is switched off or capped here: one memory in the whole store for the modules (the
-host's, exactly the plan's size: modules are validated with multi-memory off and may not add
-their own; the stop memory beside it is read by the stop checks alone), a few small tables, one
-instance per module, a bound on every run, and a native stack bound. When the process's address
-space is limited (`ulimit -v`), the engine reserves only the memory's own size instead of
-wasmtime's default 4 GiB reservation plus guard pages, and bounds-checks explicitly.
+plan promises is switched off or capped here: one memory in the whole store (the host's, exactly
+the plan's size: modules are validated with multi-memory off and may not add their own), a few
+small tables, one instance per module, a bound on every run, and a native stack bound. What
+wasmtime compiles is the module rewritten (ndg.runtime.sandboxed_code) so that it can be stopped
+and cannot write the memory's read-only pages (ndg.runtime.read_only) from host code. When the
+process's address space is limited (`ulimit -v`), the engine reserves only the memory's own size
+instead of wasmtime's default 4 GiB reservation plus guard pages, and bounds-checks explicitly.
 
 A run is bounded in one of two ways, each its own engine (the machine code differs):
 - "deadline" (the default): a deadline in seconds. The module is compiled with stop checks
-  (ndg.runtime.stop_checks): at loop heads and in functions that call, a load from the store's stop
-  memory and a branch to a trap, never taken until one clock thread per process, waking every
-  `STOP_TICK`, sets the stop word of a run past its deadline. wasmtime's own epoch interruption
-  does the same job at 10-14% of the plant and the tree: its checks call into the runtime, which
-  makes the compiled code spill its float registers around every one;
+  (ndg.runtime.sandboxed_code): at loop heads and in functions that call, a load of the stop word
+  (address 0, on a read-only page) and a branch to a trap, never taken until one clock thread per
+  process, waking every `STOP_TICK`, sets the stop word of a run past its deadline. wasmtime's
+  own epoch interruption does the same job at 10-14% of the plant and the tree: its checks call
+  into the runtime, which makes the compiled code spill its float registers around every one;
 - "fuel" (`--budget`): a count of about one unit per wasm instruction, the same on every machine,
   at the price of a counter update in every basic block (13% of the plant).
 """
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import os
 import resource
@@ -32,7 +32,8 @@ import weakref
 import wasmtime
 
 from ndg.errors import UserError
-from ndg.runtime.stop_checks import STOP_CHECKS_REVISION, with_stop_checks
+from ndg.runtime.read_only import ReadOnlyPages
+from ndg.runtime.sandboxed_code import SANDBOX_REVISION, sandboxed_code
 
 # Elements in any one table: ndg's modules need a few hundred for indirect calls; a funcref
 # element costs the host about 8 bytes, so this caps a module's tables at a few MiB.
@@ -62,7 +63,7 @@ def _tight() -> bool:
 def engine_settings(metering: str) -> str:
     """Everything about the engine's configuration that changes the machine code it compiles
     (part of the compiled-code cache's key)."""
-    settings = f"{metering}-r{STOP_CHECKS_REVISION}" if metering == "deadline" else metering
+    settings = f"{metering}-r{SANDBOX_REVISION}"
     return f"{settings}-tight" if _tight() else settings
 
 
@@ -74,12 +75,10 @@ def untrusted_engine(metering: str) -> wasmtime.Engine:
         raise ValueError(f"unknown metering {metering!r}")
     config = wasmtime.Config()
     config.consume_fuel = metering == "fuel"
-    # The stop memory is a second memory; the module's own code was validated without it
-    # (`untrusted_code`), so only the stop checks use it.
-    config.wasm_multi_memory = metering == "deadline"
+    config.wasm_multi_memory = False
     config.wasm_threads = False
     # Proposals ndg's modules do not use, whose encodings (typed references, exception handlers,
-    # 64-bit memories, …) the stop checks' decoder (ndg.runtime.stop_checks) does not read: off,
+    # 64-bit memories, …) the rewriter's decoder (ndg.runtime.sandboxed_code) does not read: off,
     # so that validation refuses them before the decoder sees them.
     for proposal in ("gc", "function_references", "exceptions", "memory64", "stack_switching",
                      "wide_arithmetic", "custom_page_sizes", "component_model"):
@@ -93,39 +92,37 @@ def untrusted_engine(metering: str) -> wasmtime.Engine:
 
 
 def untrusted_code(metering: str, module: bytes) -> bytes:
-    """What the engine for `metering` compiles for `module`: under a deadline, the module with stop
-    checks, once it has been validated as it came, with multi-memory off."""
-    if metering == "fuel":
-        return module
+    """What the engine for `metering` compiles for `module`, once it has been validated as it came:
+    the module with its bulk-memory writes guarded, and under a deadline with stop checks."""
     wasmtime.Module.validate(untrusted_engine("fuel"), module)
-    return with_stop_checks(module)
+    return sandboxed_code(module, stop_checks=metering == "deadline")
 
 
 class StopSwitch:
-    """A store's stop memory (imported by its modules as `ndg.stop`) and the deadline of its
-    current run: once the deadline passes, the clock sets the stop word and the next stop check in
-    the running code traps."""
+    """The stop word of a store's plan memory (`pages`) and the deadline of its current run: once
+    the deadline passes, the clock sets the stop word and the next stop check in the running code
+    traps."""
 
-    def __init__(self, store: wasmtime.Store):
-        self.memory = wasmtime.Memory(store, wasmtime.MemoryType(wasmtime.Limits(1, 1)))
-        self._store = store  # the stop word lives as long as the store does
-        self._word = ctypes.c_int32.from_address(ctypes.addressof(self.memory.data_ptr(store).contents))
+    def __init__(self, store: wasmtime.Store, pages: ReadOnlyPages):
+        self._store = store  # the memory stays mapped as long as the clock may reach this switch
+        self._pages = pages
         self._deadline = float("inf")
         _watch(self)
 
     def arm(self, seconds: float) -> None:
         """Clear the stop word and stop what runs from now on after `seconds`."""
         with _clock_lock:  # so that the clock cannot stop this run for the last one's deadline
-            self._word.value = 0
+            if self._pages.stop_word:  # a run stopped before: the only time this costs system calls
+                self._pages.set_stop_word(0)
             self._deadline = time.monotonic() + seconds
 
     @property
     def stopped(self) -> bool:
-        return self._word.value != 0
+        return self._pages.stop_word != 0
 
     def _stop_if_overdue(self, now: float) -> None:
-        if now >= self._deadline:
-            self._word.value = 1
+        if now >= self._deadline and not self._pages.stop_word:
+            self._pages.set_stop_word(1)
 
 
 _clock_lock = threading.Lock()
@@ -160,11 +157,11 @@ def _stop_overdue_runs() -> None:
                 switch._stop_if_overdue(now)
 
 
-def untrusted_store(engine: wasmtime.Engine, memory_bytes: int, modules: int, memories: int) -> wasmtime.Store:
-    """A store that holds `memories` memories of at most `memory_bytes` each and `modules` instances."""
+def untrusted_store(engine: wasmtime.Engine, memory_bytes: int, modules: int) -> wasmtime.Store:
+    """A store that holds one memory of at most `memory_bytes` and `modules` instances."""
     store = wasmtime.Store(engine)
     store.set_limits(memory_size=memory_bytes, table_elements=MAX_TABLE_ELEMENTS, instances=modules,
-                     tables=modules * MAX_TABLES_PER_INSTANCE, memories=memories)
+                     tables=modules * MAX_TABLES_PER_INSTANCE, memories=1)
     return store
 
 

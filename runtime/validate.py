@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import mmap
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -45,6 +46,9 @@ I32_MIN, U32_MAX = -(2**31), 2**32 - 1
 # this, which keeps the checks' sums over two million values exact in int64 (a crafted 2**70 is
 # refused, not wrapped).
 INT_BOUND = 2**41
+# The operating system's memory page: the lowest one of a plan's memory, the bottom of the stack,
+# is kept read-only at run time (ndg.runtime.read_only), so it may hold nothing but stack.
+OS_PAGE = mmap.PAGESIZE
 
 
 def _is_member(field: object, members: frozenset) -> bool:
@@ -235,6 +239,9 @@ def _check_regions(plan: Plan, columns: _Columns) -> _Regions:
         _require(kinds.count(kind) == 1, f"there must be exactly one {kind} region")
         tables[kind] = regions[kinds.index(kind)]
     _require(tables[RegionKind.STATIC].offset == 0, "the module's static region must start at address 0")
+    _require(tables[RegionKind.STATIC].end >= 2 * OS_PAGE,
+             f"the module's static region must span at least two memory pages ({2 * OS_PAGE} bytes): "
+             "its lowest page, the bottom of the stack, is read-only while the plan runs")
     is_param = _params_mask(plan)
     expected = {
         RegionKind.CONTROL: CONTROL_BYTES,
@@ -273,17 +280,19 @@ def _check_modules(plan: Plan):
 def module_layout_problem(data: Region, stack: Region, segments, stack_pointers) -> str | None:
     """Why a module (its data segments and stack pointers, read from its binary) breaks the layout
     every plan keeps, or None: its data inside `data`, its stack inside `stack` (the static region
-    at address 0) and below all of its data. A stack then grows down towards address 0 over nothing
-    but itself, and a node recursing past it traps instead of writing over memory. (A single
-    module's `data` and `stack` are both the static region.)"""
+    at address 0), below all of its data and above the memory's lowest page. A stack then grows
+    down towards address 0 over nothing but itself, and a node recursing past it traps on that
+    page, read-only while the plan runs, instead of writing over memory. (A single module's `data`
+    and `stack` are both the static region.)"""
     for address, length in segments:
         if not data.offset <= address <= address + length <= data.end:
             return f"a data segment ({address}+{length}) lies outside its region {data.offset}..{data.end}"
     lowest_data = min((address for address, _ in segments), default=data.end)
     for pointer in stack_pointers:
-        if not stack.offset < pointer <= min(stack.end, lowest_data):
-            return (f"its stack pointer ({pointer}) is not at the bottom of the memory, below its data: "
-                    f"the stack must lie in {stack.offset}..{min(stack.end, lowest_data)}")
+        if not stack.offset + OS_PAGE < pointer <= min(stack.end, lowest_data):
+            return (f"its stack pointer ({pointer}) is not at the bottom of the memory, below its data and above "
+                    f"the lowest page: the stack must lie in {stack.offset}..{min(stack.end, lowest_data)} "
+                    f"and be larger than {OS_PAGE} bytes")
     return None
 
 

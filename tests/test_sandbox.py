@@ -16,7 +16,10 @@ from ndg.errors import UserError
 from ndg.runtime.abi import MAX_PAGES
 from ndg.runtime.engine import Runner
 from ndg.runtime.plan import Module, module_digest, save_plan
+from ndg.runtime.read_only import OS_PAGE
 from ndg.runtime.sandbox import MAX_TABLE_ELEMENTS
+from ndg.runtime.validate import PlanInvalid, validate_plan
+from ndg.runtime.wasm_sections import with_stack_pointer
 
 pytestmark = pytest.mark.toolchain
 
@@ -65,10 +68,9 @@ def test_a_module_cannot_bring_its_own_memory_instead_of_the_hosts(basics):
         (func (export "ndg_run") (param i32 i32 i32) (result i32) i32.const 0))""")
     own += custom_section("ndg_kinds", json.dumps(list(plan.kinds)).encode())
     crafted = dataclasses.replace(plan, module=Module(module_digest(own), len(own)))
-    with pytest.raises(UserError, match=r"defines a memory of its own instead of importing env\.memory"):
-        Runner(crafted, own)
-    with pytest.raises(UserError, match="does not fit the plan's memory"):  # fuel: the module runs unchanged
-        Runner(crafted, own, budget=10**6)
+    for bound in ({}, {"budget": 10**6}):  # both rewrite the module: its memory would have no read-only pages
+        with pytest.raises(UserError, match=r"defines a memory of its own instead of importing env\.memory"):
+            Runner(crafted, own, **bound)
 
 
 def test_start_code_out_of_fuel_or_time_is_reported_as_such(basics):
@@ -127,11 +129,6 @@ def test_recursion_without_a_loop_is_stopped_by_the_timeout(basics):
         runner.run()
 
 
-def test_a_module_may_not_import_the_stop_memory(basics):
-    with pytest.raises(UserError, match=r"imports ndg\.stop, which is ndg's own"):
-        Runner(*hostile(basics, "", imports='(import "ndg" "stop" (func))'))
-
-
 # Instructions with every kind of immediate the stop checks must step over, in a loop: the run
 # writes the same words with stop checks (the default) as without (fuel).
 EVERY_IMMEDIATE = """
@@ -157,7 +154,7 @@ EVERY_IMMEDIATE = """
 
 
 def test_stop_checks_leave_every_instruction_as_it_was(basics):
-    at = basics.region("static").offset + 1024
+    at = 2 * OS_PAGE + 1024  # above the read-only lowest page
     words = []
     for bound in ({}, {"budget": 10**8}):
         with Runner(*hostile(basics, EVERY_IMMEDIATE, f"(call $work (i32.const {at})) i32.const 0"), **bound) as runner:
@@ -171,3 +168,17 @@ def test_stop_checks_leave_every_instruction_as_it_was(basics):
 def test_proposals_the_stop_checks_do_not_read_are_refused(basics):
     with pytest.raises(UserError, match="does not load"):  # exception handling
         Runner(*hostile(basics, "(tag $oops) (func $raise (throw $oops))"))
+
+
+def test_the_lowest_page_holds_nothing_but_stack(basics):
+    static = basics.region("static")
+    small = dataclasses.replace(basics, regions=tuple(dataclasses.replace(r, size=OS_PAGE) if r is static else r
+                                                       for r in basics.regions))
+    with pytest.raises(PlanInvalid, match=rf"static region must span at least two memory pages \({2 * OS_PAGE} bytes\)"):
+        validate_plan(small)
+    compiled = compile_text(read_source(EXAMPLES / "basics.ndg"), "basics.ndg")
+    module = with_stack_pointer(compiled.module.wasm, OS_PAGE // 2)
+    moved = dataclasses.replace(basics, module=Module(module_digest(module), len(module)))
+    with pytest.raises(PlanInvalid, match=rf"its stack pointer \({OS_PAGE // 2}\) is not at the bottom of the memory, "
+                                          rf"below its data and above the lowest page.*larger than {OS_PAGE} bytes"):
+        Runner(moved, module)

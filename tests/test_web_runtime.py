@@ -138,6 +138,17 @@ def test_a_node_named_with_nothing_printable_is_refused_by_both_runtimes(tmp_pat
     assert comparable(python_runs(plan, [{}])) == {"error": True}
 
 
+def test_negative_zero_where_a_whole_number_belongs_is_refused_by_both_runtimes(tmp_path, basics_header):
+    # JSON.parse reads "-0.0" as -0, a whole number to Number.isInteger; Python reads a float.
+    header, module = basics_header
+    steps = [{**step, "kind": -0.0} if index == 0 else step for index, step in enumerate(header["steps"])]
+    plan = encode_header({**header, "steps": steps}, module)
+    assert b'"kind": -0.0' in plan or b'"kind":-0.0' in plan
+    [report] = js_runs([write(tmp_path, "zero.ndp", plan)], [{}])
+    assert "step 0 has bad fields" in report["error"]
+    assert comparable(python_runs(plan, [{}])) == {"error": True}
+
+
 def test_per_node_plans_are_refused_with_the_way_out(tmp_path):
     data = compiled_bytes("output(input: box(size: 2))\n", "box.ndg", modules="per-node")
     [report] = js_runs([write(tmp_path, "per-node.ndp", data)], [{}])

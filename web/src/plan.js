@@ -117,7 +117,9 @@ export function decodePlan(bytes) {
   return { plan: planFromHeader(header), module };
 }
 
-const isInt = (value) => Number.isInteger(value);
+// JSON.parse turns "-0.0" into -0, which Number.isInteger accepts; Python's reader sees a float and
+// refuses it, and both runtimes must give the same verdict on the same plan.
+const isInt = (value) => Number.isInteger(value) && !Object.is(value, -0);
 const isString = (value) => typeof value === "string";
 const end = (region) => region.offset + region.size;
 

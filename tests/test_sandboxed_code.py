@@ -1,26 +1,34 @@
-"""The stop-check rewriter (ndg.runtime.stop_checks) on generated modules: functions of nested loops,
-blocks, branches (br_if, br_table), direct and indirect calls, memory, SIMD and 0xFC instructions.
-The rewritten module validates, computes the same result and the same memory as the module it came
-from while the stop word is 0, and traps at its first loop head once the word is set."""
+"""The rewriter (ndg.runtime.sandboxed_code) on generated modules: functions of nested loops, blocks,
+branches (br_if, br_table), direct and indirect calls, memory, SIMD and 0xFC instructions, bulk
+memory (memory.fill, memory.copy, memory.init) among them. The rewritten module validates, computes
+the same result and the same memory as the module it came from while the stop word is 0, traps at
+its first loop head once the word is set, and traps, instead of killing the process, where it
+would write into a read-only page."""
 
 import ctypes
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import wasmtime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ndg.runtime.sandbox import StopSwitch, untrusted_code, untrusted_engine, untrusted_store
-from ndg.runtime.stop_checks import STOP_IMPORT
+from ndg.runtime.read_only import OS_PAGE, ReadOnlyPages
+from ndg.runtime.sandbox import untrusted_code, untrusted_engine, untrusted_store
 
-MEMORY_PAGES = 1
-# Addresses the generated code reads and writes: masked into the first half of the page, 16-byte
-# aligned, so that every access (at most 32 bytes past one) stays inside.
+# Addresses the generated code reads and writes: masked to 16-byte aligned offsets below
+# ADDRESS_MASK, above the read-only lowest page, so that every access (at most 64 bytes past one)
+# stays inside the memory.
 ADDRESS_MASK = 0x7FF0
+MEMORY_PAGES = (OS_PAGE + ADDRESS_MASK + 64) // 65536 + 1
+# A page in the middle of what the code writes, read-only in `protected_writes_trap`.
+PROTECTED = (OS_PAGE + ADDRESS_MASK // 2 // OS_PAGE * OS_PAGE, 2 * OS_PAGE + ADDRESS_MASK // 2 // OS_PAGE * OS_PAGE)
 
 
 def _address(expression: str) -> str:
-    return f"(i32.and {expression} (i32.const {ADDRESS_MASK}))"
+    return f"(i32.add (i32.and {expression} (i32.const {ADDRESS_MASK})) (i32.const {OS_PAGE}))"
 
 
 @st.composite
@@ -71,7 +79,9 @@ STATEMENTS = {
     "store": "(v128.store offset=16 {address} (i32x4.splat (local.get $acc)))",
     "call": "(local.set $acc (call $leaf {value}))",
     "call_indirect": "(local.set $acc (call_indirect (type $unary) {value} (i32.and (local.get $acc) (i32.const 1))))",
-    "fill": "(memory.fill {address} (local.get $acc) (i32.const 8))",
+    "fill": "(memory.fill {address} (local.get $acc) (i32.and (local.get $acc) (i32.const 63)))",
+    "copy": "(memory.copy {address} {source} (i32.and (local.get $x) (i32.const 63)))",
+    "init": "(memory.init $bytes {address} (i32.and (local.get $acc) (i32.const 3)) (i32.const 4))",
 }
 
 
@@ -85,7 +95,7 @@ def statements(draw, depth: int) -> str:
         kind = draw(st.sampled_from(kinds))
         value = draw(expressions())
         if kind in STATEMENTS:
-            parts.append(STATEMENTS[kind].format(value=value, address=_address(value)))
+            parts.append(STATEMENTS[kind].format(value=value, address=_address(value), source=_address(draw(expressions()))))
         elif kind == "if":
             parts.append(f"(if {value} (then {draw(statements(0))}) (else {draw(statements(0))}))")
         elif kind == "br_table":
@@ -110,6 +120,7 @@ def modules(draw) -> str:
       (type $unary (func (param i32) (result i32)))
       (table 2 funcref)
       (elem (i32.const 0) $leaf $twice)
+      (data $bytes "\\01\\02\\03\\04\\05\\06\\07")
       (func $leaf (export "leaf") (param $x i32) (result i32) (i32.add (local.get $x) (i32.const 7)))
       (func $twice (export "twice") (param $x i32) (result i32) (i32.mul (call $leaf (local.get $x)) (i32.const 2)))
       (func (export "run") (param $x i32) (result i32) (local $acc i32) (local $c0 i32) (local $c1 i32) (local $c2 i32) (local $c3 i32)
@@ -119,34 +130,56 @@ def modules(draw) -> str:
         (local.get $acc)))"""
 
 
-def _run(engine: wasmtime.Engine, module: bytes, argument: int, stop: int | None, function: str = "run") -> tuple[int, bytearray]:
-    """`function(argument)` on a fresh store: its result and the memory after it. `stop` is the
-    stop word for a module with stop checks (None: a module without)."""
-    store = untrusted_store(engine, MEMORY_PAGES * 65536, 1, 1 if stop is None else 2)
+def _run(metering: str, module: bytes, argument: int, function: str = "run", stop: int = 0,
+         protected: tuple[tuple[int, int], ...] = (), as_it_came: bool = False) -> tuple[int, bytearray]:
+    """`function(argument)` on a fresh store under `metering`: its result and the memory above the
+    lowest page after it. The code is the module rewritten, with the stop word `stop`, the lowest
+    page and the `protected` spans read-only; or `as_it_came`, in a memory with none."""
+    store = untrusted_store(untrusted_engine(metering), MEMORY_PAGES * 65536, 1)
     memory = wasmtime.Memory(store, wasmtime.MemoryType(wasmtime.Limits(MEMORY_PAGES, MEMORY_PAGES)))
-    provided = {("env", "memory"): memory}
-    if stop is not None:
-        switch = StopSwitch(store)
-        ctypes.c_int32.from_address(ctypes.addressof(switch.memory.data_ptr(store).contents)).value = stop
-        provided[STOP_IMPORT] = switch.memory
-    compiled = wasmtime.Module(engine, module)
-    instance = wasmtime.Instance(store, compiled, [provided[(i.module, i.name)] for i in compiled.imports])
-    if stop is None:
+    compiled = wasmtime.Module(untrusted_engine(metering), module if as_it_came else untrusted_code(metering, module))
+    instance = wasmtime.Instance(store, compiled, [memory])
+    if metering == "fuel":
         store.set_fuel(10**9)
+    if not as_it_came:
+        pages = ReadOnlyPages(ctypes.addressof(memory.data_ptr(store).contents), protected)
+        if stop:
+            pages.set_stop_word(stop)
     result = instance.exports(store)[function](store, argument)
-    return result, memory.read(store, 0, MEMORY_PAGES * 65536)
+    return result, memory.read(store, OS_PAGE, MEMORY_PAGES * 65536)
 
 
 @settings(max_examples=60, deadline=None)
 @given(modules(), st.integers(-(2**31), 2**31 - 1))
 def test_rewritten_modules_validate_compute_the_same_and_stop_when_told(text, argument):
     module = wasmtime.wat2wasm(text)
-    rewritten = untrusted_code("deadline", module)  # validates the module as it came, then rewrites it
-    assert _run(untrusted_engine("deadline"), rewritten, argument, stop=0) == \
-        _run(untrusted_engine("fuel"), module, argument, stop=None)
+    expected = _run("fuel", module, argument, as_it_came=True)
+    assert _run("deadline", module, argument) == expected
+    assert _run("fuel", module, argument) == expected  # the bulk-memory guards alone
     for function in ("run", "twice"):
         with pytest.raises(wasmtime.Trap) as trap:
-            _run(untrusted_engine("deadline"), rewritten, argument, stop=1, function=function)
+            _run("deadline", module, argument, function, stop=1)
         assert trap.value.trap_code == wasmtime.TrapCode.UNREACHABLE
-    assert _run(untrusted_engine("deadline"), rewritten, argument, stop=1, function="leaf")[0] == \
-        (argument + 7 + 2**31) % 2**32 - 2**31
+    assert _run("deadline", module, argument, "leaf", stop=1)[0] == (argument + 7 + 2**31) % 2**32 - 2**31
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(modules(), st.integers(-(2**31), 2**31 - 1))
+def protected_writes_trap(text, argument):
+    """Under either metering, with a page amid what the code writes read-only: the run computes
+    what the module as it came computes, or traps at a store into that page; the process lives.
+    Run in a process of its own (`test_writes_into_read_only_pages_trap_instead_of_crashing`)."""
+    module = wasmtime.wat2wasm(text)
+    expected = _run("fuel", module, argument, as_it_came=True)
+    for metering in ("deadline", "fuel"):
+        try:
+            assert _run(metering, module, argument, protected=(PROTECTED,)) == expected
+        except wasmtime.Trap as trap:
+            address = int(trap.message.split("memory fault at wasm address ")[1].split()[0], 16)
+            assert PROTECTED[0] <= address < PROTECTED[1], trap.message
+
+
+def test_writes_into_read_only_pages_trap_instead_of_crashing():
+    ran = subprocess.run([sys.executable, "-c", "import test_sandboxed_code; test_sandboxed_code.protected_writes_trap()"],
+                         cwd=Path(__file__).parent, capture_output=True, text=True)
+    assert ran.returncode == 0, f"the process ended with {ran.returncode}: {ran.stderr[-3000:]}"
