@@ -95,7 +95,8 @@ class ReadOnlyPages:
     def set_stop_word(self, value: int) -> None:
         """Page 0 writable for the one write. Its callers take turns (ndg.runtime.sandbox's clock
         lock): one of them making the page read-only again under another's write would kill the
-        process. A node that clears the word in that moment is stopped again at the clock's next tick."""
+        process. A node that clears the word in that moment is stopped again a moment later
+        (ndg.runtime.sandbox's `STOP_RECHECK`)."""
         _mprotect(self._base, OS_PAGE, _READ_WRITE)
         self._stop.value = value
         _mprotect(self._base, OS_PAGE, _READ)

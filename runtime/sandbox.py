@@ -13,7 +13,7 @@ A run is bounded in one of two ways, each its own engine (the machine code diffe
 - "deadline" (the default): a deadline in seconds. The module is compiled with stop checks
   (ndg.runtime.sandboxed_code): at loop heads and in functions that call, a load of the stop word
   (address 0, on a read-only page) and a branch to a trap, never taken until one clock thread per
-  process, waking every `STOP_TICK`, sets the stop word of a run past its deadline. wasmtime's
+  process, asleep until the earliest deadline, sets the stop word of a run past it. wasmtime's
   own epoch interruption does the same job at 10-14% of the plant and the tree: its checks call
   into the runtime, which makes the compiled code spill its float registers around every one;
 - "fuel" (`--budget`): a count of about one unit per wasm instruction, the same on every machine,
@@ -23,11 +23,13 @@ A run is bounded in one of two ways, each its own engine (the machine code diffe
 from __future__ import annotations
 
 import functools
+import math
 import os
 import resource
 import threading
 import time
 import weakref
+from collections.abc import Iterable
 
 import wasmtime
 
@@ -45,9 +47,9 @@ ROOMY_ADDRESS_SPACE = 8 << 30
 # Native stack for wasm code, well under the thread's 8 MiB: recursion traps instead of crashing.
 MAX_WASM_STACK = 1 << 20
 METERINGS = ("deadline", "fuel")
-# How often the clock looks for runs past their deadline: the resolution of a deadline. Waking 100
-# times a second costs the process nothing measurable.
-STOP_TICK = 0.01
+# How soon the clock looks again at a run it stopped: if the word was cleared in the moment page 0
+# was writable for the clock's own write, it is set again then.
+STOP_RECHECK = 0.01
 
 
 def address_space_limit() -> int | None:
@@ -106,55 +108,73 @@ class StopSwitch:
     def __init__(self, store: wasmtime.Store, pages: ReadOnlyPages):
         self._store = store  # the memory stays mapped as long as the clock may reach this switch
         self._pages = pages
-        self._deadline = float("inf")
-        _watch(self)
+        self._deadline = math.inf
+        with _clock.lock:
+            _clock.switches.add(self)
 
     def arm(self, seconds: float) -> None:
         """Clear the stop word and stop what runs from now on after `seconds`."""
-        with _clock_lock:  # so that the clock cannot stop this run for the last one's deadline
+        clock = _clock
+        with clock.lock:  # so that the clock cannot stop this run for the last one's deadline
             if self._pages.stop_word:  # a run stopped before: the only time this costs system calls
                 self._pages.set_stop_word(0)
             self._deadline = time.monotonic() + seconds
+            if self._deadline < clock.wakes_at:  # rare: back-to-back runs only push deadlines later
+                clock.wake()
 
     @property
     def stopped(self) -> bool:
         return self._pages.stop_word != 0
 
-    def _stop_if_overdue(self, now: float) -> None:
-        if now >= self._deadline and not self._pages.stop_word:
-            self._pages.set_stop_word(1)
+    def _look(self, now: float) -> float:
+        """Stop this switch's run if it is past its deadline; when to look at it again."""
+        if now < self._deadline:
+            return self._deadline
+        if self._pages.stop_word:
+            self._deadline = math.inf  # stopped, and the word held: nothing more to do until `arm`
+            return math.inf
+        self._pages.set_stop_word(1)
+        return now + STOP_RECHECK
 
 
-_clock_lock = threading.Lock()
-_clock: list[threading.Thread] = []  # started with the first switch
-_switches: weakref.WeakSet[StopSwitch] = weakref.WeakSet()
+class _Clock:
+    """One thread per process, started by the first deadline, that sleeps until the earliest
+    deadline of any switch (not waking at all while none is armed) and stops the runs past theirs.
+    Its lock guards every switch's deadline and stop word."""
+
+    def __init__(self, switches: Iterable[StopSwitch] = ()):
+        self.lock = threading.Lock()  # taken as is on every run: a Condition's own `with` costs 150 ns more
+        self.condition = threading.Condition(self.lock)
+        self.switches: weakref.WeakSet[StopSwitch] = weakref.WeakSet(switches)
+        self.wakes_at = math.inf
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        """Look at the deadlines again now (the caller holds the lock)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="ndg-stop-clock", daemon=True)
+            self._thread.start()
+        self.condition.notify()
+
+    def _run(self) -> None:
+        with self.condition:
+            while True:
+                now = time.monotonic()
+                self.wakes_at = min((switch._look(now) for switch in self.switches), default=math.inf)
+                self.condition.wait(None if self.wakes_at == math.inf else self.wakes_at - now)
 
 
-def _watch(switch: StopSwitch) -> None:
-    with _clock_lock:
-        if not _clock:
-            _clock.append(threading.Thread(target=_stop_overdue_runs, name="ndg-stop-clock", daemon=True))
-            _clock[0].start()
-        _switches.add(switch)
+_clock = _Clock()
 
 
 def _forget_clock() -> None:
-    """In a forked child, which has no clock thread, the next switch starts one."""
-    global _clock_lock
-    _clock_lock = threading.Lock()
-    _clock.clear()
+    """In a forked child, which has no clock thread (and whose lock a thread of the parent may have
+    held), a clock of its own for the switches it inherited, started by their next deadline."""
+    global _clock
+    _clock = _Clock(list(_clock.switches))
 
 
 os.register_at_fork(after_in_child=_forget_clock)
-
-
-def _stop_overdue_runs() -> None:
-    while True:
-        time.sleep(STOP_TICK)
-        with _clock_lock:
-            now = time.monotonic()
-            for switch in _switches:
-                switch._stop_if_overdue(now)
 
 
 def untrusted_store(engine: wasmtime.Engine, memory_bytes: int, modules: int) -> wasmtime.Store:

@@ -1,10 +1,13 @@
 """The engine and store for untrusted code: a plan's module cannot take more than the plan promises."""
 
+import ctypes
 import dataclasses
 import json
+import math
 import resource
 import subprocess
 import sys
+import time
 
 import pytest
 import wasmtime
@@ -13,11 +16,12 @@ from wasm_builders import custom_section
 
 from ndg.compiler.driver import compile_text, read_source
 from ndg.errors import UserError
+from ndg.runtime import sandbox
 from ndg.runtime.abi import MAX_PAGES
 from ndg.runtime.engine import Runner
 from ndg.runtime.plan import Module, module_digest, save_plan
-from ndg.runtime.read_only import OS_PAGE
-from ndg.runtime.sandbox import MAX_TABLE_ELEMENTS
+from ndg.runtime.read_only import OS_PAGE, ReadOnlyPages
+from ndg.runtime.sandbox import MAX_TABLE_ELEMENTS, StopSwitch, untrusted_engine
 from ndg.runtime.validate import PlanInvalid, validate_plan
 from ndg.runtime.wasm_sections import with_stack_pointer
 
@@ -182,3 +186,42 @@ def test_the_lowest_page_holds_nothing_but_stack(basics):
     with pytest.raises(PlanInvalid, match=rf"its stack pointer \({OS_PAGE // 2}\) is not at the bottom of the memory, "
                                           rf"below its data and above the lowest page.*larger than {OS_PAGE} bytes"):
         Runner(moved, module)
+
+
+def test_a_short_deadline_wakes_the_clock_asleep_until_a_long_one(basics):
+    # The clock sleeps until the earliest deadline: a run armed after another with a 1,000-second
+    # deadline, but due sooner, must wake it, or the spin below runs on for the whole sleep.
+    with Runner(*hostile(basics, ""), timeout=1000) as patient:
+        patient.run()
+        with Runner(*hostile(basics, "", "(loop br 0) i32.const 0"), timeout=0.05) as spinning:
+            started = time.monotonic()
+            with pytest.raises(UserError, match=r"0\.05-second timeout passed"):
+                spinning.run()
+            assert time.monotonic() - started < 5
+
+
+def test_a_stop_word_cleared_in_the_clocks_moment_is_set_again():
+    # While the clock writes the stop word, page 0 is writable for a moment: a node that clears the
+    # word then is stopped again a little later (`STOP_RECHECK`), and once the word holds, the
+    # clock lets the switch be until it is armed again.
+    store = wasmtime.Store(untrusted_engine("deadline"))
+    memory = wasmtime.Memory(store, wasmtime.MemoryType(wasmtime.Limits(2, 2)))
+    pages = ReadOnlyPages(ctypes.addressof(memory.data_ptr(store).contents), [])
+    switch = StopSwitch(store, pages)
+    switch.arm(0.01)
+    assert _wait_for(lambda: switch.stopped)
+    with sandbox._clock.lock:
+        pages.set_stop_word(0)
+    assert _wait_for(lambda: switch.stopped)
+    assert _wait_for(lambda: switch._deadline == math.inf)
+    switch.arm(1000)
+    assert not switch.stopped
+
+
+def _wait_for(condition, seconds: float = 5.0) -> bool:
+    end = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.001)
+    return True
