@@ -15,9 +15,8 @@ to show whether it was bound by the file system.
 Each Dask row runs on a cluster of its own, started before timing, its workers warmed by a short
 sweep (a worker's Python imports are a once-per-process cost), and closed after, so that the
 sweeping process holds one cluster, as `ndg sweep`'s does; each timed sweep ships and loads its plan.
-The in-process row runs in a child process: a process that has run a program keeps the runtime's
-stop clock ticking, which would otherwise tick in the sweeping process of the Dask rows too (it
-never does in `ndg sweep`). Rows are the best of `--repeats` rounds, the configurations interleaved
+The in-process row runs in a child process, so that the sweeping process of the Dask rows has run
+no variant, as `ndg sweep`'s has not. Rows are the best of `--repeats` rounds, the configurations interleaved
 within each round; the shell loop (a Python start a run) runs once, `--shell-runs` times.
 
 Each example gets an integer parameter `variant` feeding one random seed, so every variant differs.
@@ -140,10 +139,9 @@ def on_cluster(program, count: int, folder: Path, workers: int, label: str) -> S
         return swept(program, count, folder, client, label)
 
 
-# The in-process sweep runs in a process of its own: a process that has run a program keeps its
-# runtime's stop clock ticking (ndg.runtime.sandbox), which `ndg sweep`'s sweeping process, running
-# no variant itself, does not have; measured in this one it cost the Dask rows' sweeping process
-# up to 1 ms of CPU a plant variant.
+# The in-process sweep runs in a process of its own, so that this one, the Dask rows' sweeping
+# process, has run no variant, as `ndg sweep`'s has not. (Until the runtime's stop clock learned to
+# sleep between runs, it kept ticking here and cost the Dask rows up to 1 ms of CPU a plant variant.)
 IN_PROCESS = """
 import json, sys, time
 import ndg
@@ -262,7 +260,7 @@ def main() -> None:
             if name == "plant.ndg":
                 plant_mb_s, plant_program = two.written_mb_s, program
         Console(width=220).print(table)
-        # Run here only now: the first run starts the runtime's stop clock in this process.
+        # Run here only after the sweeps, which this process's own runs would otherwise precede.
         data = file_bytes(plant_program.run(variant=0), "plant.glb") if plant_program else b""
         throughput = Table(title=f"writing {WRITES} plant .glb files of {len(data) / 1e6:.1f} MB "
                                  f"(the 2-worker plant sweep wrote {plant_mb_s:.0f} MB/s)")
