@@ -260,7 +260,7 @@ def main() -> None:
             if name == "plant.ndg":
                 plant_mb_s, plant_program = two.written_mb_s, program
         Console(width=220).print(table)
-        # Run here only after the sweeps, which this process's own runs would otherwise precede.
+        # Only now a run in this process: while the sweeps were measured it had run no variant.
         data = file_bytes(plant_program.run(variant=0), "plant.glb") if plant_program else b""
         throughput = Table(title=f"writing {WRITES} plant .glb files of {len(data) / 1e6:.1f} MB "
                                  f"(the 2-worker plant sweep wrote {plant_mb_s:.0f} MB/s)")
