@@ -41,14 +41,17 @@ shows how much the other load took): 2 / 1 plant 1.65, 1.69, 1.35×; tree 1.12, 
 columns hold better: sweeping process per variant on 1 and 2 workers, main + Dask's threads,
 plant 0.35-0.40 + 1.35-1.75 and 0.30-0.45 + 1.50-2.35 ms (was 3.10 and 2.60 in all), tree
 0.05 + 0.20-0.25 and 0.08-0.28 + 0.42-1.00 ms (was 0.43 and 0.40). docs/sweeps.md has the
-measurements behind this. Two runs begun on the idle machine (best of 3):
+measurements behind this. Three runs begun on the idle machine (best of 3; the third after the
+runtime's stop clock learned to sleep between runs):
 
 | example | in process | 1 worker | 2 workers | 2 / 1 | 2 processes, no Dask / in process | sweeper CPU ms (1, 2): main + Dask | workers CPU ms (1, 2) |
 |---|---|---|---|---|---|---|---|
 | plant.ndg | 15.0 | 13.3 | 28.2 | 2.12× | 2.31× | 0.35 + 1.80, 0.25 + 1.25 | 75.8, 63.6 |
 | plant.ndg | 17.5 | 14.8 | 28.5 | 1.92× | 1.90× | 0.30 + 1.35, 0.25 + 1.20 | 64.2, 63.3 |
+| plant.ndg | 16.1 | 12.9 | 26.1 | 2.02× | 1.97× | 0.35 + 1.70, 0.25 + 1.50 | 73.6, 68.9 |
 | tree.ndg | 171.3 | 153.7 | 288.0 | 1.87× | 1.71× | 0.05 + 0.20, 0.05 + 0.23 | 6.3, 6.2 |
 | tree.ndg | 147.5 | 135.9 | 250.2 | 1.84× | 2.03× | 0.05 + 0.18, 0.05 + 0.33 | 7.2, 7.2 |
+| tree.ndg | 178.4 | 156.3 | 300.6 | 1.92× | 1.67× | 0.05 + 0.18, 0.05 + 0.23 | 6.2, 6.0 |
 
 The 1-worker row runs 8-15 % below the in-process one (a worker spends 10-16 % more CPU per variant,
 not yet explained), which flatters 2 / 1. The whole bench takes about 7 minutes.
