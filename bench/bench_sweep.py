@@ -24,37 +24,22 @@ Each example gets an integer parameter `variant` feeding one random seed, so eve
 The "2 processes, no Dask" column is the ceiling: two in-process sweeps of the saved plan in
 processes of their own, one per core, at once, against the in-process sweep.
 
-Measured 2026-12-01 on the idle machine (best of 5), before the setup above (both clusters up in
-the sweeping process throughout, the in-process sweeps run in it):
+The tree's default is 2,000 variants: at 400, a 2-worker sweep lasts 1.4 s, and what every sweep
+pays once (starting, the first round trip, the last chunk's tail: ~50 ms) is 4 % of it.
 
-| example | variants | ndg run loop | in process | 1 worker | 2 workers | 2 / 1 | 2 processes, no Dask / in process | overhead ms (here, 1, 2) | run + write ms (here, 1, 2) | CPU ms: here; 1, 2: sweeper + workers |
-|---|---|---|---|---|---|---|---|---|---|---|
-| plant.ndg | 200 | 2.4 | 15.4 | 14.5 | 26.2 | 1.81× | 2.21× | 0.24, 0.41, 0.83 | 64.6, 68.6, 75.4 | 61.5; 3.10 + 65.2, 2.60 + 67.4 |
-| tree.ndg | 400 | 2.8 | 149.9 | 143.7 | 242.2 | 1.69× | 2.08× | 0.04, 0.11, 0.26 | 6.6, 6.8, 8.0 | 6.4; 0.43 + 6.8, 0.40 + 7.2 |
+Measured on the idle machine after the last change (best of 3; the whole bench takes ~5 minutes):
 
-Three more idle runs of the 2 / 1 ratio: plant 1.90, 1.79, 1.74×; tree 1.79, 1.97, 1.75× (before the
-chunking of `ndg/sweep_dask.py`: plant 1.92×, tree 1.56×).
-
-With this setup, three runs (best of 3) on a machine shared with another session's builds and
-tests, so the rates and ratios are not comparable to the idle ones (the no-Dask ceiling, 1.20-2.04×,
-shows how much the other load took): 2 / 1 plant 1.65, 1.69, 1.35×; tree 1.12, 0.86, 1.69×. The CPU
-columns hold better: sweeping process per variant on 1 and 2 workers, main + Dask's threads,
-plant 0.35-0.40 + 1.35-1.75 and 0.30-0.45 + 1.50-2.35 ms (was 3.10 and 2.60 in all), tree
-0.05 + 0.20-0.25 and 0.08-0.28 + 0.42-1.00 ms (was 0.43 and 0.40). docs/sweeps.md has the
-measurements behind this. Three runs begun on the idle machine (best of 3; the third after the
-runtime's stop clock learned to sleep between runs):
-
-| example | in process | 1 worker | 2 workers | 2 / 1 | 2 processes, no Dask / in process | sweeper CPU ms (1, 2): main + Dask | workers CPU ms (1, 2) |
+| example | variants | in process | 1 worker | 2 workers | 2 / 1 | no Dask / in process | overhead ms (here, 1, 2) |
 |---|---|---|---|---|---|---|---|
-| plant.ndg | 15.0 | 13.3 | 28.2 | 2.12× | 2.31× | 0.35 + 1.80, 0.25 + 1.25 | 75.8, 63.6 |
-| plant.ndg | 17.5 | 14.8 | 28.5 | 1.92× | 1.90× | 0.30 + 1.35, 0.25 + 1.20 | 64.2, 63.3 |
-| plant.ndg | 16.1 | 12.9 | 26.1 | 2.02× | 1.97× | 0.35 + 1.70, 0.25 + 1.50 | 73.6, 68.9 |
-| tree.ndg | 171.3 | 153.7 | 288.0 | 1.87× | 1.71× | 0.05 + 0.20, 0.05 + 0.23 | 6.3, 6.2 |
-| tree.ndg | 147.5 | 135.9 | 250.2 | 1.84× | 2.03× | 0.05 + 0.18, 0.05 + 0.33 | 7.2, 7.2 |
-| tree.ndg | 178.4 | 156.3 | 300.6 | 1.92× | 1.67× | 0.05 + 0.18, 0.05 + 0.23 | 6.2, 6.0 |
+| plant.ndg | 200 | 18.5 | 14.9 | 30.1 | 2.02× | 1.93× | 0.18, 0.41, 0.73 |
+| plant.ndg | 200 | 17.5 | 15.1 | 29.3 | 1.94× | 1.92× | 0.20, 0.39, 0.93 |
+| tree.ndg | 2000 | 164.4 | 161.6 | 294.0 | 1.82× | 1.97× | 0.04, 0.05, 0.11 |
+| tree.ndg | 2000 | 166.7 | 161.2 | 329.6 | 2.04× | 2.18× | 0.04, 0.04, 0.10 |
 
-The 1-worker row runs 8-15 % below the in-process one (a worker spends 10-16 % more CPU per variant,
-not yet explained), which flatters 2 / 1. The whole bench takes about 7 minutes.
+A third tree run of 2,000 gave 1.89× (ceiling 1.86×). Two runs with 400 tree variants gave 1.65× and
+1.73× (ceilings 1.69× and 1.97×), the plant 1.93× and 1.91× beside them. The ceiling itself moves
+between 1.69× and 2.18× from run to run: two processes on this machine's two virtual cores do not
+always get two cores' worth. docs/sweeps.md has the measurements behind the setup.
 
 Run: taskset -c 0,1 .venv/bin/python bench/bench_sweep.py [--variants N] [--shell-runs N] [--repeats N] [--folder DIR]
 """
@@ -84,7 +69,7 @@ from ndg.sweep_variants import file_bytes
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NDG = Path(sys.executable).parent / "ndg"
 SEEDED = {"plant.ndg": "seed: 2)", "tree.ndg": "seed: 7)"}  # the seed each variant replaces
-VARIANTS = {"plant.ndg": 200, "tree.ndg": 400}  # ~20 s and ~3 s for one worker on an idle machine
+VARIANTS = {"plant.ndg": 200, "tree.ndg": 2000}  # ~15 s each for one worker on an idle machine
 WRITES = 40  # files in the write-throughput test
 
 
@@ -220,7 +205,7 @@ def write_throughput(data: bytes, folder: Path, repeats: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--variants", type=int, help="variants per sweep (default: 200 plant, 400 tree)")
+    parser.add_argument("--variants", type=int, help="variants per sweep (default: 200 plant, 2000 tree)")
     parser.add_argument("--shell-runs", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--folder", type=Path, help="where the variants are written (default: a temporary folder)")
