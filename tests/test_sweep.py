@@ -131,9 +131,10 @@ def test_a_worker_killed_mid_sweep_leaves_every_variant_exactly_once_and_every_f
 def test_interrupted_sweep_resumes_without_rerunning_finished_variants_and_redoes_a_corrupted_file(scheduler,
                                                                                                     tmp_path):
     # Enough variants that the sweep is still running when its first manifest is written (at most
-    # once a second): on an idle machine 800 finished in under a second.
-    count = 4000
-    command = [NDG, "sweep", PARAMETERS, "--set", f"length=1..{1 + (count - 1) * 0.00175:.5f}:0.00175",
+    # once a second): on an idle machine 4,000 could finish in about a second, and the SIGINT then
+    # met a process already past its handlers.
+    count = 10000
+    command = [NDG, "sweep", PARAMETERS, "--set", f"length=1..{1 + (count - 1) * 0.0007:.5f}:0.0007",
                "--scheduler", scheduler, "-o", "out/box-{index:03d}.glb",
                "--json"]
     manifest = tmp_path / "manifest.parquet"
