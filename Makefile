@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup system toolchain js web demo test spec pictures clean fuzz keep-examples
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml runtime/direct_call.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	@# The node library ships as package data under nodes/; setuptools warns at length that its

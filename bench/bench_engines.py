@@ -133,7 +133,7 @@ def main():
 
 
 def cell(graph: str, took: float, native: float) -> str:
-    amount = f"{took * 1e9 / 10_000:.1f} ns/step" if graph == CHAIN else f"{took * 1e3:.4f} ms"
+    amount = f"{took * 1e9 / 10_000:.2f} ns/step" if graph == CHAIN else f"{took * 1e3:.4f} ms"
     return f"{amount} ({took / native:.2f}×)"
 
 

@@ -3,7 +3,7 @@
 import pytest
 import wasmtime
 
-from ndg.runtime.fast_call import FastCall
+from ndg.runtime.fast_call import fast_call
 
 MODULE = """
 (module
@@ -30,7 +30,7 @@ def exports():
 
 def test_arguments_in_and_the_result_out():
     store, functions = exports()
-    step = FastCall(store, functions["step"], 2)
+    step = fast_call(store, functions["step"], 2)
     assert step(7, 3) == 6997
     assert step(-2, 5) == -2005
     assert step(0, 0) == 0
@@ -38,7 +38,7 @@ def test_arguments_in_and_the_result_out():
 
 def test_a_trap_is_raised_and_the_next_call_works():
     store, functions = exports()
-    step = FastCall(store, functions["step"], 2)
+    step = fast_call(store, functions["step"], 2)
     for _ in range(3):
         with pytest.raises(wasmtime.Trap) as trap:
             step(1, 13)
@@ -48,7 +48,7 @@ def test_a_trap_is_raised_and_the_next_call_works():
 
 def test_an_exception_in_a_host_function_reaches_the_caller():
     store, functions = exports()
-    step = FastCall(store, functions["step"], 2)
+    step = fast_call(store, functions["step"], 2)
     with pytest.raises(ValueError, match="refuses 99"):
         step(1, 99)
     assert step(1, 2) == 998
@@ -57,9 +57,9 @@ def test_an_exception_in_a_host_function_reaches_the_caller():
 def test_a_function_of_another_signature_is_refused():
     store, functions = exports()
     with pytest.raises(TypeError, match="2 i32 parameters"):
-        FastCall(store, functions["wide"], 2)
+        fast_call(store, functions["wide"], 2)
     with pytest.raises(TypeError, match="3 i32 parameters"):
-        FastCall(store, functions["step"], 3)
+        fast_call(store, functions["step"], 3)
 
 
 DISPATCHER = """
@@ -76,10 +76,22 @@ DISPATCHER = """
 def test_each_step_calls_once_per_step_and_stops_at_the_first_failure():
     store = wasmtime.Store()
     functions = wasmtime.Instance(store, wasmtime.Module(store.engine, DISPATCHER), []).exports(store)
-    run, calls = FastCall(store, functions["run"], 3), FastCall(store, functions["calls"], 1)
+    run, calls = fast_call(store, functions["run"], 3), fast_call(store, functions["calls"], 1)
     assert run.each_step(-1, 5, 15) == 0  # the control argument names the step that fails: none
     assert calls(0) == 10
     assert run.each_step(7, 5, 15) == 3
     assert calls(0) == 13
     assert run.each_step(-1, 4, 4) == 0
     assert calls(0) == 13
+
+
+def test_arguments_that_are_not_i32s_are_refused_before_the_call():
+    store, functions = exports()
+    step = fast_call(store, functions["step"], 2)
+    with pytest.raises(TypeError, match="expected 2 positional arguments, got 3"):
+        step(1, 2, 3)
+    with pytest.raises(OverflowError, match="does not fit in an i32"):
+        step(1, 2**32)
+    with pytest.raises(TypeError):
+        step(1, "2")
+    assert step(1, 2**32 - 1) == 1001  # an unsigned 32-bit value is the same bits as its i32

@@ -124,7 +124,7 @@ def test_the_dispatcher_refuses_a_bad_step_range(basics):
     with Runner(basics.plan, basics.module.wasm) as runner:
         runner.empty_call()
         with pytest.raises(UserError, match="does not match the module"):
-            runner._call(0, len(basics.plan.steps) + 1)
+            runner._invoke(runner._run, runner._control, 0, len(basics.plan.steps) + 1)
 
 
 def relinked(compiled, kind: int, base: int):
