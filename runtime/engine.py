@@ -548,10 +548,11 @@ class Runner:
             for ended in ends.get(index, ()):
                 finished.pop(ended, None)
 
-    def _begin_run(self):
-        """The run's bound (fuel, or the timeout from now), and a new run number in the control
-        block's flags."""
-        self._bound(self.budget)
+    def _begin_run(self, bound: bool = True):
+        """The run's bound (fuel, or the timeout from now) unless `bound` is False, and a new run
+        number in the control block's flags."""
+        if bound:
+            self._bound(self.budget)
         self._runs += 1
         self._u32[self._flags_word] = run_flags(self.plan, self._runs)
 
@@ -598,12 +599,14 @@ class Runner:
             self._output = (length, self.value(self.plan.output))
         return self._output[1]
 
-    def call_module(self) -> None:
+    def call_module(self, bound: bool = True) -> None:
         """Every step in one call into the module, bounded and numbered as `run()` does, but
         without `run()`'s checks after the call and without its result: what the engine itself
-        takes, for benchmarks (bench/bench_engines.py). The next `run()` runs every step."""
+        takes, for benchmarks (bench/bench_engines.py). `bound=False` leaves the bound where the
+        last call set it (its fuel, or its deadline), as an engine with none is timed. The next
+        `run()` runs every step."""
         self._ensure_open()
-        self._begin_run()
+        self._begin_run(bound)
         self._current = False
         self._invoke(self._run, self._control, 0, len(self.plan.steps))
 
