@@ -13,8 +13,8 @@ every result checked byte-identical before timing; engines take turns batch by b
 keeps its best run. Ratios are to the native build. wasmtime is timed through ndg's `Runner.run`
 (its after-run checks included, as users call it), through its `ndg_run` call alone
 (`Runner.call_module`, a diagnostic: the deadline armed and the run numbered first, about 0.5 µs
-of Python), and timed as V8's call is, numbered and called with the deadline armed once for the
-whole benchmark (the stop checks still in the code); the native build through one call from C
+of Python), and timed in C around that call alone (`Runner.fused_time(with_call=True)`), as V8's
+is timed in JavaScript around its call; the native build through one call from C
 (`ndg.runtime.direct_call`, as the runtime calls wasmtime).
 
 Run: taskset -c 1 .venv/bin/python bench/bench_engines.py [--rounds N] [--batch N]
@@ -47,7 +47,7 @@ TUNED = "native build tuned for this CPU (target-cpu=native)"
 V8 = {"V8 (Node), same module": "call", "V8, one call per node (seed 000's design)": "per-node",
       "V8, the JS runtime's complete run": "run"}
 CHAIN = "10,000-step chain"
-AS_V8 = "ndg_run alone, timed as V8's: wasmtime, deadline armed once"
+IN_C = "ndg_run alone: wasmtime, default deadline, timed in C"
 
 
 class V8Engine:
@@ -90,14 +90,17 @@ def python_engines(compiled: Compiled) -> tuple[dict[str, Callable], dict[str, C
                 "wasmtime, no bound": functools.partial(unbounded.run, full=True),
                 "wasmtime, fuel (--budget)": functools.partial(fuel.run, full=True),
                 TUNED: tuned.run, NATIVE: native.run}
-    # As V8's `ndg_run` is timed (engines-v8.mjs: the run's number, then the call): the same code,
-    # stop checks included, with the deadline armed once, a day ahead, instead of once per run.
-    armed_once = Runner(plan, module, timeout=24 * 3600)
-    armed_once.call_module()
     calls = {"ndg_run alone: wasmtime, default deadline": default.call_module,
-             "ndg_run alone: wasmtime, no bound": unbounded.call_module,
-             AS_V8: functools.partial(armed_once.call_module, bound=False)}
+             "ndg_run alone: wasmtime, no bound": unbounded.call_module}
     return complete, calls
+
+
+def timed_in_c(compiled: Compiled) -> Callable[[int], float]:
+    """wasmtime's `ndg_run` with the default deadline's code, timed in C around the call (the
+    host call's own cost kept in), as engines-v8.mjs times V8's in JavaScript: the best of a batch
+    in seconds."""
+    runner = Runner(compiled.plan, compiled.module.wasm)
+    return lambda batch: runner.fused_time(batch, with_call=True) / 1e9
 
 
 def main():
@@ -107,6 +110,7 @@ def main():
     options = parser.parse_args()
     compiled = graphs()
     both = {name: python_engines(graph) for name, graph in compiled.items()}
+    in_c = {name: timed_in_c(graph) for name, graph in compiled.items()}
     engines = {name: complete for name, (complete, _) in both.items()}
     with tempfile.TemporaryDirectory() as folder:
         plan_files = [Path(folder) / f"{index}.ndp" for index in range(len(compiled))]
@@ -119,11 +123,12 @@ def main():
                 digests["V8"] = v8.ask("digest", index)
                 assert len(set(digests.values())) == 1, f"{name}: the engines disagree: {digests}"
             timed = {name: {**complete, **calls} for name, (complete, calls) in both.items()}
-            best = {name: dict.fromkeys([*by_engine, *V8], float("inf")) for name, by_engine in timed.items()}
+            best = {name: dict.fromkeys([*by_engine, IN_C, *V8], float("inf")) for name, by_engine in timed.items()}
             for _ in range(options.rounds):
                 for index, (name, by_engine) in enumerate(timed.items()):
                     for engine, run in by_engine.items():
                         best[name][engine] = min(best[name][engine], best_of(run, options.batch))
+                    best[name][IN_C] = min(best[name][IN_C], in_c[name](options.batch))
                     for engine, mode in V8.items():
                         took = float(v8.ask("time", index, options.batch, mode)) / 1000
                         best[name][engine] = min(best[name][engine], took)

@@ -17,7 +17,6 @@ import ctypes
 import functools
 import json
 import re
-import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -548,11 +547,10 @@ class Runner:
             for ended in ends.get(index, ()):
                 finished.pop(ended, None)
 
-    def _begin_run(self, bound: bool = True):
-        """The run's bound (fuel, or the timeout from now) unless `bound` is False, and a new run
-        number in the control block's flags."""
-        if bound:
-            self._bound(self.budget)
+    def _begin_run(self):
+        """The run's bound (fuel, or the timeout from now), and a new run number in the control
+        block's flags."""
+        self._bound(self.budget)
         self._runs += 1
         self._u32[self._flags_word] = run_flags(self.plan, self._runs)
 
@@ -599,21 +597,19 @@ class Runner:
             self._output = (length, self.value(self.plan.output))
         return self._output[1]
 
-    def call_module(self, bound: bool = True) -> None:
+    def call_module(self) -> None:
         """Every step in one call into the module, bounded and numbered as `run()` does, but
         without `run()`'s checks after the call and without its result: what the engine itself
-        takes, for benchmarks (bench/bench_engines.py). `bound=False` leaves the bound where the
-        last call set it (its fuel, or its deadline), as an engine with none is timed. The next
-        `run()` runs every step."""
+        takes, for benchmarks (bench/bench_engines.py). The next `run()` runs every step."""
         self._ensure_open()
-        self._begin_run(bound)
+        self._begin_run()
         self._current = False
         self._invoke(self._run, self._control, 0, len(self.plan.steps))
 
     def profile(self, repeats: int = 5) -> list[int]:
         """Each step's own time in nanoseconds: the best of `repeats` stepped runs, one host call
-        per step, less the cost of an empty call (`call_cost()`), which would otherwise dwarf a
-        scalar node's work (2 µs against 20–130 ns); never below zero."""
+        per step, each timed in C around the call alone, less the cost of an empty call
+        (`call_cost()`, about 50 ns against a scalar node's 5–130); never below zero."""
         self._ensure_open()
         call = self.call_cost()
         best = [float("inf")] * len(self.plan.steps)
@@ -621,43 +617,39 @@ class Runner:
         for _ in range(repeats):
             self._begin_run()
             for index, (function, arguments) in enumerate([self._step_call(i) for i in range(len(best))]):
-                start = time.perf_counter_ns()
-                self._invoke(function, *arguments)
-                best[index] = min(best[index], time.perf_counter_ns() - start)
+                best[index] = min(best[index], self._timed(function, *arguments))
         self._dirty.clear()
         self._current = True
         return [max(0, int(took) - call) for took in best]
 
-    def fused_time(self, repeats: int = 5) -> int:
+    def fused_time(self, repeats: int = 5, with_call: bool = False) -> int:
         """A whole run's time in the module in nanoseconds, timed as `profile()` times a step: the
         best of `repeats` fused calls of every step, less `call_cost()`. What `profile()`'s node
-        times add up to, but for the steps' own set-up each."""
+        times add up to, but for the steps' own set-up each. `with_call` keeps the host call's own
+        cost in, as an engine called from its own host language is timed (bench/bench_engines.py)."""
         self._ensure_open()
-        call = self.call_cost()
-        function, arguments = self._run, (self._control, 0, len(self.plan.steps))
+        call = 0 if with_call else self.call_cost()
         best = float("inf")
         self._current = False
         for _ in range(repeats):
             self._begin_run()
-            start = time.perf_counter_ns()
-            self._invoke(function, *arguments)
-            best = min(best, time.perf_counter_ns() - start)
+            best = min(best, self._timed(self._run, self._control, 0, len(self.plan.steps)))
         self._dirty.clear()
         self._current = True
         return max(0, int(best) - call)
 
     def call_cost(self, repeats: int = 50) -> int:
-        """The fixed cost in nanoseconds of one host→wasm call, timed as `profile()` times a step
-        (the same Python calls around it): the best of `repeats` calls that run no step."""
+        """The fixed cost in nanoseconds of one host→wasm call, timed as `profile()` times a step:
+        the best of `repeats` calls that run no step."""
         self._ensure_open()
         self._bound(self.budget)
-        function, arguments = self._run, (self._control, 0, 0)
-        took = []
-        for _ in range(repeats):
-            start = time.perf_counter_ns()
-            self._invoke(function, *arguments)
-            took.append(time.perf_counter_ns() - start)
-        return min(took)
+        return min(self._timed(self._run, self._control, 0, 0) for _ in range(repeats))
+
+    def _timed(self, function: Caller, *arguments: int) -> int:
+        """One call of `function`, made as `_invoke` makes it, and its own time in nanoseconds,
+        measured in C around the call: Python's work before and after it is not counted."""
+        self._invoke(function.timed, *arguments)
+        return function.last_ns
 
     def empty_call(self) -> None:
         """One call into the module that runs no step: the fixed cost of a host→wasm call."""

@@ -95,3 +95,17 @@ def test_arguments_that_are_not_i32s_are_refused_before_the_call():
     with pytest.raises(TypeError):
         step(1, "2")
     assert step(1, 2**32 - 1) == 1001  # an unsigned 32-bit value is the same bits as its i32
+
+
+def test_a_timed_call_returns_what_the_call_does_and_leaves_its_time():
+    store, functions = exports()
+    step = fast_call(store, functions["step"], 2)
+    assert step.last_ns == 0
+    assert step.timed(7, 3) == 6997
+    first = step.last_ns
+    assert first > 0
+    with pytest.raises(wasmtime.Trap):
+        step.timed(1, 13)
+    assert step.last_ns == first  # a failed call leaves no time
+    with pytest.raises(ValueError, match="refuses 99"):
+        step.timed(1, 99)

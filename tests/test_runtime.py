@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from ndg.cli import main
 from ndg.compiler.driver import compile_text, read_source
 from ndg.errors import UserError
-from ndg.runtime.abi import GUARD_WORD, WORD_BYTES, ControlField
+from ndg.runtime.abi import GUARD_WORD
 from ndg.runtime.engine import RunError, Runner
 from ndg.runtime.plan import Region, save_plan
 from ndg.runtime.validate import PlanInvalid, validate_plan
@@ -115,21 +115,6 @@ def test_the_module_call_alone_computes_the_run_and_leaves_the_next_run_complete
         runner.call_module()
         assert runner.value(plan.output).tolist() == expected
         assert runner.steps_to_update() == list(range(len(plan.steps)))
-
-
-def test_a_module_call_left_unbounded_keeps_the_last_bound_and_numbers_its_run(basics):
-    plan, module = basics
-    with Runner(plan, module, budget=10**9) as measuring:
-        measuring.call_module()
-        one_run = 10**9 - measuring.store.get_fuel()
-    flags_word = plan.region("control").offset // WORD_BYTES + ControlField.FLAGS
-    with Runner(plan, module, budget=one_run * 3 // 2) as runner:
-        runner.call_module()
-        first = int(runner.memory_image().view("<u4")[flags_word])
-        with pytest.raises(RunError, match="exceeded its budget"):
-            runner.call_module(bound=False)  # half a run's fuel was left
-        runner.call_module()  # bounded again: a whole budget
-        assert int(runner.memory_image().view("<u4")[flags_word]) != first
 
 
 def test_second_load_uses_cached_machine_code(basics, tmp_path, monkeypatch):

@@ -178,7 +178,7 @@ def _print_profile(runner):
     fused = runner.fused_time()
     call = runner.call_cost()
     total = sum(times)
-    table = Table(title=f"time per node (best of 5, less the {call / 1000:.1f} µs an empty host call costs)",
+    table = Table(title=f"time per node (best of 5, less the {call} ns an empty host call costs)",
                   show_edge=False, padding=(0, 2))
     for column, justify in (("node", "left"), ("line", "right"), ("kind", "left"), ("µs", "right"), ("share", "right")):
         table.add_column(column, justify=justify)
