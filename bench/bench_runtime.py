@@ -4,8 +4,8 @@
    (one host call per step) on a chain of 10,000 math nodes cycling through add, subtract and
    multiply; fused on the same chain adding throughout (no data-dependent branch in the node) and
    on a chain of pass-through nodes (the dispatcher's floor); one empty host call, as the runtime
-   makes it (timed from Python, as `--profile` times a step) and as wasmtime-py's `Func.__call__`
-   would.
+   makes it (timed in C around the call, as `--profile` times a step) and as wasmtime-py's
+   `Func.__call__` would.
 2. Time from process start to result for `ndg run PLAN.ndp`, with the compiled-code cache cold
    and warm.
 3. Resident memory (RSS) and wasm memory before and after 10,000 runs of each example.
@@ -74,7 +74,7 @@ def replay_table(runner: Runner, adding: Runner, pass_through: Runner) -> Table:
     table.add_row("fused, pass-through chain", "1", f"{floor * 1e3:.3f} ms",
                   f"{floor / len(pass_through.plan.steps) * 1e9:.1f} ns")
     table.add_row("stepped", f"{steps}", f"{stepped * 1e3:.1f} ms", f"{stepped / steps * 1e9:.0f} ns")
-    table.add_row("empty host call, timed from Python", "1", f"{empty * 1e6:.2f} µs", "")
+    table.add_row("empty host call, timed in C around it", "1", f"{empty * 1e6:.3f} µs", "")
     table.add_row("empty host call via wasmtime-py's Func", "1", f"{wasmtime_py * 1e6:.1f} µs", "")
     table.caption = (f"fused is {stepped / fused:.0f}× faster than stepped; a stepped step costs "
                      f"{(stepped - fused) / steps * 1e9:.0f} ns more than a fused one: its host call, made from C "
