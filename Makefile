@@ -20,8 +20,12 @@ toolchain: $(STAMP)
 	@$(BIN)/python -m ndg.compiler.toolchain >/dev/null 2>&1 || scripts/install-toolchain.sh
 	@$(BIN)/python -m ndg.compiler.toolchain
 
+# ndg's C extension (runtime/direct_call.c) needs Python's headers: Debian's Python keeps them in
+# python3-dev; a Python built from source (pyenv, python.org) has them already.
 system:
 	@scripts/install-system-packages.sh
+	@$(PYTHON) -c "import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
+		|| scripts/install-system-packages.sh python3-dev
 
 # Test-only JavaScript tools (glTF validator, three.js), pinned by tests/js/package-lock.json.
 JS_STAMP := tests/js/node_modules/.package-lock.json
