@@ -609,7 +609,7 @@ class Runner:
     def profile(self, repeats: int = 5) -> list[int]:
         """Each step's own time in nanoseconds: the best of `repeats` stepped runs, one host call
         per step, each timed in C around the call alone, less the cost of an empty call
-        (`call_cost()`, about 50 ns against a scalar node's 5–130); never below zero."""
+        (`call_cost()`, about 70 ns against a scalar node's 5–130); never below zero."""
         self._ensure_open()
         call = self.call_cost()
         best = [float("inf")] * len(self.plan.steps)
