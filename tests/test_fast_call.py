@@ -1,5 +1,7 @@
 """Calls into wasm through the runtime's one-array, unchecked entry point."""
 
+import time
+
 import pytest
 import wasmtime
 
@@ -19,6 +21,8 @@ MODULE = """
 def _check(index):
     if index == 99:
         raise ValueError("the host refuses 99")
+    if index == 50:
+        time.sleep(0.02)
 
 
 def exports():
@@ -103,7 +107,10 @@ def test_a_timed_call_returns_what_the_call_does_and_leaves_its_time():
     assert step.last_ns == 0
     assert step.timed(7, 3) == 6997
     first = step.last_ns
-    assert first > 0
+    assert 0 < first < 20_000_000
+    assert step.timed(1, 50) == 950
+    assert 20_000_000 <= step.last_ns < 2_000_000_000  # the host function inside it slept 20 ms
+    first = step.last_ns
     with pytest.raises(wasmtime.Trap):
         step.timed(1, 13)
     assert step.last_ns == first  # a failed call leaves no time
